@@ -1,0 +1,235 @@
+/*
+ * icmpkit: ICMP Echo for C on Linux, macOS/BSD and Windows.
+ *
+ * Conventions (see docs/api.md):
+ *  - every function that can fail returns int: 0 or a negative ik_error;
+ *  - outputs go through pointers; the caller owns what it allocates and frees
+ *    library-allocated results with the matching *_free function;
+ *  - sockets and async wrappers are opaque handles, requests/replies/results
+ *    are plain structs;
+ *  - after a failure, ik_last_error() gives a detail message (OS text, the
+ *    offending name or option) for the calling thread.
+ * The header is C99 and compiles as C++; it includes no platform header.
+ */
+#ifndef ICMPKIT_H
+#define ICMPKIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "icmpkit/version.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#  if defined(ICMPKIT_BUILDING_SHARED)
+#    define IK_EXTERN __declspec(dllexport)
+#  elif defined(ICMPKIT_USING_SHARED)
+#    define IK_EXTERN __declspec(dllimport)
+#  else
+#    define IK_EXTERN
+#  endif
+#elif defined(__GNUC__) && __GNUC__ >= 4
+#  define IK_EXTERN __attribute__((visibility("default")))
+#else
+#  define IK_EXTERN
+#endif
+
+/* Version of the library at run time, e.g. "0.1.0" (IK_VERSION_STRING). */
+IK_EXTERN const char *ik_version(void);
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                              */
+/* ------------------------------------------------------------------ */
+
+/*
+ * XX(name, value, message). Values are stable ABI. The families follow
+ * icmplib: ICMPLibError > NameLookupError, ICMPSocketError > (SocketAddress,
+ * SocketPermission, SocketUnavailable, SocketBroadcast, TimeoutExceeded),
+ * ICMPError > (DestinationUnreachable, TimeExceeded).
+ */
+#define IK_ERROR_MAP(XX)                                                          \
+  XX(EINVAL, -1, "invalid argument")                                              \
+  XX(ENOMEM, -2, "out of memory")                                                 \
+  XX(ENAMELOOKUP, -3, "the name lookup failed")                                   \
+  XX(ESOCKET, -4, "ICMP socket error")                                            \
+  XX(EADDRESS, -5, "the requested address cannot be assigned to the socket")      \
+  XX(EPERMISSION, -6, "insufficient privileges to create the socket")             \
+  XX(EUNAVAILABLE, -7, "the socket is closed or unavailable")                     \
+  XX(EBROADCAST, -8, "broadcast is not enabled on the socket")                    \
+  XX(ETIMEOUT, -9, "the timeout has been exceeded")                               \
+  XX(EDEST_UNREACHABLE, -10, "destination unreachable")                           \
+  XX(ETIME_EXCEEDED, -11, "time exceeded")                                        \
+  XX(EICMP, -12, "ICMP error message")                                            \
+  XX(EADDRFORMAT, -13, "malformed IP address")                                    \
+  XX(EFAMILY, -14, "address family does not match the socket")                    \
+  XX(ETRUNCATED, -15, "packet truncated")                                         \
+  XX(EMALFORMED, -16, "malformed packet")                                         \
+  XX(ECHECKSUM, -17, "bad ICMP checksum")                                         \
+  XX(EUNRELATED, -18, "ICMP message unrelated to an echo request")               \
+  XX(ENOTSUP, -19, "not supported on this system")                                \
+  XX(ECANCELED, -20, "operation canceled")                                        \
+  XX(ENOSPACE, -21, "buffer too small")
+
+typedef enum ik_error {
+  IK_OK = 0,
+#define IK__XX(name, value, msg) IK_##name = value,
+  IK_ERROR_MAP(IK__XX)
+#undef IK__XX
+  IK__ERROR_MIN = -21
+} ik_error;
+
+/* Static message for an ik_error ("unknown error" for other values). */
+IK_EXTERN const char *ik_strerror(int err);
+/* Static name of an ik_error, e.g. "IK_ETIMEOUT" ("IK_UNKNOWN" otherwise). */
+IK_EXTERN const char *ik_err_name(int err);
+/* Detail message of the calling thread's last failure; never NULL. */
+IK_EXTERN const char *ik_last_error(void);
+/* icmplib's ICMPSocketError family (ESOCKET, EADDRESS, EPERMISSION,
+ * EUNAVAILABLE, EBROADCAST, ETIMEOUT). */
+IK_EXTERN int ik_is_socket_error(int err);
+/* icmplib's ICMPError family (EDEST_UNREACHABLE, ETIME_EXCEEDED, EICMP). */
+IK_EXTERN int ik_is_icmp_error(int err);
+
+/* ------------------------------------------------------------------ */
+/* Addresses                                                           */
+/* ------------------------------------------------------------------ */
+
+enum { IK_AF_INET = 4, IK_AF_INET6 = 6 };
+
+/* Longest text form, with an IPv6 zone name and the terminating NUL. */
+#define IK_ADDRSTRLEN 64
+
+typedef struct ik_address {
+  int family;          /* IK_AF_INET or IK_AF_INET6; 0 = unset */
+  uint8_t bytes[16];   /* network order; IPv4 uses the first 4 */
+  uint32_t scope_id;   /* IPv6 zone (interface index), 0 = none */
+} ik_address;
+
+/* Parses an IPv4 dotted quad or an IPv6 literal (optionally "%zone").
+ * IPv4-mapped IPv6 literals (::ffff:a.b.c.d) are refused: use the IPv4 form.
+ * Errors: IK_EINVAL, IK_EADDRFORMAT. */
+IK_EXTERN int ik_address_parse(const char *text, ik_address *out);
+/* Canonical text (RFC 5952 for IPv6). Errors: IK_EINVAL, IK_ENOSPACE. */
+IK_EXTERN int ik_address_format(const ik_address *addr, char *buf, size_t len);
+IK_EXTERN int ik_is_ipv4_address(const char *text);
+IK_EXTERN int ik_is_ipv6_address(const char *text);
+/* A syntactically valid DNS host name (RFC 1123 labels, not an address). */
+IK_EXTERN int ik_is_hostname(const char *text);
+
+/* Resolves a name or literal. family: 0 (IPv4 preferred, as icmplib),
+ * IK_AF_INET or IK_AF_INET6. Writes up to max addresses, *n gets the count.
+ * Errors: IK_EINVAL, IK_ENAMELOOKUP (message names the name). */
+IK_EXTERN int ik_resolve(const char *name, int family, ik_address *out,
+                         size_t max, size_t *n);
+
+/* Process-unique 16-bit identifier: seeded from the PID, incremented on
+ * each call, wraps at 16 bits; thread-safe. */
+IK_EXTERN uint16_t ik_unique_identifier(void);
+
+/* ------------------------------------------------------------------ */
+/* Requests and replies                                                */
+/* ------------------------------------------------------------------ */
+
+#define IK_DEFAULT_PAYLOAD_SIZE 56
+#define IK_DEFAULT_TTL 64
+#define IK_MAX_PAYLOAD_SIZE 65507
+
+typedef struct ik_request {
+  ik_address destination;
+  uint16_t id;          /* on Linux DGRAM sockets, replaced by send */
+  uint16_t sequence;
+  const void *payload;  /* NULL: pseudo-random bytes from payload_seed */
+  size_t payload_size;  /* default 56; bytes of payload when given */
+  uint32_t payload_seed;/* set by ik_request_init, used when payload NULL */
+  int ttl;              /* 1..255, default 64 */
+  int traffic_class;    /* 0..255, default 0 (DS field / traffic class) */
+  double time;          /* seconds since the epoch, set by send; 0 before */
+} ik_request;
+
+/* Fills defaults and parses the destination (an IP literal).
+ * id and sequence are masked to 16 bits. Errors: IK_EINVAL, IK_EADDRFORMAT. */
+IK_EXTERN int ik_request_init(ik_request *req, const char *destination,
+                              long id, long sequence);
+/* Copies the payload bytes the request sends (explicit or generated) into
+ * buf. Errors: IK_EINVAL, IK_ENOSPACE. */
+IK_EXTERN int ik_request_payload(const ik_request *req, void *buf, size_t len);
+
+/* Reply flags */
+#define IK_REPLY_DUPLICATE 0x1u   /* same (id, sequence) seen before */
+
+typedef struct ik_reply {
+  char source[IK_ADDRSTRLEN]; /* text form of source_addr */
+  ik_address source_addr;     /* host that composed the ICMP message */
+  int family;                 /* 4 or 6 */
+  uint16_t id;
+  uint16_t sequence;
+  int type;
+  int code;
+  size_t bytes_received;      /* ICMP message length (header + data) */
+  double time;                /* seconds since the epoch (kernel stamp) */
+  int ttl;                    /* received TTL / hop limit, -1 if unknown */
+  unsigned flags;             /* IK_REPLY_* */
+} ik_reply;
+
+/* The seed's raise_for_status: IK_OK for an echo reply, else
+ * IK_EDEST_UNREACHABLE, IK_ETIME_EXCEEDED or IK_EICMP. */
+IK_EXTERN int ik_reply_check(const ik_reply *reply);
+/* icmplib's text for the reply's type/code ("Destination host unreachable",
+ * "Time to live exceeded", "Error type: T, code: C", ...); "" for an echo
+ * reply. Static storage except for the generic form, written to a
+ * thread-local buffer. */
+IK_EXTERN const char *ik_reply_message(const ik_reply *reply);
+/* Round-trip time in milliseconds. */
+IK_EXTERN double ik_rtt_ms(const ik_request *req, const ik_reply *reply);
+
+/* ------------------------------------------------------------------ */
+/* Sockets                                                             */
+/* ------------------------------------------------------------------ */
+
+typedef struct ik_socket ik_socket;
+
+#define IK_SOCKET_UNPRIVILEGED 0x1u /* SOCK_DGRAM ICMP (Linux, macOS) */
+
+/* Opens an ICMP socket. source: address to bind, NULL for any.
+ * Errors: IK_EINVAL, IK_EADDRFORMAT, IK_EPERMISSION, IK_EADDRESS,
+ * IK_ESOCKET, IK_ENOTSUP, IK_ENOMEM. */
+IK_EXTERN int ik_socket_open(ik_socket **sock, int family, const char *source,
+                             unsigned flags);
+/* Sends an echo request (non-blocking); sets req->time, and req->id on
+ * Linux DGRAM sockets. Errors: IK_EINVAL, IK_EFAMILY, IK_EBROADCAST,
+ * IK_EUNAVAILABLE, IK_ESOCKET. */
+IK_EXTERN int ik_socket_send(ik_socket *sock, ik_request *req);
+/* Waits up to timeout seconds for the reply matching match (echo reply from
+ * its destination, or an ICMP error quoting it), or any reply when match is
+ * NULL. Errors: IK_EINVAL, IK_ETIMEOUT, IK_EUNAVAILABLE, IK_ESOCKET. */
+IK_EXTERN int ik_socket_receive(ik_socket *sock, const ik_request *match,
+                                double timeout, ik_reply *reply);
+/* Closes the OS resources; idempotent. Later calls give IK_EUNAVAILABLE. */
+IK_EXTERN int ik_socket_close(ik_socket *sock);
+/* Closes if needed and frees the handle. NULL is accepted. */
+IK_EXTERN void ik_socket_free(ik_socket *sock);
+
+/* Native handle (fd, or Windows ICMP HANDLE); -1 when closed. */
+IK_EXTERN intptr_t ik_socket_native(const ik_socket *sock);
+IK_EXTERN int ik_socket_family(const ik_socket *sock);
+/* Bound source address, or NULL when listening on all interfaces. */
+IK_EXTERN const char *ik_socket_address(const ik_socket *sock);
+IK_EXTERN int ik_socket_is_privileged(const ik_socket *sock);
+IK_EXTERN int ik_socket_is_closed(const ik_socket *sock);
+IK_EXTERN int ik_socket_get_blocking(const ik_socket *sock, int *blocking);
+IK_EXTERN int ik_socket_set_blocking(ik_socket *sock, int blocking);
+/* IPv4 only: IPv6 sockets give IK_EINVAL. */
+IK_EXTERN int ik_socket_get_broadcast(const ik_socket *sock, int *enabled);
+IK_EXTERN int ik_socket_set_broadcast(ik_socket *sock, int enabled);
+
+#ifdef __cplusplus
+}
+#endif
+
+#include "icmpkit/ping.h"
+#include "icmpkit/async.h"
+
+#endif /* ICMPKIT_H */

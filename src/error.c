@@ -1,0 +1,52 @@
+/* Error codes, their texts, and the per-thread detail message. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "internal.h"
+
+#if defined(_MSC_VER)
+#  define IK__THREAD_LOCAL __declspec(thread)
+#else
+#  define IK__THREAD_LOCAL _Thread_local
+#endif
+
+static IK__THREAD_LOCAL char last_error[512];
+
+const char *ik_strerror(int err) {
+  switch (err) {
+  case IK_OK: return "success";
+#define IK__XX(name, value, msg) case IK_##name: return msg;
+  IK_ERROR_MAP(IK__XX)
+#undef IK__XX
+  default: return "unknown error";
+  }
+}
+
+const char *ik_err_name(int err) {
+  switch (err) {
+  case IK_OK: return "IK_OK";
+#define IK__XX(name, value, msg) case IK_##name: return "IK_" #name;
+  IK_ERROR_MAP(IK__XX)
+#undef IK__XX
+  default: return "IK_UNKNOWN";
+  }
+}
+
+int ik_is_socket_error(int err) {
+  return err == IK_ESOCKET || err == IK_EADDRESS || err == IK_EPERMISSION ||
+         err == IK_EUNAVAILABLE || err == IK_EBROADCAST || err == IK_ETIMEOUT;
+}
+
+int ik_is_icmp_error(int err) {
+  return err == IK_EDEST_UNREACHABLE || err == IK_ETIME_EXCEEDED || err == IK_EICMP;
+}
+
+const char *ik_last_error(void) { return last_error; }
+
+int ik__fail(int err, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(last_error, sizeof last_error, fmt, ap);
+  va_end(ap);
+  return err;
+}

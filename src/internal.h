@@ -1,0 +1,27 @@
+/* Internal helpers shared by the neutral sources (never installed). */
+#ifndef IK_INTERNAL_H
+#define IK_INTERNAL_H
+
+#include "icmpkit.h"
+
+/* Records a detail message for ik_last_error() (printf-style) and returns
+ * err, so that a failure path reads: return ik__fail(IK_EINVAL, "...", ...). */
+int ik__fail(int err, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* 1 when both addresses have the same family and bytes (scope ignored
+ * when either side has none). */
+int ik__address_equal(const ik_address *a, const ik_address *b);
+/* 1 for 255.255.255.255, IPv4 multicast/IPv6 multicast: replies may come
+ * from other sources. Subnet broadcasts are recognised by the kernel's
+ * EACCES on send, not here. */
+int ik__address_is_group(const ik_address *a);
+
+/* Deterministic payload bytes for a seed (so a request need not store
+ * them to verify the echo). */
+void ik__payload_fill(uint32_t seed, uint8_t *buf, size_t len);
+
+#endif

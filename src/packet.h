@@ -1,0 +1,57 @@
+/* ICMP codec: pure functions over byte buffers (no sockets, no globals). */
+#ifndef IK_PACKET_H
+#define IK_PACKET_H
+
+#include "internal.h"
+
+/* Where an input buffer starts. */
+enum {
+  IK__LAYOUT_ICMP = 0, /* at the ICMP header (Linux DGRAM, any IPv6 socket) */
+  IK__LAYOUT_IP = 1    /* at an IPv4 header of any IHL (raw v4, macOS DGRAM v4) */
+};
+
+/* ICMP types used by the codec. */
+enum {
+  IK__V4_ECHO_REPLY = 0, IK__V4_DEST_UNREACH = 3, IK__V4_SOURCE_QUENCH = 4,
+  IK__V4_REDIRECT = 5, IK__V4_ECHO_REQUEST = 8, IK__V4_TIME_EXCEEDED = 11,
+  IK__V4_PARAM_PROBLEM = 12,
+  IK__V6_DEST_UNREACH = 1, IK__V6_PACKET_TOO_BIG = 2, IK__V6_TIME_EXCEEDED = 3,
+  IK__V6_PARAM_PROBLEM = 4, IK__V6_ECHO_REQUEST = 128, IK__V6_ECHO_REPLY = 129
+};
+
+typedef struct ik__packet {
+  int family;            /* 4 or 6 */
+  int type, code;
+  int is_echo_reply;     /* type is the family's echo reply */
+  int is_error;          /* an ICMP error quoting one of our echo requests */
+  uint16_t id, sequence; /* of the echo reply, or of the quoted request */
+  int ttl;               /* from a leading IPv4 header; -1 otherwise */
+  ik_address ip_src;     /* from a leading IPv4 header; family 0 otherwise */
+  ik_address quoted_dst; /* errors: destination of the quoted request */
+  const uint8_t *data;   /* echo replies: payload after the 8-byte header */
+  size_t data_len;
+  size_t icmp_len;       /* length of the ICMP message */
+  int checksum_ok;       /* 1 verified, 0 bad, -1 not checked (IPv6) */
+} ik__packet;
+
+/* RFC 1071 Internet checksum of len bytes, as a host-order number to store
+ * big-endian (buf[2] = sum >> 8, buf[3] = sum & 0xff). Over a message that
+ * already holds its checksum the result is 0. */
+uint16_t ik__checksum(const void *data, size_t len);
+
+/* Size of the echo request for req (8 + payload). */
+size_t ik__echo_size(const ik_request *req);
+/* Writes the echo request with identifier id. IPv4: checksum filled;
+ * IPv6: checksum 0 (the kernel computes it). Errors: IK_EINVAL, IK_ENOSPACE. */
+int ik__build_echo(const ik_request *req, uint16_t id, uint8_t *buf,
+                   size_t cap, size_t *len);
+/* Parses a received message. Errors: IK_EINVAL, IK_ETRUNCATED,
+ * IK_EMALFORMED, IK_ECHECKSUM (out still filled), IK_EUNRELATED (a type
+ * we do not handle, e.g. neighbour discovery; out->type/code still set). */
+int ik__parse(const uint8_t *buf, size_t len, int family, int layout,
+              ik__packet *out);
+/* 1 when data is exactly the payload req sent. */
+int ik__payload_matches(const ik_request *req, const uint8_t *data,
+                        size_t len);
+
+#endif
