@@ -24,4 +24,10 @@ int ik__address_is_group(const ik_address *a);
  * them to verify the echo). */
 void ik__payload_fill(uint32_t seed, uint8_t *buf, size_t len);
 
+/* Completes a result whose packets_sent, rtts and rtts_len are set:
+ * packets_received, packet_loss, min/avg/max RTT, jitter and is_alive,
+ * computed and rounded as icmplib computes them (see src/host.c).
+ * duplicates, replies and error are left as they are. */
+void ik__host_finish(ik_host *host);
+
 #endif

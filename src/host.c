@@ -1,0 +1,73 @@
+/* Statistics of ik_host results (icmplib's Host and Hop), and freeing them. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* Python's round(x, digits): the exact binary value rounded to the nearest
+ * decimal, ties to even. printf's %.*f does exactly that (it converts the
+ * exact binary value under round-to-nearest-even), and strtod brings back
+ * the nearest double, which is what Python's round returns. */
+static double round_like_python(double x, int digits) {
+  char text[400];
+  if (!isfinite(x))
+    return x;
+  snprintf(text, sizeof text, "%.*f", digits, x);
+  return strtod(text, NULL);
+}
+
+void ik__host_finish(ik_host *host) {
+  size_t i, n = host->rtts_len;
+  double sum = 0.0, deltas = 0.0, lo, hi;
+
+  host->packets_received = (int)n;
+  /* icmplib: 1 - received / sent rounded to 3 digits, 0 when nothing was
+   * sent (Debian's python3-icmplib 2.1 models.py; icmplib 3 rounds to 2). */
+  host->packet_loss = host->packets_sent > 0
+      ? round_like_python(1.0 - (double)n / (double)host->packets_sent, 3)
+      : 0.0;
+  host->is_alive = n > 0;
+  if (n == 0) {
+    host->min_rtt = host->avg_rtt = host->max_rtt = host->jitter = 0.0;
+    return;
+  }
+  lo = hi = host->rtts[0];
+  /* Summed in order, one addition at a time, as icmplib's loop does: the
+   * rounding of the last digit depends on it. */
+  for (i = 0; i < n; i++) {
+    double r = host->rtts[i];
+    sum += r;
+    if (r < lo) lo = r;
+    if (r > hi) hi = r;
+    if (i + 1 < n)
+      deltas += r > host->rtts[i + 1] ? r - host->rtts[i + 1] : host->rtts[i + 1] - r;
+  }
+  host->min_rtt = round_like_python(lo, 3);
+  host->max_rtt = round_like_python(hi, 3);
+  host->avg_rtt = round_like_python(sum / (double)n, 3);
+  /* icmplib 3's jitter: the mean absolute difference of consecutive RTTs,
+   * 0 with fewer than two. */
+  host->jitter = n < 2 ? 0.0 : round_like_python(deltas / (double)(n - 1), 3);
+}
+
+void ik_host_free(ik_host *host) {
+  if (host == NULL)
+    return;
+  free(host->rtts);
+  free(host->replies);
+  host->rtts = NULL;
+  host->rtts_len = 0;
+  host->replies = NULL;
+  host->replies_len = 0;
+}
+
+void ik_hops_free(ik_hop *hops, size_t n) {
+  size_t i;
+  if (hops == NULL)
+    return;
+  for (i = 0; i < n; i++)
+    ik_host_free(&hops[i].host);
+  free(hops);
+}
