@@ -4,12 +4,6 @@
 
 #include "internal.h"
 
-#if defined(_MSC_VER)
-#  define IK__THREAD_LOCAL __declspec(thread)
-#else
-#  define IK__THREAD_LOCAL _Thread_local
-#endif
-
 static IK__THREAD_LOCAL char last_error[512];
 
 const char *ik_strerror(int err) {

@@ -4,6 +4,13 @@
 
 #include "icmpkit.h"
 
+/* Per-thread storage for detail messages and formatted texts. */
+#if defined(_MSC_VER)
+#  define IK__THREAD_LOCAL __declspec(thread)
+#else
+#  define IK__THREAD_LOCAL _Thread_local
+#endif
+
 /* Records a detail message for ik_last_error() (printf-style) and returns
  * err, so that a failure path reads: return ik__fail(IK_EINVAL, "...", ...). */
 int ik__fail(int err, const char *fmt, ...)
