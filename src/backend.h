@@ -6,6 +6,7 @@
 #define IK_BACKEND_H
 
 #include "internal.h"
+#include "packet.h"
 
 /* ---- system services ---- */
 
@@ -27,8 +28,82 @@ int ik__if_name(uint32_t index, char *buf, size_t len);
 int ik__resolve(const char *name, int family, ik_address *out, size_t max,
                 size_t *n);
 
-/* ---- ICMP endpoint (draft: the POSIX backend issue finalises it) ---- */
+/* ---- ICMP endpoint ----
+ *
+ * One ICMP socket of one family. The neutral layer (socket.c, async.c)
+ * checks arguments, matches replies (match.c) and keeps deadlines; the
+ * endpoint only talks to the OS. Two kinds of backend fit behind it:
+ *  - datagram backends (POSIX): send writes a packet, read returns whatever
+ *    the kernel delivered, one message at a time, including other
+ *    processes' traffic on raw sockets;
+ *  - transaction backends (Windows): send starts one OS call per request,
+ *    the OS picks the wire id, and read returns at most one result per
+ *    request, reported with the caller's id and sequence. Such a backend
+ *    may drop a request it gave up on: the neutral layer times it out.
+ * Endpoints are not thread-safe; one thread uses one endpoint at a time. */
 
+struct event_base;
 typedef struct ik__endpoint ik__endpoint;
+
+/* One message read from an endpoint. */
+typedef struct ik__received {
+  /* The parsed ICMP message. For errors read from a Linux error queue the
+   * codec did not see the message: type, code, id, sequence and quoted_dst
+   * are filled from the queue entry and icmp_len is an estimate (8 + the
+   * quoted IP header + the quoted bytes). pkt.data points into the
+   * endpoint's buffer and stays valid until the next ik__ep_read. */
+  ik__packet pkt;
+  ik_address source; /* who sent the message (a router, for errors) */
+  int ttl;           /* received TTL / hop limit, -1 when the OS gives none */
+  double time;       /* wall clock at receipt: kernel stamp when available */
+} ik__received;
+
+/* Opens an endpoint. source: address to bind (NULL: any). unprivileged:
+ * SOCK_DGRAM ICMP instead of SOCK_RAW. The endpoint starts non-blocking.
+ * Errors: IK_EPERMISSION (the message says how to get the privilege),
+ * IK_EADDRESS (bind: address not available), IK_ENOTSUP (family or mode
+ * missing on this system), IK_ENOMEM, IK_ESOCKET. */
+int ik__ep_open(ik__endpoint **ep, int family, const ik_address *source,
+                int unprivileged);
+/* Releases everything; NULL is accepted. */
+void ik__ep_close(ik__endpoint *ep);
+
+/* Sends req (the caller checked its family and ranges): builds the echo
+ * request, applies req->ttl / req->traffic_class, sets req->time and, where
+ * the OS chooses the identifier (Linux DGRAM), writes it into req->id.
+ * An ICMP error queued on the socket by an earlier probe is not a failure
+ * of this send. Errors: IK_EBROADCAST (broadcast destination, broadcast
+ * off), IK_ENOTSUP (option the OS refuses in this mode), IK_EINVAL,
+ * IK_ESOCKET. */
+int ik__ep_send(ik__endpoint *ep, ik_request *req);
+
+/* Reads one pending message without blocking. Errors: IK_ETIMEOUT when
+ * nothing is pending; packet errors (see ik__is_packet_error in match.h:
+ * IK_ETRUNCATED, IK_EMALFORMED, IK_ECHECKSUM, IK_EUNRELATED) for a message
+ * that was consumed but is not usable, so the caller reads again;
+ * IK_ESOCKET for an OS failure. */
+int ik__ep_read(ik__endpoint *ep, ik__received *rx);
+
+/* Waits up to timeout_s seconds (0: poll) until ik__ep_read may have
+ * something. Returns 0 when it may (also early on a signal), IK_ETIMEOUT
+ * otherwise, IK_ESOCKET on failure. */
+int ik__ep_wait(ik__endpoint *ep, double timeout_s);
+
+/* Asks base's loop thread to call ready(arg) whenever ik__ep_read may have
+ * something (a persistent read event on POSIX; completion events on
+ * Windows), until ik__ep_unwatch. One watch per endpoint.
+ * Errors: IK_EINVAL (already watched), IK_ENOMEM, IK_ESOCKET. */
+int ik__ep_watch(ik__endpoint *ep, struct event_base *base,
+                 void (*ready)(void *arg), void *arg);
+void ik__ep_unwatch(ik__endpoint *ep);
+
+/* Native handle: a file descriptor on POSIX, the ICMP HANDLE on Windows. */
+intptr_t ik__ep_native(const ik__endpoint *ep);
+/* Socket options; a backend without the notion fails with IK_ENOTSUP.
+ * Errors: IK_ESOCKET with the OS text. */
+int ik__ep_get_blocking(const ik__endpoint *ep, int *blocking);
+int ik__ep_set_blocking(ik__endpoint *ep, int blocking);
+int ik__ep_get_broadcast(const ik__endpoint *ep, int *enabled);
+int ik__ep_set_broadcast(ik__endpoint *ep, int enabled);
 
 #endif

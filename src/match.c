@@ -1,0 +1,50 @@
+/* Reply matching, shared by the synchronous and asynchronous receive. */
+#include <string.h>
+
+#include "match.h"
+
+static int echo_reply_matches(const ik_request *req, const ik__received *rx,
+                              unsigned flags) {
+  const ik__packet *p = &rx->pkt;
+  if (p->id != req->id || p->sequence != req->sequence || p->checksum_ok == 0)
+    return 0;
+  if (!(flags & IK__MATCH_ANY_SOURCE) && !ik__address_is_group(&req->destination) &&
+      !ik__address_equal(&rx->source, &req->destination))
+    return 0;
+  return ik__payload_matches(req, p->data, p->data_len);
+}
+
+static int error_matches(const ik_request *req, const ik__received *rx) {
+  const ik__packet *p = &rx->pkt;
+  return p->id == req->id && p->sequence == req->sequence &&
+         ik__address_equal(&p->quoted_dst, &req->destination);
+}
+
+int ik__match(const ik_request *req, const ik__received *rx, unsigned flags) {
+  if (rx->pkt.is_echo_reply)
+    return req == NULL ? rx->pkt.checksum_ok != 0 : echo_reply_matches(req, rx, flags);
+  if (rx->pkt.is_error)
+    return req == NULL || error_matches(req, rx);
+  return 0;
+}
+
+void ik__reply_from(const ik__received *rx, ik_reply *reply) {
+  memset(reply, 0, sizeof *reply);
+  reply->source_addr = rx->source;
+  if (ik_address_format(&rx->source, reply->source, sizeof reply->source) != 0)
+    reply->source[0] = '\0';
+  reply->family = rx->pkt.family;
+  reply->id = rx->pkt.id;
+  reply->sequence = rx->pkt.sequence;
+  reply->type = rx->pkt.type;
+  reply->code = rx->pkt.code;
+  reply->bytes_received = rx->pkt.icmp_len;
+  reply->time = rx->time;
+  reply->ttl = rx->ttl;
+  reply->flags = 0;
+}
+
+int ik__is_packet_error(int err) {
+  return err == IK_ETRUNCATED || err == IK_EMALFORMED || err == IK_ECHECKSUM ||
+         err == IK_EUNRELATED;
+}

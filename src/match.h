@@ -1,0 +1,31 @@
+/* Deciding whether a received message answers a request, and turning it
+ * into an ik_reply. Shared by ik_socket_receive and the async engine, so
+ * it holds no socket state: everything it needs is in its arguments. */
+#ifndef IK_MATCH_H
+#define IK_MATCH_H
+
+#include "backend.h"
+
+/* Matching options */
+#define IK__MATCH_ANY_SOURCE 0x1u /* broadcast allowed: any host may reply */
+
+/* 1 when rx answers req, else 0.
+ *  - echo reply: same id and sequence, checksum not known bad, payload
+ *    identical to what req sent (req->payload must still point at it), and
+ *    sent by req's destination unless that is a group address or
+ *    IK__MATCH_ANY_SOURCE is given. The payload check is what keeps a raw
+ *    socket from taking another process's reply that has the same id.
+ *  - ICMP error: the quoted request has req's id and sequence and was sent
+ *    to req's destination.
+ * req NULL: any echo reply or ICMP error about an echo request matches. */
+int ik__match(const ik_request *req, const ik__received *rx, unsigned flags);
+
+/* Fills reply from rx (flags cleared). */
+void ik__reply_from(const ik__received *rx, ik_reply *reply);
+
+/* 1 for the errors with which the codec or ik__ep_read reject one message
+ * (IK_ETRUNCATED, IK_EMALFORMED, IK_ECHECKSUM, IK_EUNRELATED): the message
+ * is gone, the socket is fine, read the next one. */
+int ik__is_packet_error(int err);
+
+#endif

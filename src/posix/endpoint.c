@@ -1,0 +1,431 @@
+/* The POSIX ICMP endpoint: raw (privileged) or datagram (unprivileged)
+ * ICMP sockets, talking to the kernel. Decoding of what arrives is in
+ * datagram.c, matching in ../match.c. */
+#include "posix/posix.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/icmp6.h>
+#include <sys/uio.h>
+
+#if IK__POSIX_LINUX
+#  include <linux/icmp.h> /* ICMP_FILTER */
+#endif
+
+#include <event2/event.h>
+
+struct ik__endpoint {
+  int fd;
+  int family;
+  int unprivileged;
+  int errqueue;       /* ICMP errors come through MSG_ERRQUEUE */
+  int ttl, mcast_ttl; /* last values set on the socket, -1: not yet */
+  int tclass;
+  int kernel_id;      /* Linux DGRAM: the identifier the kernel writes, -1: unknown */
+  struct event *watch;
+  void (*ready)(void *arg);
+  void *ready_arg;
+  union { size_t align; unsigned char bytes[512]; } control; /* cmsghdr alignment */
+  uint8_t rxbuf[IK__POSIX_RXBUF];
+  uint8_t txbuf[8 + IK_MAX_PAYLOAD_SIZE + 16];
+};
+
+static const char *family_name(int family) { return family == IK_AF_INET ? "IPv4" : "IPv6"; }
+
+static int set_int(ik__endpoint *ep, int level, int name, int value, const char *what) {
+  if (setsockopt(ep->fd, level, name, &value, sizeof value) != 0)
+    return ik__fail(IK_ESOCKET, "setsockopt(%s, %d): %s", what, value, strerror(errno));
+  return 0;
+}
+
+static int open_error(int family, int unprivileged, int e) {
+  const char *kind = unprivileged ? "unprivileged (SOCK_DGRAM)" : "raw";
+  if (e == EPERM || e == EACCES) {
+    if (unprivileged)
+      return ik__fail(IK_EPERMISSION,
+                      "cannot open an unprivileged %s ICMP socket: %s; allow your group with "
+                      "sysctl net.ipv4.ping_group_range (e.g. \"0 2147483647\"), or run as root, "
+                      "or give the program CAP_NET_RAW (setcap cap_net_raw+ep PROGRAM) and use "
+                      "a raw socket",
+                      family_name(family), strerror(e));
+    return ik__fail(IK_EPERMISSION,
+                    "cannot open a raw %s ICMP socket: %s; run as root, or give the program "
+                    "CAP_NET_RAW (setcap cap_net_raw+ep PROGRAM), or use an unprivileged socket "
+                    "(IK_SOCKET_UNPRIVILEGED) with your group in net.ipv4.ping_group_range",
+                    family_name(family), strerror(e));
+  }
+  if (e == EAFNOSUPPORT || e == EPROTONOSUPPORT || e == ESOCKTNOSUPPORT)
+    return ik__fail(IK_ENOTSUP, "%s %s ICMP sockets are not available here: %s",
+                    family_name(family), kind, strerror(e));
+  if (e == ENOMEM || e == ENOBUFS)
+    return ik__fail(IK_ENOMEM, "socket: %s", strerror(e));
+  return ik__fail(IK_ESOCKET, "socket: %s", strerror(e));
+}
+
+/* Lets only echo replies and errors wake us on raw sockets, which
+ * otherwise see every ICMP message of the host. */
+static int install_filter(ik__endpoint *ep) {
+  if (ep->family == IK_AF_INET) {
+#if IK__POSIX_LINUX
+    struct icmp_filter f;
+    if (ep->unprivileged)
+      return 0; /* ping sockets filter by identifier themselves */
+    /* A set bit blocks that type. */
+    f.data = ~((1u << IK__V4_ECHO_REPLY) | (1u << IK__V4_DEST_UNREACH) |
+               (1u << IK__V4_SOURCE_QUENCH) | (1u << IK__V4_REDIRECT) |
+               (1u << IK__V4_TIME_EXCEEDED) | (1u << IK__V4_PARAM_PROBLEM));
+    if (setsockopt(ep->fd, SOL_RAW, ICMP_FILTER, &f, sizeof f) != 0)
+      return ik__fail(IK_ESOCKET, "setsockopt(ICMP_FILTER): %s", strerror(errno));
+#endif
+    return 0; /* the BSDs have no IPv4 filter: the codec drops other types */
+  } else {
+    struct icmp6_filter f;
+    ICMP6_FILTER_SETBLOCKALL(&f);
+    ICMP6_FILTER_SETPASS(IK__V6_ECHO_REPLY, &f);
+    ICMP6_FILTER_SETPASS(IK__V6_DEST_UNREACH, &f);
+    ICMP6_FILTER_SETPASS(IK__V6_PACKET_TOO_BIG, &f);
+    ICMP6_FILTER_SETPASS(IK__V6_TIME_EXCEEDED, &f);
+    ICMP6_FILTER_SETPASS(IK__V6_PARAM_PROBLEM, &f);
+    if (setsockopt(ep->fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof f) != 0) {
+      /* Linux ping sockets have no filter (they filter by identifier);
+       * macOS unprivileged ones may, and otherwise the codec drops
+       * neighbour discovery and the like. */
+      if (ep->unprivileged)
+        return 0;
+      return ik__fail(IK_ESOCKET, "setsockopt(ICMP6_FILTER): %s", strerror(errno));
+    }
+    return 0;
+  }
+}
+
+static int configure(ik__endpoint *ep) {
+  int err, flags = fcntl(ep->fd, F_GETFL);
+  if (flags < 0 || fcntl(ep->fd, F_SETFL, flags | O_NONBLOCK) != 0 ||
+      fcntl(ep->fd, F_SETFD, FD_CLOEXEC) != 0)
+    return ik__fail(IK_ESOCKET, "fcntl: %s", strerror(errno));
+  if ((err = install_filter(ep)) != 0)
+    return err;
+#if defined(SO_TIMESTAMPNS)
+  err = set_int(ep, SOL_SOCKET, SO_TIMESTAMPNS, 1, "SO_TIMESTAMPNS");
+#else
+  err = set_int(ep, SOL_SOCKET, SO_TIMESTAMP, 1, "SO_TIMESTAMP");
+#endif
+  if (err != 0)
+    return err;
+  if (ep->family == IK_AF_INET) {
+    /* Raw IPv4 datagrams carry their IP header, hence their TTL. */
+    if (ik__posix_layout(ep->family, ep->unprivileged) == IK__LAYOUT_ICMP &&
+        (err = set_int(ep, IPPROTO_IP, IP_RECVTTL, 1, "IP_RECVTTL")) != 0)
+      return err;
+  } else if ((err = set_int(ep, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1, "IPV6_RECVHOPLIMIT")) != 0) {
+    return err;
+  }
+#if IK__POSIX_LINUX
+  if (ep->errqueue)
+    return ep->family == IK_AF_INET ? set_int(ep, IPPROTO_IP, IP_RECVERR, 1, "IP_RECVERR")
+                                    : set_int(ep, IPPROTO_IPV6, IPV6_RECVERR, 1, "IPV6_RECVERR");
+#endif
+  return 0;
+}
+
+static int bind_source(ik__endpoint *ep, const ik_address *source) {
+  struct sockaddr_storage ss;
+  socklen_t len;
+  char text[IK_ADDRSTRLEN];
+  int err = ik__posix_to_sockaddr(source, &ss, &len);
+  if (err != 0)
+    return err;
+  if (bind(ep->fd, (struct sockaddr *)&ss, len) == 0)
+    return 0;
+  err = errno;
+  if (ik_address_format(source, text, sizeof text) != 0)
+    strcpy(text, "?");
+  if (err == EADDRNOTAVAIL || (err == EINVAL && source->family == IK_AF_INET6))
+    return ik__fail(IK_EADDRESS, "the requested address (%s) cannot be assigned to the socket: %s",
+                    text, strerror(err));
+  return ik__fail(IK_ESOCKET, "bind %s: %s", text, strerror(err));
+}
+
+int ik__ep_open(ik__endpoint **out, int family, const ik_address *source, int unprivileged) {
+  ik__endpoint *ep;
+  int err;
+  *out = NULL;
+  if (family != IK_AF_INET && family != IK_AF_INET6)
+    return ik__fail(IK_EINVAL, "address family %d", family);
+  if ((ep = calloc(1, sizeof *ep)) == NULL)
+    return ik__fail(IK_ENOMEM, "no memory for an ICMP endpoint");
+  ep->family = family;
+  ep->unprivileged = unprivileged != 0;
+  ep->errqueue = ik__posix_uses_errqueue(ep->unprivileged);
+  ep->ttl = ep->mcast_ttl = ep->tclass = -1;
+  if (family == IK_AF_INET6 && !ik__posix_v6_options_settable(ep->unprivileged)) {
+    /* Cannot be changed, so they stay the system's defaults. */
+    ep->ttl = ep->mcast_ttl = IK_DEFAULT_TTL;
+    ep->tclass = 0;
+  }
+  ep->kernel_id = -1;
+  ep->fd = socket(family == IK_AF_INET ? AF_INET : AF_INET6,
+                  ep->unprivileged ? SOCK_DGRAM : SOCK_RAW,
+                  family == IK_AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+  if (ep->fd < 0) {
+    err = open_error(family, ep->unprivileged, errno);
+    free(ep);
+    return err;
+  }
+  if ((err = configure(ep)) != 0 || (source != NULL && (err = bind_source(ep, source)) != 0)) {
+    ik__ep_close(ep);
+    return err;
+  }
+  *out = ep;
+  return 0;
+}
+
+void ik__ep_close(ik__endpoint *ep) {
+  if (ep == NULL)
+    return;
+  ik__ep_unwatch(ep);
+  if (ep->fd >= 0)
+    close(ep->fd);
+  free(ep);
+}
+
+/* Sets an option only when the request asks for a different value, so a
+ * stream of identical requests costs no system calls. */
+static int apply_option(ik__endpoint *ep, int *current, int value, int level, int name,
+                        const char *what) {
+  int err;
+  if (*current == value)
+    return 0;
+  if (!ik__posix_v6_options_settable(ep->unprivileged) && ep->family == IK_AF_INET6)
+    return ik__fail(IK_ENOTSUP,
+                    "%s cannot be set on unprivileged IPv6 sockets on this system (wanted %d)",
+                    what, value);
+  if ((err = set_int(ep, level, name, value, what)) != 0)
+    return err;
+  *current = value;
+  return 0;
+}
+
+static int apply_options(ik__endpoint *ep, const ik_request *req) {
+  int group = ik__address_is_group(&req->destination), err;
+  if (ep->family == IK_AF_INET) {
+    if ((err = apply_option(ep, &ep->ttl, req->ttl, IPPROTO_IP, IP_TTL, "IP_TTL")) != 0 ||
+        (err = apply_option(ep, &ep->tclass, req->traffic_class, IPPROTO_IP, IP_TOS, "IP_TOS")) != 0)
+      return err;
+    if (group && ep->mcast_ttl != req->ttl) {
+      unsigned char v = (unsigned char)req->ttl; /* the BSDs insist on a byte here */
+      if (setsockopt(ep->fd, IPPROTO_IP, IP_MULTICAST_TTL, &v, sizeof v) != 0)
+        return ik__fail(IK_ESOCKET, "setsockopt(IP_MULTICAST_TTL, %d): %s", req->ttl,
+                        strerror(errno));
+      ep->mcast_ttl = req->ttl;
+    }
+    return 0;
+  }
+  if ((err = apply_option(ep, &ep->ttl, req->ttl, IPPROTO_IPV6, IPV6_UNICAST_HOPS,
+                          "IPV6_UNICAST_HOPS")) != 0 ||
+      (err = apply_option(ep, &ep->tclass, req->traffic_class, IPPROTO_IPV6, IPV6_TCLASS,
+                          "IPV6_TCLASS")) != 0)
+    return err;
+  if (group)
+    return apply_option(ep, &ep->mcast_ttl, req->ttl, IPPROTO_IPV6, IPV6_MULTICAST_HOPS,
+                        "IPV6_MULTICAST_HOPS");
+  return 0;
+}
+
+/* 1 when an ICMP error sits in the error queue. Linux reports such an
+ * error once more as the failure of the next send on the socket, which
+ * consumes that report: the send can then be repeated. */
+static int error_queued(const ik__endpoint *ep) {
+  struct pollfd p;
+  if (!ep->errqueue)
+    return 0;
+  p.fd = ep->fd;
+  p.events = 0;
+  p.revents = 0;
+  return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
+}
+
+static int learn_kernel_id(ik__endpoint *ep) {
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  if (getsockname(ep->fd, (struct sockaddr *)&ss, &len) != 0)
+    return ik__fail(IK_ESOCKET, "getsockname: %s", strerror(errno));
+  ep->kernel_id = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+                                                 : ((struct sockaddr_in6 *)&ss)->sin6_port);
+  return 0;
+}
+
+int ik__ep_send(ik__endpoint *ep, ik_request *req) {
+  struct sockaddr_storage ss;
+  socklen_t sslen;
+  size_t len;
+  char text[IK_ADDRSTRLEN];
+  int err, tries = 0;
+  ssize_t n;
+
+  if ((err = ik__build_echo(req, req->id, ep->txbuf, sizeof ep->txbuf, &len)) != 0 ||
+      (err = apply_options(ep, req)) != 0 ||
+      (err = ik__posix_to_sockaddr(&req->destination, &ss, &sslen)) != 0)
+    return err;
+  for (;;) {
+    req->time = ik__now_wall();
+    n = sendto(ep->fd, ep->txbuf, len, 0, (struct sockaddr *)&ss, sslen);
+    if (n >= 0)
+      break;
+    err = errno;
+    if (err == EINTR || (tries++ < 4 && error_queued(ep)))
+      continue;
+    if (ik_address_format(&req->destination, text, sizeof text) != 0)
+      strcpy(text, "?");
+    if (err == EACCES && ep->family == IK_AF_INET)
+      return ik__fail(IK_EBROADCAST,
+                      "sending to %s needs broadcast enabled on the socket "
+                      "(ik_socket_set_broadcast): %s",
+                      text, strerror(err));
+    return ik__fail(IK_ESOCKET, "sendto %s: %s", text, strerror(err));
+  }
+  if ((size_t)n != len)
+    return ik__fail(IK_ESOCKET, "sendto sent %zd of %zu bytes", n, len);
+  if (ik__posix_kernel_sets_id(ep->unprivileged)) {
+    if (ep->kernel_id < 0 && (err = learn_kernel_id(ep)) != 0)
+      return err;
+    req->id = (uint16_t)ep->kernel_id;
+  }
+  return 0;
+}
+
+/* One recvmsg. IK_ETIMEOUT: nothing there. */
+static int receive(ik__endpoint *ep, int flags, ik__received *rx) {
+  struct sockaddr_storage from;
+  struct iovec iov;
+  struct msghdr msg;
+  ssize_t n;
+
+  iov.iov_base = ep->rxbuf;
+  iov.iov_len = sizeof ep->rxbuf;
+  memset(&msg, 0, sizeof msg);
+  msg.msg_name = &from;
+  msg.msg_namelen = sizeof from;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = ep->control.bytes;
+  msg.msg_controllen = sizeof ep->control.bytes;
+  do
+    n = recvmsg(ep->fd, &msg, flags | MSG_DONTWAIT);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
+      return IK_ETIMEOUT;
+    return ik__fail(IK_ESOCKET, "recvmsg%s: %s", flags ? " (error queue)" : "", strerror(errno));
+  }
+#if IK__POSIX_LINUX
+  if (flags & MSG_ERRQUEUE)
+    return ik__posix_decode_errqueue(ep->family, &msg, (size_t)n, rx);
+#endif
+  return ik__posix_decode(ep->family, ep->unprivileged, &msg, (size_t)n, rx);
+}
+
+int ik__ep_read(ik__endpoint *ep, ik__received *rx) {
+#if IK__POSIX_LINUX
+  int err;
+  if (ep->errqueue) {
+    if ((err = receive(ep, MSG_ERRQUEUE, rx)) != IK_ETIMEOUT)
+      return err;
+    /* A queued ICMP error is also reported once as the failure of the next
+     * recvmsg: then the error queue holds the message itself. */
+    if ((err = receive(ep, 0, rx)) != IK_ESOCKET)
+      return err;
+    {
+      int queued = receive(ep, MSG_ERRQUEUE, rx);
+      return queued == IK_ETIMEOUT ? err : queued;
+    }
+  }
+#endif
+  return receive(ep, 0, rx);
+}
+
+int ik__ep_wait(ik__endpoint *ep, double timeout_s) {
+  struct pollfd p;
+  double ms = ceil(timeout_s * 1000.0);
+  int r;
+  p.fd = ep->fd;
+  p.events = POLLIN;
+  p.revents = 0;
+  r = poll(&p, 1, ms > INT_MAX ? INT_MAX : ms < 0 ? 0 : (int)ms);
+  if (r > 0)
+    return (p.revents & POLLNVAL) ? ik__fail(IK_ESOCKET, "poll: socket not open") : 0;
+  if (r == 0)
+    return IK_ETIMEOUT;
+  return errno == EINTR ? 0 : ik__fail(IK_ESOCKET, "poll: %s", strerror(errno));
+}
+
+static void on_readable(evutil_socket_t fd, short what, void *arg) {
+  ik__endpoint *ep = (ik__endpoint *)arg;
+  (void)fd;
+  (void)what;
+  ep->ready(ep->ready_arg);
+}
+
+int ik__ep_watch(ik__endpoint *ep, struct event_base *base, void (*ready)(void *arg),
+                 void *arg) {
+  if (ep->watch != NULL)
+    return ik__fail(IK_EINVAL, "the endpoint is already watched");
+  ep->ready = ready;
+  ep->ready_arg = arg;
+  /* EPOLLERR (a queued ICMP error) is reported as readable too. */
+  ep->watch = event_new(base, ep->fd, EV_READ | EV_PERSIST, on_readable, ep);
+  if (ep->watch == NULL)
+    return ik__fail(IK_ENOMEM, "event_new failed");
+  if (event_add(ep->watch, NULL) != 0) {
+    ik__ep_unwatch(ep);
+    return ik__fail(IK_ESOCKET, "event_add failed");
+  }
+  return 0;
+}
+
+void ik__ep_unwatch(ik__endpoint *ep) {
+  if (ep->watch != NULL)
+    event_free(ep->watch);
+  ep->watch = NULL;
+}
+
+intptr_t ik__ep_native(const ik__endpoint *ep) { return ep->fd; }
+
+int ik__ep_get_blocking(const ik__endpoint *ep, int *blocking) {
+  int flags = fcntl(ep->fd, F_GETFL);
+  if (flags < 0)
+    return ik__fail(IK_ESOCKET, "fcntl(F_GETFL): %s", strerror(errno));
+  *blocking = !(flags & O_NONBLOCK);
+  return 0;
+}
+
+int ik__ep_set_blocking(ik__endpoint *ep, int blocking) {
+  int flags = fcntl(ep->fd, F_GETFL);
+  if (flags < 0)
+    return ik__fail(IK_ESOCKET, "fcntl(F_GETFL): %s", strerror(errno));
+  flags = blocking ? flags & ~O_NONBLOCK : flags | O_NONBLOCK;
+  if (fcntl(ep->fd, F_SETFL, flags) != 0)
+    return ik__fail(IK_ESOCKET, "fcntl(F_SETFL): %s", strerror(errno));
+  return 0;
+}
+
+int ik__ep_get_broadcast(const ik__endpoint *ep, int *enabled) {
+  int v = 0;
+  socklen_t len = sizeof v;
+  if (getsockopt(ep->fd, SOL_SOCKET, SO_BROADCAST, &v, &len) != 0)
+    return ik__fail(IK_ESOCKET, "getsockopt(SO_BROADCAST): %s", strerror(errno));
+  *enabled = v != 0;
+  return 0;
+}
+
+int ik__ep_set_broadcast(ik__endpoint *ep, int enabled) {
+  return set_int((ik__endpoint *)ep, SOL_SOCKET, SO_BROADCAST, enabled != 0, "SO_BROADCAST");
+}

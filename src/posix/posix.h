@@ -1,0 +1,74 @@
+/* POSIX backend internals: which kernel family we build for, and the
+ * decoding of what recvmsg returns. Include this first in every src/posix source:
+ * it sets the feature macros before any system header. */
+#ifndef IK_POSIX_H
+#define IK_POSIX_H
+
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#  define _GNU_SOURCE /* RFC 3542 names (IPV6_RECVHOPLIMIT), MSG_ERRQUEUE */
+#endif
+#if defined(__APPLE__)
+#  define __APPLE_USE_RFC_3542 1 /* IPV6_RECVHOPLIMIT instead of the RFC 2292 names */
+#endif
+
+/* macOS and the BSDs share one behaviour (IK_FORCE_BSD builds it on Linux
+ * so the unit tests can check its buffer handling):
+ *  - IPv4 DGRAM ICMP sockets deliver the IP header, like raw ones;
+ *  - the kernel keeps the caller's echo identifier;
+ *  - ICMP errors arrive as packets (no error queue);
+ *  - unprivileged IPv6 sockets cannot set hop limit or traffic class;
+ *  - SO_TIMESTAMP (timeval) instead of SO_TIMESTAMPNS, IP_RECVTTL as a byte. */
+#if defined(__APPLE__) || defined(__FreeBSD__) || defined(__NetBSD__) || \
+    defined(__OpenBSD__) || defined(__DragonFly__) || defined(IK_FORCE_BSD)
+#  define IK__POSIX_BSD 1
+#  define IK__POSIX_LINUX 0
+#elif defined(__linux__)
+#  define IK__POSIX_BSD 0
+#  define IK__POSIX_LINUX 1
+#else
+#  error "icmpkit: unknown POSIX system: teach src/posix/posix.h about it"
+#endif
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include "backend.h"
+
+/* Room for the largest datagram (64 KiB) so nothing we can receive is
+ * truncated, whatever the sender put in it. */
+#define IK__POSIX_RXBUF 65536
+
+/* Where received datagrams start (IK__LAYOUT_IP or IK__LAYOUT_ICMP). */
+int ik__posix_layout(int family, int unprivileged);
+/* 1 when the kernel replaces the echo identifier by its own (Linux DGRAM). */
+int ik__posix_kernel_sets_id(int unprivileged);
+/* 1 when ICMP errors are read from the socket's error queue (Linux DGRAM). */
+int ik__posix_uses_errqueue(int unprivileged);
+/* 1 when hop limit and traffic class can be set on this IPv6 socket. */
+int ik__posix_v6_options_settable(int unprivileged);
+
+/* ik_address <-> sockaddr. to: IK_EINVAL for an unset family. from:
+ * IK_EUNRELATED for a family that is neither AF_INET nor AF_INET6. */
+int ik__posix_to_sockaddr(const ik_address *a, struct sockaddr_storage *ss,
+                          socklen_t *len);
+int ik__posix_from_sockaddr(const struct sockaddr *sa, socklen_t len,
+                            ik_address *a);
+
+/* Decodes one datagram of the normal receive queue: msg is what recvmsg
+ * filled (name, control, flags; the data in msg_iov[0]), len its result.
+ * Errors: IK_ETRUNCATED (MSG_TRUNC), the codec's errors. */
+int ik__posix_decode(int family, int unprivileged, const struct msghdr *msg,
+                     size_t len, ik__received *rx);
+
+#if IK__POSIX_LINUX
+/* Decodes one entry of the Linux error queue (IP_RECVERR/IPV6_RECVERR):
+ * type/code from sock_extended_err, source from its offender, quoted_dst
+ * from msg_name, id/sequence from the echo request in the data.
+ * Errors: IK_EUNRELATED (a local error, or not about an echo request),
+ * IK_ETRUNCATED, IK_EMALFORMED. */
+int ik__posix_decode_errqueue(int family, const struct msghdr *msg,
+                              size_t len, ik__received *rx);
+#endif
+
+#endif
