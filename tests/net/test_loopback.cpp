@@ -1,0 +1,341 @@
+// The socket API against the host's loopback, raw sockets (root only):
+// echo on 127.0.0.1 and ::1, properties, closed-socket errors, timeouts,
+// and the icmplib examples. Traffic goes to loopback and nowhere else.
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <regex>
+#include <string>
+#include <thread>
+
+extern "C" {
+#include "backend.h" // ik__now_mono
+}
+
+namespace {
+
+#define SKIP_UNLESS_ROOT()                                                     \
+  do {                                                                         \
+    if (geteuid() != 0)                                                        \
+      GTEST_SKIP() << "raw ICMP sockets need root (CAP_NET_RAW); run as root"; \
+  } while (0)
+
+struct Sock {
+  ik_socket *s = nullptr;
+  ~Sock() { ik_socket_free(s); }
+};
+
+const char *loopback(int family) { return family == IK_AF_INET ? "127.0.0.1" : "::1"; }
+
+class Loopback : public ::testing::TestWithParam<int> {
+protected:
+  int family() const { return GetParam(); }
+  Sock sock;
+  void SetUp() override {
+    SKIP_UNLESS_ROOT();
+    ASSERT_EQ(ik_socket_open(&sock.s, family(), nullptr, 0), 0) << ik_last_error();
+  }
+  ik_request request(int sequence) {
+    ik_request req;
+    EXPECT_EQ(ik_request_init(&req, loopback(family()), ik_unique_identifier(), sequence), 0);
+    return req;
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(Family, Loopback, ::testing::Values(IK_AF_INET, IK_AF_INET6),
+                         [](const ::testing::TestParamInfo<int> &i) {
+                           return std::string(i.param == IK_AF_INET ? "IPv4" : "IPv6");
+                         });
+
+TEST_P(Loopback, EchoGetsTheReplyFromLoopback) {
+  ik_request req = request(1);
+  ik_reply reply;
+  ASSERT_EQ(ik_socket_send(sock.s, &req), 0) << ik_last_error();
+  ASSERT_EQ(ik_socket_receive(sock.s, &req, 2.0, &reply), 0) << ik_last_error();
+  EXPECT_STREQ(reply.source, loopback(family()));
+  EXPECT_EQ(reply.family, family());
+  EXPECT_EQ(reply.id, req.id);
+  EXPECT_EQ(reply.sequence, 1);
+  EXPECT_EQ(reply.type, family() == IK_AF_INET ? 0 : 129);
+  EXPECT_EQ(reply.code, 0);
+  EXPECT_EQ(reply.bytes_received, 64u);
+  EXPECT_EQ(ik_reply_check(&reply), IK_OK);
+}
+
+TEST_P(Loopback, ReceiveWithoutARequestReturnsTheNextReply) {
+  ik_request req = request(2);
+  ik_reply reply;
+  ASSERT_EQ(ik_socket_send(sock.s, &req), 0) << ik_last_error();
+  ASSERT_EQ(ik_socket_receive(sock.s, nullptr, 2.0, &reply), 0) << ik_last_error();
+  // Another process's reply may come first on a raw socket; ours follows.
+  while (reply.id != req.id || reply.sequence != req.sequence)
+    ASSERT_EQ(ik_socket_receive(sock.s, nullptr, 2.0, &reply), 0) << ik_last_error();
+  EXPECT_EQ(ik_reply_check(&reply), IK_OK);
+}
+
+TEST_P(Loopback, ReplyTimeIsTheKernelStampAfterTheSend) {
+  ik_request req = request(3);
+  ik_reply reply;
+  ASSERT_EQ(ik_socket_send(sock.s, &req), 0);
+  ASSERT_EQ(ik_socket_receive(sock.s, &req, 2.0, &reply), 0) << ik_last_error();
+  EXPECT_GT(req.time, 1e9); // seconds since the epoch
+  EXPECT_GE(reply.time, req.time);
+  EXPECT_LT(ik_rtt_ms(&req, &reply), 1000.0);
+}
+
+TEST_P(Loopback, ReceivedTtlIsReported) {
+  ik_request req = request(4);
+  ik_reply reply;
+  ASSERT_EQ(ik_socket_send(sock.s, &req), 0);
+  ASSERT_EQ(ik_socket_receive(sock.s, &req, 2.0, &reply), 0) << ik_last_error();
+  if (family() == IK_AF_INET) {
+    int expected = 0;
+    std::ifstream("/proc/sys/net/ipv4/ip_default_ttl") >> expected;
+    EXPECT_EQ(reply.ttl, expected); // the kernel answers with its default TTL
+  } else {
+    EXPECT_GE(reply.ttl, 1);
+    EXPECT_LE(reply.ttl, 255);
+  }
+}
+
+TEST_P(Loopback, RequestTtlAndTrafficClassAreAccepted) {
+  ik_request req = request(5);
+  req.ttl = 3;
+  req.traffic_class = 0x20;
+  ik_reply reply;
+  ASSERT_EQ(ik_socket_send(sock.s, &req), 0) << ik_last_error();
+  ASSERT_EQ(ik_socket_receive(sock.s, &req, 2.0, &reply), 0) << ik_last_error();
+  EXPECT_EQ(ik_reply_check(&reply), IK_OK);
+}
+
+TEST_P(Loopback, ExplicitPayloadIsEchoed) {
+  ik_request req = request(6);
+  static const char payload[] = "icmpkit explicit payload";
+  req.payload = payload;
+  req.payload_size = sizeof payload;
+  ik_reply reply;
+  ASSERT_EQ(ik_socket_send(sock.s, &req), 0);
+  ASSERT_EQ(ik_socket_receive(sock.s, &req, 2.0, &reply), 0) << ik_last_error();
+  EXPECT_EQ(reply.bytes_received, 8 + sizeof payload);
+}
+
+TEST_P(Loopback, ReceiveTimesOutWhenNothingMatches) {
+  ik_request never_sent = request(7);
+  ik_reply reply;
+  double start = ik__now_mono();
+  EXPECT_EQ(ik_socket_receive(sock.s, &never_sent, 0.2, &reply), IK_ETIMEOUT);
+  EXPECT_GE(ik__now_mono() - start, 0.2);
+}
+
+TEST_P(Loopback, ReceiveTimesOutWhileUnrelatedRepliesKeepArriving) {
+  ik_request never_sent = request(8);
+  std::atomic<bool> stop{false};
+  std::atomic<int> sent{0};
+  // Another socket pings loopback all along: this raw socket sees every reply.
+  std::thread noise([&] {
+    Sock other;
+    if (ik_socket_open(&other.s, family(), nullptr, 0) != 0)
+      return;
+    for (int seq = 0; !stop; seq++) {
+      ik_request r;
+      ik_request_init(&r, loopback(family()), never_sent.id, 1000 + seq % 1000);
+      if (ik_socket_send(other.s, &r) == 0)
+        sent++;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  });
+  ik_reply reply;
+  double start = ik__now_mono();
+  int err = ik_socket_receive(sock.s, &never_sent, 0.3, &reply);
+  double elapsed = ik__now_mono() - start;
+  stop = true;
+  noise.join();
+  EXPECT_GT(sent.load(), 10);
+  EXPECT_EQ(err, IK_ETIMEOUT);
+  EXPECT_GE(elapsed, 0.3);
+  EXPECT_LT(elapsed, 2.0);
+}
+
+TEST_P(Loopback, ReplyWithTheSameIdButAnotherPayloadIsNotTaken) {
+  // Two raw sockets see every reply: same id and sequence, only the payload
+  // tells them apart (as two processes that picked the same id).
+  Sock other;
+  ASSERT_EQ(ik_socket_open(&other.s, family(), nullptr, 0), 0);
+  ik_request theirs = request(9), mine = theirs;
+  mine.payload_seed = theirs.payload_seed + 1;
+  ik_reply reply;
+  ASSERT_EQ(ik_socket_send(other.s, &theirs), 0);
+  EXPECT_EQ(ik_socket_receive(sock.s, &mine, 0.3, &reply), IK_ETIMEOUT);
+  EXPECT_EQ(ik_socket_receive(other.s, &theirs, 2.0, &reply), 0) << ik_last_error();
+}
+
+TEST_P(Loopback, ReceiveHonoursTheTimeoutOnABlockingSocket) {
+  ASSERT_EQ(ik_socket_set_blocking(sock.s, 1), 0);
+  ik_request never_sent = request(10);
+  ik_reply reply;
+  double start = ik__now_mono();
+  EXPECT_EQ(ik_socket_receive(sock.s, &never_sent, 0.1, &reply), IK_ETIMEOUT);
+  EXPECT_GE(ik__now_mono() - start, 0.1);
+  ik_request req = request(11);
+  ASSERT_EQ(ik_socket_send(sock.s, &req), 0);
+  EXPECT_EQ(ik_socket_receive(sock.s, &req, 2.0, &reply), 0) << ik_last_error();
+}
+
+TEST_P(Loopback, BlockingIsOffByDefaultAndCanBeSwitched) {
+  int blocking = -1;
+  ASSERT_EQ(ik_socket_get_blocking(sock.s, &blocking), 0);
+  EXPECT_EQ(blocking, 0);
+  ASSERT_EQ(ik_socket_set_blocking(sock.s, 1), 0);
+  ASSERT_EQ(ik_socket_get_blocking(sock.s, &blocking), 0);
+  EXPECT_EQ(blocking, 1);
+  EXPECT_EQ(fcntl(static_cast<int>(ik_socket_native(sock.s)), F_GETFL) & O_NONBLOCK, 0);
+  ASSERT_EQ(ik_socket_set_blocking(sock.s, 0), 0);
+  ASSERT_EQ(ik_socket_get_blocking(sock.s, &blocking), 0);
+  EXPECT_EQ(blocking, 0);
+}
+
+TEST_P(Loopback, BroadcastPropertyExistsOnlyOnIPv4) {
+  int enabled = -1;
+  if (family() == IK_AF_INET6) {
+    EXPECT_EQ(ik_socket_get_broadcast(sock.s, &enabled), IK_EINVAL);
+    EXPECT_EQ(ik_socket_set_broadcast(sock.s, 1), IK_EINVAL);
+    return;
+  }
+  ASSERT_EQ(ik_socket_get_broadcast(sock.s, &enabled), 0);
+  EXPECT_EQ(enabled, 0);
+  ASSERT_EQ(ik_socket_set_broadcast(sock.s, 1), 0);
+  ASSERT_EQ(ik_socket_get_broadcast(sock.s, &enabled), 0);
+  EXPECT_EQ(enabled, 1);
+  ASSERT_EQ(ik_socket_set_broadcast(sock.s, 0), 0);
+  ASSERT_EQ(ik_socket_get_broadcast(sock.s, &enabled), 0);
+  EXPECT_EQ(enabled, 0);
+}
+
+TEST_P(Loopback, PropertiesDescribeTheSocket) {
+  EXPECT_GE(ik_socket_native(sock.s), 0);
+  EXPECT_GE(fcntl(static_cast<int>(ik_socket_native(sock.s)), F_GETFD), 0);
+  EXPECT_EQ(ik_socket_family(sock.s), family());
+  EXPECT_EQ(ik_socket_address(sock.s), nullptr);
+  EXPECT_EQ(ik_socket_is_privileged(sock.s), 1);
+  EXPECT_EQ(ik_socket_is_closed(sock.s), 0);
+}
+
+TEST_P(Loopback, ClosedSocketRefusesEveryCall) {
+  ASSERT_EQ(ik_socket_close(sock.s), 0);
+  EXPECT_EQ(ik_socket_close(sock.s), 0); // idempotent
+  ik_request req = request(12);
+  ik_reply reply;
+  int v;
+  EXPECT_EQ(ik_socket_is_closed(sock.s), 1);
+  EXPECT_EQ(ik_socket_native(sock.s), -1);
+  EXPECT_EQ(ik_socket_send(sock.s, &req), IK_EUNAVAILABLE);
+  EXPECT_EQ(ik_socket_receive(sock.s, &req, 0.1, &reply), IK_EUNAVAILABLE);
+  EXPECT_EQ(ik_socket_get_blocking(sock.s, &v), IK_EUNAVAILABLE);
+  EXPECT_EQ(ik_socket_set_blocking(sock.s, 1), IK_EUNAVAILABLE);
+  EXPECT_EQ(ik_socket_get_broadcast(sock.s, &v), IK_EUNAVAILABLE);
+  EXPECT_EQ(ik_socket_set_broadcast(sock.s, 1), IK_EUNAVAILABLE);
+  EXPECT_EQ(ik_socket_family(sock.s), family());
+}
+
+TEST_P(Loopback, BoundSourceIsUsedAndReported) {
+  Sock bound;
+  ASSERT_EQ(ik_socket_open(&bound.s, family(), loopback(family()), 0), 0) << ik_last_error();
+  EXPECT_STREQ(ik_socket_address(bound.s), loopback(family()));
+  ik_request req = request(13);
+  ik_reply reply;
+  ASSERT_EQ(ik_socket_send(bound.s, &req), 0);
+  EXPECT_EQ(ik_socket_receive(bound.s, &req, 2.0, &reply), 0) << ik_last_error();
+}
+
+TEST_P(Loopback, SourceThatIsNotLocalIsRefused) {
+  Sock bound;
+  const char *foreign = family() == IK_AF_INET ? "198.18.255.254" : "fd00::dead";
+  EXPECT_EQ(ik_socket_open(&bound.s, family(), foreign, 0), IK_EADDRESS);
+  EXPECT_EQ(bound.s, nullptr);
+  EXPECT_NE(std::string(ik_last_error()).find(foreign), std::string::npos) << ik_last_error();
+}
+
+TEST_P(Loopback, AddressesOfTheOtherFamilyAreRefused) {
+  const char *other = family() == IK_AF_INET ? "::1" : "127.0.0.1";
+  Sock s2;
+  EXPECT_EQ(ik_socket_open(&s2.s, family(), other, 0), IK_EFAMILY);
+  ik_request req;
+  ASSERT_EQ(ik_request_init(&req, other, 1, 1), 0);
+  EXPECT_EQ(ik_socket_send(sock.s, &req), IK_EFAMILY);
+}
+
+TEST_P(Loopback, OutOfRangeTtlOrTrafficClassIsRefusedBeforeSending) {
+  ik_request req = request(14);
+  req.ttl = 0;
+  EXPECT_EQ(ik_socket_send(sock.s, &req), IK_EINVAL);
+  req.ttl = 256;
+  EXPECT_EQ(ik_socket_send(sock.s, &req), IK_EINVAL);
+  req.ttl = 64;
+  req.traffic_class = 256;
+  EXPECT_EQ(ik_socket_send(sock.s, &req), IK_EINVAL);
+}
+
+TEST_P(Loopback, NegativeTimeoutIsRefused) {
+  ik_reply reply;
+  EXPECT_EQ(ik_socket_receive(sock.s, nullptr, -1.0, &reply), IK_EINVAL);
+}
+
+// ---- the examples, as a user runs them ----
+
+#if defined(IKNET_ONE_PING) && defined(IKNET_VERBOSE_PING)
+std::string run(const std::string &cmd, int *status) {
+  std::string out;
+  FILE *p = popen(cmd.c_str(), "r");
+  if (p == nullptr)
+    return out;
+  char buf[512];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0)
+    out.append(buf, n);
+  int st = pclose(p);
+  *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return out;
+}
+
+TEST(Examples, VerbosePingPrintsTheSeedsLines) {
+  SKIP_UNLESS_ROOT();
+  for (const char *address : {"127.0.0.1", "::1"}) {
+    int status = -1;
+    std::string out =
+        run(std::string(IKNET_VERBOSE_PING " ") + address + " 3 0.05 2", &status);
+    EXPECT_EQ(status, 0);
+    std::string a = std::regex_replace(address, std::regex("\\."), "\\.");
+    std::regex expected("PING " + a + ": 56 data bytes\n\n" +
+                        "  64 bytes from " + a + ": icmp_seq=0 time=[0-9]+\\.[0-9]{1,3} ms\n" +
+                        "  64 bytes from " + a + ": icmp_seq=1 time=[0-9]+\\.[0-9]{1,3} ms\n" +
+                        "  64 bytes from " + a + ": icmp_seq=2 time=[0-9]+\\.[0-9]{1,3} ms\n" +
+                        "\nCompleted\\.\n");
+    EXPECT_TRUE(std::regex_match(out, expected)) << out;
+  }
+}
+
+TEST(Examples, OnePingIsSilentAndSucceedsWhenTheDestinationAnswers) {
+  SKIP_UNLESS_ROOT();
+  int status = -1;
+  std::string out = run(IKNET_ONE_PING " 127.0.0.1", &status);
+  EXPECT_EQ(status, 0);
+  EXPECT_EQ(out, "");
+}
+
+TEST(Examples, OnePingReportsAnAddressThatIsNotOne) {
+  SKIP_UNLESS_ROOT();
+  int status = -1;
+  std::string out = run(IKNET_ONE_PING " not-an-address 2>&1", &status);
+  EXPECT_EQ(status, 1);
+  EXPECT_NE(out.find("one_ping: malformed IP address"), std::string::npos) << out;
+}
+#endif
+
+} // namespace
