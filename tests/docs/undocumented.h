@@ -15,6 +15,8 @@ IK_EXTERN int ik_fixture_undocumented_function(int flags,
 enum { IK_FIXTURE_UNDOCUMENTED_VALUE = 7 };
 typedef struct ik_fixture_undocumented_type {
   int field;
+  struct { int inner; } nested; /* must not hide the typedef's name */
 } ik_fixture_undocumented_type;
+typedef void (*ik_fixture_undocumented_callback)(int err, void *arg);
 
 #endif
