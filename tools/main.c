@@ -1,0 +1,357 @@
+/* The icmpkit command-line tool: ping, multiping and traceroute on top of
+ * the library. Everything that can fail with exit status 2 (usage, names,
+ * sockets) is settled before the first byte reaches standard output. */
+#if defined(__linux__)
+#define _POSIX_C_SOURCE 200809L /* readlink, getgid under -std=c11 */
+#endif
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#if defined(__linux__)
+#include <unistd.h>
+#endif
+
+#include "args.h"
+#include "icmpkit.h"
+#include "json.h"
+#include "output.h"
+#include "targets.h"
+
+enum { EXIT_ALL_ALIVE = 0, EXIT_SOME_DEAD = 1, EXIT_ERROR = 2 };
+
+static const char *command = "";
+
+static double now_ms(void) {
+  struct timespec ts;
+  if (timespec_get(&ts, TIME_UTC) == 0)
+    return 0.0;
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* "icmpkit ping: what went wrong" on standard error; returns 2. */
+static int error_exit(const char *fmt, const char *a, const char *b) {
+  fprintf(stderr, "icmpkit%s%s: ", *command ? " " : "", command);
+  fprintf(stderr, fmt, a, b);
+  fputc('\n', stderr);
+  return EXIT_ERROR;
+}
+
+/* Writes what the buffer holds; 0, or 2 after a write or memory failure. */
+static int flush(ikcli_buf *out) {
+  if (out->failed)
+    return error_exit("%s%s", "out of memory while formatting the output", "");
+  if (out->len > 0 && fwrite(out->data, 1, out->len, stdout) != out->len)
+    return error_exit("%s%s", "cannot write to standard output", "");
+  ikcli_buf_clear(out);
+  return 0;
+}
+
+/* Tells exactly what to change when neither socket kind may be opened. */
+static int permission_help(void) {
+  fprintf(stderr, "icmpkit %s: not permitted to open an ICMP socket.\n", command);
+#if defined(__linux__)
+  {
+    char range[64] = "", self[512] = "icmpkit";
+    FILE *f = fopen("/proc/sys/net/ipv4/ping_group_range", "r");
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n > 0)
+      self[n] = '\0';
+    if (f != NULL) {
+      if (fgets(range, sizeof range, f) != NULL)
+        range[strcspn(range, "\n")] = '\0';
+      fclose(f);
+    }
+    for (char *p = range; *p; p++)
+      if (*p == '\t')
+        *p = ' ';
+    fprintf(stderr,
+            "Unprivileged ICMP sockets need your group (gid %lu) inside\n"
+            "net.ipv4.ping_group_range (now \"%s\"), and raw sockets need CAP_NET_RAW.\n"
+            "Do one of:\n"
+            "  sysctl -w net.ipv4.ping_group_range=\"0 2147483647\"   (as root)\n"
+            "  setcap cap_net_raw+ep %s   (as root)\n"
+            "  run icmpkit as root\n",
+            (unsigned long)getgid(), range, self);
+  }
+#else
+  fprintf(stderr, "Run icmpkit as root (or with --unprivileged where the system allows it).\n");
+#endif
+  return EXIT_ERROR;
+}
+
+/* The least privilege that works for the families used: an unprivileged
+ * socket when the system allows it, raw otherwise. Probing with real
+ * sockets is the only reliable test (ping_group_range, capabilities,
+ * macOS and Windows all differ). */
+static int choose_privilege(const int *families, size_t nfam, const char *source,
+                            int *privileged) {
+  char first_error[512];
+  int first = 0, mode;
+  size_t i;
+
+  for (mode = 0; mode <= 1; mode++) {
+    int err = 0;
+    for (i = 0; i < nfam && err == 0; i++) {
+      ik_socket *s = NULL;
+      err = ik_socket_open(&s, families[i], source, mode == 0 ? IK_SOCKET_UNPRIVILEGED : 0);
+      if (err == 0)
+        ik_socket_free(s);
+    }
+    if (err == 0) {
+      *privileged = mode;
+      return 0;
+    }
+    if (mode == 0) {
+      first = err;
+      snprintf(first_error, sizeof first_error, "%s: %s", ik_strerror(err), ik_last_error());
+    } else if (first == IK_EPERMISSION && err == IK_EPERMISSION) {
+      return permission_help();
+    }
+  }
+  return error_exit("cannot open an ICMP socket: %s%s", first_error, "");
+}
+
+static int forced_or_chosen(const ikcli_args *a, const int *families, size_t nfam,
+                            ik_ping_options *o) {
+  if (a->privileged >= 0) {
+    o->privileged = a->privileged;
+    return 0;
+  }
+  return choose_privilege(families, nfam, o->source, &o->privileged);
+}
+
+/* Resolves name to its address text (IPv4 preferred unless -4/-6). */
+static int resolve(const char *name, int family, char *text, size_t len, int *fam) {
+  ik_address addr;
+  size_t n = 0;
+  int err = ik_resolve(name, family, &addr, 1, &n);
+  if (err == 0 && n == 0)
+    err = IK_ENAMELOOKUP;
+  if (err == 0)
+    err = ik_address_format(&addr, text, len);
+  if (err != 0)
+    return error_exit("%s: %s", name, *ik_last_error() ? ik_last_error() : ik_strerror(err));
+  *fam = addr.family;
+  return 0;
+}
+
+static int library_error(int err, const char *target) {
+  if (err == IK_EBROADCAST)
+    return error_exit("%s is a broadcast address: add -b to ping it%s", target, "");
+  if (err == IK_EPERMISSION)
+    return permission_help();
+  return error_exit("%s: %s", ik_strerror(err), ik_last_error());
+}
+
+static int run_ping(const ikcli_args *a) {
+  ik_ping_options o;
+  ik_host host;
+  ikcli_buf out = {0};
+  char msg[512], addr[IK_ADDRSTRLEN];
+  const char *target = a->hosts[0];
+  int err, fam, rc;
+  double t0;
+
+  ik_ping_options_init(&o);
+  if (ikcli_apply_options(a, &o, msg, sizeof msg) != 0)
+    return error_exit("%s%s", msg, "");
+  if ((rc = resolve(target, o.family, addr, sizeof addr, &fam)) != 0 ||
+      (rc = forced_or_chosen(a, &fam, 1, &o)) != 0)
+    return rc;
+  memset(&host, 0, sizeof host);
+  t0 = now_ms();
+  if ((err = ik_ping(addr, &o, &host)) != 0)
+    return library_error(err, target);
+  if (a->json) {
+    ikcli_json_host(&out, &host, -1);
+  } else {
+    ikcli_ping_header(&out, target, addr, fam, o.payload_size);
+    ikcli_ping_replies(&out, &host);
+    ikcli_ping_statistics(&out, target, &host, now_ms() - t0);
+  }
+  rc = flush(&out);
+  if (rc == 0)
+    rc = host.is_alive ? EXIT_ALL_ALIVE : EXIT_SOME_DEAD;
+  ik_host_free(&host);
+  ikcli_buf_free(&out);
+  return rc;
+}
+
+/* Expands hosts, -f files and -g ranges, then resolves every name, so that
+ * a typo fails the run before anything is sent. */
+static int collect_targets(const ikcli_args *a, int family, ikcli_targets *resolved,
+                           int *families, size_t *nfam) {
+  ikcli_targets given = {0};
+  const char *const *list;
+  char msg[512], addr[IK_ADDRSTRLEN];
+  size_t i;
+  int err = 0, fam, seen4 = 0, seen6 = 0;
+
+  for (i = 0; i < a->nhosts && err == 0; i++)
+    if ((err = ikcli_targets_add(&given, a->hosts[i], msg, sizeof msg)) != 0)
+      err = error_exit("'%s': %s", a->hosts[i], msg);
+  for (i = 0; i < a->nfiles && err == 0; i++)
+    if (ikcli_targets_add_file(&given, a->files[i], msg, sizeof msg) != 0)
+      err = error_exit("%s%s", msg, "");
+  for (i = 0; i < a->ncidrs && err == 0; i++)
+    if (ikcli_targets_add_cidr(&given, a->cidrs[i], msg, sizeof msg) != 0)
+      err = error_exit("%s%s", msg, "");
+  if (err == 0 && given.n == 0)
+    err = error_exit("no targets (the files given hold no host)%s%s", "", "");
+  if (err == 0 && (list = ikcli_targets_list(&given)) == NULL)
+    err = error_exit("%s%s", "out of memory", "");
+  for (i = 0; err == 0 && i < given.n; i++) {
+    if ((err = resolve(list[i], family, addr, sizeof addr, &fam)) != 0)
+      break;
+    if ((err = ikcli_targets_add(resolved, addr, msg, sizeof msg)) != 0)
+      err = error_exit("%s%s", msg, "");
+    seen4 |= fam == IK_AF_INET;
+    seen6 |= fam == IK_AF_INET6;
+  }
+  *nfam = 0;
+  if (seen4)
+    families[(*nfam)++] = IK_AF_INET;
+  if (seen6)
+    families[(*nfam)++] = IK_AF_INET6;
+  ikcli_targets_free(&given);
+  return err;
+}
+
+static int run_multiping(const ikcli_args *a) {
+  ik_ping_options o;
+  ikcli_targets targets = {0};
+  ik_host *hosts = NULL;
+  const char *const *list = NULL;
+  ikcli_buf out = {0};
+  char msg[512];
+  int families[2], width = 0, rc, err;
+  size_t nfam = 0, i, alive = 0;
+
+  ik_multiping_options_init(&o);
+  if (ikcli_apply_options(a, &o, msg, sizeof msg) != 0)
+    return error_exit("%s%s", msg, "");
+  rc = collect_targets(a, o.family, &targets, families, &nfam);
+  if (rc == 0)
+    rc = forced_or_chosen(a, families, nfam, &o);
+  if (rc == 0 && ((list = ikcli_targets_list(&targets)) == NULL ||
+                  (hosts = (ik_host *)calloc(targets.n, sizeof *hosts)) == NULL))
+    rc = error_exit("%s%s", "out of memory", "");
+  if (rc == 0 && (err = ik_multiping(list, targets.n, &o, hosts)) != 0)
+    rc = library_error(err, "");
+  if (rc != 0) {
+    free(hosts);
+    ikcli_targets_free(&targets);
+    return rc;
+  }
+  for (i = 0; i < targets.n; i++) {
+    int len = (int)strlen(hosts[i].address);
+    if (len > width)
+      width = len;
+  }
+  for (i = 0; i < targets.n && rc == 0; i++) {
+    alive += hosts[i].is_alive != 0;
+    if (a->json)
+      ikcli_json_host(&out, &hosts[i], -1);
+    else
+      ikcli_multiping_line(&out, &hosts[i], width);
+    if (hosts[i].error != 0)
+      fprintf(stderr, "icmpkit multiping: %s: %s\n", hosts[i].address,
+              ik_strerror(hosts[i].error));
+    if (out.len > (1u << 20))
+      rc = flush(&out);
+  }
+  if (rc == 0 && !a->json)
+    ikcli_multiping_summary(&out, alive, targets.n);
+  if (rc == 0)
+    rc = flush(&out);
+  if (rc == 0)
+    rc = alive == targets.n ? EXIT_ALL_ALIVE : EXIT_SOME_DEAD;
+  for (i = 0; i < targets.n; i++)
+    ik_host_free(&hosts[i]);
+  free(hosts);
+  ikcli_targets_free(&targets);
+  ikcli_buf_free(&out);
+  return rc;
+}
+
+static int run_traceroute(const ikcli_args *a) {
+  ik_ping_options o;
+  ik_hop *hops = NULL;
+  size_t nhops = 0, i;
+  ikcli_buf out = {0};
+  char msg[512], addr[IK_ADDRSTRLEN];
+  const char *target = a->hosts[0];
+  int err, fam, rc, reached, next;
+
+  ik_traceroute_options_init(&o);
+  if (ikcli_apply_options(a, &o, msg, sizeof msg) != 0)
+    return error_exit("%s%s", msg, "");
+  if ((rc = resolve(target, o.family, addr, sizeof addr, &fam)) != 0 ||
+      (rc = forced_or_chosen(a, &fam, 1, &o)) != 0)
+    return rc;
+  if ((err = ik_traceroute(addr, &o, &hops, &nhops)) != 0)
+    return library_error(err, target);
+  /* icmplib's verdict: the last hop that answered is the destination. */
+  reached = nhops > 0 && strcmp(hops[nhops - 1].host.address, addr) == 0;
+  if (!a->json)
+    ikcli_traceroute_header(&out, target, addr, fam, o.max_hops, o.payload_size);
+  next = o.first_hop;
+  for (i = 0; i < nhops; i++) {
+    if (a->json) {
+      ikcli_json_host(&out, &hops[i].host, hops[i].distance);
+      continue;
+    }
+    for (; next < hops[i].distance; next++)
+      ikcli_traceroute_silent(&out, next, o.count);
+    ikcli_traceroute_hop(&out, &hops[i], o.count);
+    next = hops[i].distance + 1;
+  }
+  if (a->json)
+    ikcli_json_trace_end(&out, addr, reached, nhops);
+  else if (!reached)
+    for (; next <= o.max_hops; next++)
+      ikcli_traceroute_silent(&out, next, o.count);
+  rc = flush(&out);
+  if (rc == 0)
+    rc = reached ? EXIT_ALL_ALIVE : EXIT_SOME_DEAD;
+  ik_hops_free(hops, nhops);
+  ikcli_buf_free(&out);
+  return rc;
+}
+
+int main(int argc, char **argv) {
+  ikcli_args a;
+  char msg[512];
+  int rc;
+
+  rc = ikcli_parse_args(argc, (const char *const *)argv, &a, msg, sizeof msg);
+  command = ikcli_command_name(a.command);
+  if (rc != 0) {
+    error_exit("%s%s", msg, "");
+    if (a.command != IKCLI_NONE)
+      fprintf(stderr, "Try 'icmpkit %s --help'.\n", command);
+    else
+      fputs(ikcli_usage(IKCLI_NONE), stderr);
+    ikcli_args_free(&a);
+    return EXIT_ERROR;
+  }
+  if (a.version) {
+    printf("icmpkit %s\n", ik_version());
+    rc = EXIT_ALL_ALIVE;
+  } else if (a.help) {
+    fputs(ikcli_usage(a.command), stdout);
+    rc = EXIT_ALL_ALIVE;
+  } else if (a.command == IKCLI_PING) {
+    rc = run_ping(&a);
+  } else if (a.command == IKCLI_MULTIPING) {
+    rc = run_multiping(&a);
+  } else {
+    rc = run_traceroute(&a);
+  }
+  ikcli_args_free(&a);
+  if (fflush(stdout) != 0 && rc != EXIT_ERROR)
+    rc = error_exit("%s%s", "cannot write to standard output", "");
+  return rc;
+}

@@ -1,0 +1,260 @@
+/* Human and JSON output of the icmpkit tool (output.h). */
+#include "output.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+int ikcli_is_echo_reply(const ik_reply *r) {
+  return r->family == IK_AF_INET6 ? r->type == 129 : r->type == 0;
+}
+
+void ikcli_format_rtt(char *buf, size_t len, double ms) {
+  /* Same steps as iputils: precision falls as the time grows. */
+  if (ms >= 99.95)
+    snprintf(buf, len, "%.0f", ms);
+  else if (ms >= 9.995)
+    snprintf(buf, len, "%.1f", ms);
+  else if (ms >= 1.0)
+    snprintf(buf, len, "%.2f", ms);
+  else
+    snprintf(buf, len, "%.3f", ms);
+}
+
+/* Header of an echo request on the wire, for the sizes ping and traceroute
+ * announce: IPv4 20 + ICMP 8, IPv6 40 + ICMPv6 8. */
+static size_t packet_size(int family, size_t payload) {
+  return payload + 8 + (family == IK_AF_INET6 ? 40 : 20);
+}
+
+void ikcli_ping_header(ikcli_buf *b, const char *target, const char *address, int family,
+                       size_t payload_size) {
+  if (family == IK_AF_INET6)
+    ikcli_buf_printf(b, "PING %s (%s) %lu data bytes\n", target, address,
+                     (unsigned long)payload_size);
+  else
+    ikcli_buf_printf(b, "PING %s (%s) %lu(%lu) bytes of data.\n", target, address,
+                     (unsigned long)payload_size,
+                     (unsigned long)packet_size(family, payload_size));
+}
+
+void ikcli_ping_replies(ikcli_buf *b, const ik_host *h) {
+  size_t i;
+  for (i = 0; i < h->replies_len; i++) {
+    const ik_probe_reply *p = &h->replies[i];
+    char t[32];
+    if (!ikcli_is_echo_reply(&p->reply)) {
+      ikcli_buf_printf(b, "From %s icmp_seq=%u %s\n", p->reply.source, (unsigned)p->sequence,
+                       ik_reply_message(&p->reply));
+      continue;
+    }
+    ikcli_format_rtt(t, sizeof t, p->rtt);
+    ikcli_buf_printf(b, "%lu bytes from %s: icmp_seq=%u", (unsigned long)p->reply.bytes_received,
+                     p->reply.source, (unsigned)p->sequence);
+    if (p->reply.ttl >= 0)
+      ikcli_buf_printf(b, " ttl=%d", p->reply.ttl);
+    ikcli_buf_printf(b, " time=%s ms%s\n", t,
+                     (p->reply.flags & IK_REPLY_DUPLICATE) ? " (DUP!)" : "");
+  }
+}
+
+static size_t error_count(const ik_host *h) {
+  size_t i, n = 0;
+  for (i = 0; i < h->replies_len; i++)
+    if (!ikcli_is_echo_reply(&h->replies[i].reply))
+      n++;
+  return n;
+}
+
+void ikcli_ping_statistics(ikcli_buf *b, const char *target, const ik_host *h,
+                           double elapsed_ms) {
+  size_t errors = error_count(h), i;
+  ikcli_buf_printf(b, "\n--- %s ping statistics ---\n", target);
+  ikcli_buf_printf(b, "%d packets transmitted, %d received", h->packets_sent,
+                   h->packets_received);
+  if (h->duplicates > 0)
+    ikcli_buf_printf(b, ", +%d duplicates", h->duplicates);
+  if (errors > 0)
+    ikcli_buf_printf(b, ", +%lu errors", (unsigned long)errors);
+  if (h->packets_sent > 0)
+    ikcli_buf_printf(b, ", %g%% packet loss",
+                     (double)(h->packets_sent - h->packets_received) * 100.0 /
+                         (double)h->packets_sent);
+  ikcli_buf_printf(b, ", time %.0fms\n", elapsed_ms < 0 ? 0.0 : elapsed_ms);
+  if (h->rtts_len > 0) {
+    /* iputils' mdev: the standard deviation of the RTTs. */
+    double sum = 0.0, sq = 0.0, mean, var;
+    for (i = 0; i < h->rtts_len; i++) {
+      sum += h->rtts[i];
+      sq += h->rtts[i] * h->rtts[i];
+    }
+    mean = sum / (double)h->rtts_len;
+    var = sq / (double)h->rtts_len - mean * mean;
+    ikcli_buf_printf(b, "rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms, jitter %.3f ms\n",
+                     h->min_rtt, h->avg_rtt, h->max_rtt, var > 0 ? sqrt(var) : 0.0, h->jitter);
+  }
+}
+
+void ikcli_multiping_line(ikcli_buf *b, const ik_host *h, int width) {
+  int loss = h->packets_sent > 0
+      ? (h->packets_sent - h->packets_received) * 100 / h->packets_sent : 0;
+  if (h->error != 0 && h->packets_sent == 0) {
+    ikcli_buf_printf(b, "%-*s : %s\n", width, h->address, ik_strerror(h->error));
+    return;
+  }
+  ikcli_buf_printf(b, "%-*s : xmt/rcv/%%loss = %d/%d/%d%%", width, h->address, h->packets_sent,
+                   h->packets_received, loss);
+  if (h->packets_received > 0)
+    ikcli_buf_printf(b, ", min/avg/max = %.3f/%.3f/%.3f", h->min_rtt, h->avg_rtt, h->max_rtt);
+  if (h->duplicates > 0)
+    ikcli_buf_printf(b, ", +%d duplicates", h->duplicates);
+  ikcli_buf_puts(b, "\n");
+}
+
+void ikcli_multiping_summary(ikcli_buf *b, size_t alive, size_t total) {
+  ikcli_buf_printf(b, "\n%lu of %lu hosts alive\n", (unsigned long)alive, (unsigned long)total);
+}
+
+void ikcli_traceroute_header(ikcli_buf *b, const char *target, const char *address,
+                             int family, int max_hops, size_t payload_size) {
+  ikcli_buf_printf(b, "traceroute to %s (%s), %d hops max, %lu byte packets\n", target, address,
+                   max_hops, (unsigned long)packet_size(family, payload_size));
+}
+
+/* traceroute's marks for an unreachable answer ("!H"...), "" for none. */
+static const char *unreachable_mark(const ik_reply *r, char *buf, size_t len) {
+  int v6 = r->family == IK_AF_INET6;
+  if (r->type != (v6 ? 1 : 3))
+    return "";
+  if (v6) {
+    switch (r->code) {
+    case 0: return " !N";
+    case 1: return " !X";
+    case 3: return " !H";
+    case 4: return "";  /* port unreachable: the destination itself */
+    default: break;
+    }
+  } else {
+    switch (r->code) {
+    case 0: return " !N";
+    case 1: return " !H";
+    case 2: return " !P";
+    case 3: return "";
+    case 4: return " !F";
+    case 5: return " !S";
+    case 13: return " !X";
+    default: break;
+    }
+  }
+  snprintf(buf, len, " !<%d>", r->code);
+  return buf;
+}
+
+void ikcli_traceroute_hop(ikcli_buf *b, const ik_hop *hop, int count) {
+  const ik_host *h = &hop->host;
+  size_t i;
+  int shown = 0;
+  ikcli_buf_printf(b, "%2d  %s", hop->distance, h->address);
+  for (i = 0; i < h->replies_len; i++) {
+    const ik_probe_reply *p = &h->replies[i];
+    char t[32], mark[16];
+    if (p->reply.flags & IK_REPLY_DUPLICATE)
+      continue;
+    ikcli_format_rtt(t, sizeof t, p->rtt);
+    ikcli_buf_printf(b, "  %s ms%s", t, unreachable_mark(&p->reply, mark, sizeof mark));
+    shown++;
+  }
+  /* A hop built from RTTs alone (no reply list) still shows its times. */
+  if (h->replies_len == 0)
+    for (i = 0; i < h->rtts_len; i++, shown++) {
+      char t[32];
+      ikcli_format_rtt(t, sizeof t, h->rtts[i]);
+      ikcli_buf_printf(b, "  %s ms", t);
+    }
+  for (; shown < count; shown++)
+    ikcli_buf_puts(b, " *");
+  ikcli_buf_puts(b, "\n");
+}
+
+void ikcli_traceroute_silent(ikcli_buf *b, int distance, int count) {
+  int i;
+  ikcli_buf_printf(b, "%2d ", distance);
+  for (i = 0; i < count; i++)
+    ikcli_buf_puts(b, " *");
+  ikcli_buf_puts(b, "\n");
+}
+
+void ikcli_json_host(ikcli_buf *b, const ik_host *h, int distance) {
+  size_t i;
+  ikcli_buf_puts(b, "{");
+  ikcli_json_key(b, "address", 1);
+  ikcli_json_string(b, h->address);
+  if (distance >= 0) {
+    ikcli_json_key(b, "distance", 0);
+    ikcli_json_int(b, distance);
+  }
+  ikcli_json_key(b, "packets_sent", 0);
+  ikcli_json_int(b, h->packets_sent);
+  ikcli_json_key(b, "packets_received", 0);
+  ikcli_json_int(b, h->packets_received);
+  ikcli_json_key(b, "packet_loss", 0);
+  ikcli_json_number(b, h->packet_loss);
+  ikcli_json_key(b, "min_rtt", 0);
+  ikcli_json_number(b, h->min_rtt);
+  ikcli_json_key(b, "avg_rtt", 0);
+  ikcli_json_number(b, h->avg_rtt);
+  ikcli_json_key(b, "max_rtt", 0);
+  ikcli_json_number(b, h->max_rtt);
+  ikcli_json_key(b, "jitter", 0);
+  ikcli_json_number(b, h->jitter);
+  ikcli_json_key(b, "rtts", 0);
+  ikcli_buf_puts(b, "[");
+  for (i = 0; i < h->rtts_len; i++) {
+    if (i)
+      ikcli_buf_puts(b, ",");
+    ikcli_json_number(b, h->rtts[i]);
+  }
+  ikcli_buf_puts(b, "]");
+  ikcli_json_key(b, "is_alive", 0);
+  ikcli_json_bool(b, h->is_alive);
+  ikcli_json_key(b, "duplicates", 0);
+  ikcli_json_int(b, h->duplicates);
+  ikcli_json_key(b, "replies", 0);
+  ikcli_buf_puts(b, "[");
+  for (i = 0; i < h->replies_len; i++) {
+    const ik_probe_reply *p = &h->replies[i];
+    ikcli_buf_puts(b, i ? ",{" : "{");
+    ikcli_json_key(b, "sequence", 1);
+    ikcli_json_int(b, p->sequence);
+    ikcli_json_key(b, "source", 0);
+    ikcli_json_string(b, p->reply.source);
+    ikcli_json_key(b, "type", 0);
+    ikcli_json_int(b, p->reply.type);
+    ikcli_json_key(b, "code", 0);
+    ikcli_json_int(b, p->reply.code);
+    ikcli_json_key(b, "rtt", 0);
+    ikcli_json_number(b, p->rtt);
+    ikcli_json_key(b, "ttl", 0);
+    if (p->reply.ttl >= 0)
+      ikcli_json_int(b, p->reply.ttl);
+    else
+      ikcli_buf_puts(b, "null");
+    ikcli_json_key(b, "bytes_received", 0);
+    ikcli_json_int(b, (long long)p->reply.bytes_received);
+    ikcli_json_key(b, "duplicate", 0);
+    ikcli_json_bool(b, (p->reply.flags & IK_REPLY_DUPLICATE) != 0);
+    ikcli_buf_puts(b, "}");
+  }
+  ikcli_buf_puts(b, "]}\n");
+}
+
+void ikcli_json_trace_end(ikcli_buf *b, const char *destination, int reached, size_t hops) {
+  ikcli_buf_puts(b, "{");
+  ikcli_json_key(b, "destination", 1);
+  ikcli_json_string(b, destination);
+  ikcli_json_key(b, "reached", 0);
+  ikcli_json_bool(b, reached);
+  ikcli_json_key(b, "hops", 0);
+  ikcli_json_int(b, (long long)hops);
+  ikcli_buf_puts(b, "}\n");
+}

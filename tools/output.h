@@ -1,0 +1,60 @@
+/* What the icmpkit tool prints: human text in the conventions of iputils
+ * ping, fping and traceroute, and JSON Lines. Everything is appended to a
+ * buffer; the caller decides when it reaches standard output. */
+#ifndef IKCLI_OUTPUT_H
+#define IKCLI_OUTPUT_H
+
+#include <stddef.h>
+
+#include "icmpkit.h"
+#include "json.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* "PING target (address) 56(84) bytes of data." (IPv6: "56 data bytes"). */
+void ikcli_ping_header(ikcli_buf *b, const char *target, const char *address, int family,
+                       size_t payload_size);
+/* One line per reply in h->replies: "64 bytes from A: icmp_seq=N ttl=T
+ * time=X ms" (" (DUP!)" for duplicates), or for an ICMP error
+ * "From ROUTER icmp_seq=N <ik_reply_message>". */
+void ikcli_ping_replies(ikcli_buf *b, const ik_host *h);
+/* The closing block: "--- target ping statistics ---", transmitted /
+ * received / +duplicates / +errors / loss / time, and the
+ * "rtt min/avg/max/mdev" line when something answered. */
+void ikcli_ping_statistics(ikcli_buf *b, const char *target, const ik_host *h,
+                           double elapsed_ms);
+
+/* fping's -c summary line, the address padded to width:
+ * "A : xmt/rcv/%loss = 2/2/0%, min/avg/max = 0.031/0.040/0.049". */
+void ikcli_multiping_line(ikcli_buf *b, const ik_host *h, int width);
+/* "N of M hosts alive". */
+void ikcli_multiping_summary(ikcli_buf *b, size_t alive, size_t total);
+
+/* "traceroute to target (address), 30 hops max, 84 byte packets". */
+void ikcli_traceroute_header(ikcli_buf *b, const char *target, const char *address,
+                             int family, int max_hops, size_t payload_size);
+/* " 3  198.18.2.1  0.061 ms  0.052 ms": one time per answered probe, "!H"
+ * style marks after destination-unreachable answers, " *" for each of the
+ * count probes that got nothing. */
+void ikcli_traceroute_hop(ikcli_buf *b, const ik_hop *hop, int count);
+/* " 4  * *" for a distance where no router answered. */
+void ikcli_traceroute_silent(ikcli_buf *b, int distance, int count);
+
+/* One JSON Lines object for a host (distance < 0) or a hop, with "\n". */
+void ikcli_json_host(ikcli_buf *b, const ik_host *h, int distance);
+/* The last traceroute line: {"destination":..,"reached":..,"hops":n}. */
+void ikcli_json_trace_end(ikcli_buf *b, const char *destination, int reached, size_t hops);
+
+/* Round-trip time as iputils prints it: 3 significant decimals below 1 ms,
+ * fewer above (0.042, 1.23, 12.3, 123). */
+void ikcli_format_rtt(char *buf, size_t len, double ms);
+/* 1 when the reply is an echo reply (not an ICMP error). */
+int ikcli_is_echo_reply(const ik_reply *r);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
