@@ -1,9 +1,15 @@
-// The socket API against the host's loopback, raw sockets (root only):
-// echo on 127.0.0.1 and ::1, properties, closed-socket errors, timeouts,
-// and the icmplib examples. Traffic goes to loopback and nowhere else.
+// The socket API on loopback (root only). First on the host's loopback with
+// raw sockets: echo on 127.0.0.1 and ::1, properties, closed-socket errors,
+// timeouts, the icmplib examples. Then, raw and unprivileged (DGRAM), inside
+// a namespace whose own loopback rejects or drops some destinations, for ICMP
+// errors (through the error queue on DGRAM). Traffic stays on loopback.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,9 +17,13 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <memory>
+#include <ostream>
 #include <regex>
 #include <string>
 #include <thread>
+
+#include "netns.h"
 
 extern "C" {
 #include "backend.h" // ik__now_mono
@@ -285,6 +295,227 @@ TEST_P(Loopback, OutOfRangeTtlOrTrafficClassIsRefusedBeforeSending) {
 TEST_P(Loopback, NegativeTimeoutIsRefused) {
   ik_reply reply;
   EXPECT_EQ(ik_socket_receive(sock.s, nullptr, -1.0, &reply), IK_EINVAL);
+}
+
+// ---- inside a namespace: raw and DGRAM, echo and ICMP errors ----
+
+// The pinger namespace: unprivileged ICMP allowed; its loopback answers
+// ECHO_OK, rejects REJECTED (Destination Unreachable from the local stack)
+// and silently drops DROPPED.
+struct LoopbackNet {
+  iknet::Topology topo;
+  LoopbackNet() {
+    topo.add("pinger");
+    topo.add("plain"); // default sysctls: no unprivileged ICMP
+    topo.sysctl("pinger", "net.ipv4.ping_group_range", "0 2147483647");
+    topo.address("pinger", "lo", "fd00::2/128");
+    topo.address("pinger", "lo", "fd00::3/128");
+    topo.nft("pinger", "table inet iktest {\n"
+                       " chain input {\n"
+                       "  type filter hook input priority 0; policy accept;\n"
+                       "  ip daddr 127.0.0.2 icmp type echo-request reject with icmp type host-unreachable\n"
+                       "  ip6 daddr fd00::2 icmpv6 type echo-request reject with icmpv6 type addr-unreachable\n"
+                       "  ip daddr 127.0.0.3 icmp type echo-request drop\n"
+                       "  ip6 daddr fd00::3 icmpv6 type echo-request drop\n"
+                       " }\n"
+                       "}\n");
+  }
+};
+
+struct NsMode {
+  int family;
+  bool unprivileged;
+};
+
+void PrintTo(const NsMode &m, std::ostream *os) {
+  *os << (m.family == IK_AF_INET ? "IPv4" : "IPv6") << (m.unprivileged ? " DGRAM" : " raw");
+}
+
+class LoopbackNs : public ::testing::TestWithParam<NsMode> {
+protected:
+  static std::unique_ptr<LoopbackNet> net;
+  static std::string setup_error;
+
+  static void SetUpTestSuite() {
+    if (!iknet::is_root())
+      return;
+    try {
+      net.reset(new LoopbackNet());
+    } catch (const std::exception &e) {
+      setup_error = e.what();
+    }
+  }
+  static void TearDownTestSuite() { net.reset(); }
+
+  void SetUp() override {
+    IKNET_REQUIRE_ROOT();
+    ASSERT_TRUE(net) << setup_error;
+  }
+
+  int family() const { return GetParam().family; }
+  unsigned flags() const { return GetParam().unprivileged ? IK_SOCKET_UNPRIVILEGED : 0u; }
+  const char *answering() const { return family() == IK_AF_INET ? "127.0.0.1" : "::1"; }
+  const char *rejected() const { return family() == IK_AF_INET ? "127.0.0.2" : "fd00::2"; }
+  const char *dropped() const { return family() == IK_AF_INET ? "127.0.0.3" : "fd00::3"; }
+  int unreachable_type() const { return family() == IK_AF_INET ? 3 : 1; }
+  int unreachable_code() const { return family() == IK_AF_INET ? 1 : 3; }
+
+  // Runs fn with a socket of this mode opened in the pinger namespace.
+  void with_socket(const std::function<void(ik_socket *)> &fn) {
+    iknet::in_netns(net->topo.ns("pinger"), [&] {
+      Sock sock;
+      ASSERT_EQ(ik_socket_open(&sock.s, family(), nullptr, flags()), 0) << ik_last_error();
+      fn(sock.s);
+    });
+  }
+  ik_request request(const char *dest, int sequence) {
+    ik_request req;
+    EXPECT_EQ(ik_request_init(&req, dest, ik_unique_identifier(), sequence), 0);
+    return req;
+  }
+};
+
+std::unique_ptr<LoopbackNet> LoopbackNs::net;
+std::string LoopbackNs::setup_error;
+
+INSTANTIATE_TEST_SUITE_P(Mode, LoopbackNs,
+                         ::testing::Values(NsMode{IK_AF_INET, false}, NsMode{IK_AF_INET, true},
+                                           NsMode{IK_AF_INET6, false}, NsMode{IK_AF_INET6, true}),
+                         [](const ::testing::TestParamInfo<NsMode> &i) {
+                           return std::string(i.param.family == IK_AF_INET ? "IPv4" : "IPv6") +
+                                  (i.param.unprivileged ? "Dgram" : "Raw");
+                         });
+
+// The identifier the kernel gave a DGRAM socket (its "port").
+int bound_id(ik_socket *s) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (getsockname(static_cast<int>(ik_socket_native(s)), reinterpret_cast<sockaddr *>(&ss), &len))
+    return -1;
+  return ntohs(ss.ss_family == AF_INET ? reinterpret_cast<sockaddr_in *>(&ss)->sin_port
+                                       : reinterpret_cast<sockaddr_in6 *>(&ss)->sin6_port);
+}
+
+TEST_P(LoopbackNs, EchoIsAnsweredWithTtlAndKernelTime) {
+  with_socket([&](ik_socket *s) {
+    EXPECT_EQ(ik_socket_is_privileged(s), GetParam().unprivileged ? 0 : 1);
+    ik_request req = request(answering(), 1);
+    ik_reply reply;
+    ASSERT_EQ(ik_socket_send(s, &req), 0) << ik_last_error();
+    ASSERT_EQ(ik_socket_receive(s, &req, 2.0, &reply), 0) << ik_last_error();
+    EXPECT_STREQ(reply.source, answering());
+    EXPECT_EQ(ik_reply_check(&reply), IK_OK);
+    EXPECT_EQ(reply.id, req.id);
+    EXPECT_EQ(reply.bytes_received, 64u);
+    EXPECT_GE(reply.ttl, 1);
+    EXPECT_LE(reply.ttl, 255);
+    EXPECT_GE(reply.time, req.time);
+  });
+}
+
+TEST_P(LoopbackNs, DatagramSendWritesTheKernelsIdIntoTheRequest) {
+  if (!GetParam().unprivileged)
+    GTEST_SKIP() << "raw sockets keep the caller's id";
+  with_socket([&](ik_socket *s) {
+    ik_request req = request(answering(), 1);
+    req.id = static_cast<uint16_t>(bound_id(s) + 1); // surely not the kernel's
+    ASSERT_EQ(ik_socket_send(s, &req), 0) << ik_last_error();
+    EXPECT_EQ(req.id, bound_id(s));
+    ik_reply reply;
+    ASSERT_EQ(ik_socket_receive(s, &req, 2.0, &reply), 0) << ik_last_error();
+    EXPECT_EQ(reply.id, req.id);
+  });
+}
+
+TEST_P(LoopbackNs, RejectedEchoGivesDestinationUnreachableQuotingIt) {
+  with_socket([&](ik_socket *s) {
+    ik_request req = request(rejected(), 2);
+    ik_reply reply;
+    ASSERT_EQ(ik_socket_send(s, &req), 0) << ik_last_error();
+    ASSERT_EQ(ik_socket_receive(s, &req, 2.0, &reply), 0) << ik_last_error();
+    EXPECT_EQ(reply.type, unreachable_type());
+    EXPECT_EQ(reply.code, unreachable_code());
+    EXPECT_EQ(ik_reply_check(&reply), IK_EDEST_UNREACHABLE);
+    EXPECT_EQ(reply.id, req.id);
+    EXPECT_EQ(reply.sequence, 2);
+    EXPECT_STREQ(reply.source, rejected()); // the local stack answers as the destination
+    EXPECT_GE(reply.time, req.time);
+  });
+}
+
+TEST_P(LoopbackNs, QueuedErrorDoesNotFailTheNextSend) {
+  with_socket([&](ik_socket *s) {
+    ik_request bad = request(rejected(), 3), good = request(answering(), 4);
+    ik_reply reply;
+    ASSERT_EQ(ik_socket_send(s, &bad), 0) << ik_last_error();
+    // Let the error arrive before the next send (Linux then reports it to
+    // the next sendto on a DGRAM socket).
+    pollfd p{static_cast<int>(ik_socket_native(s)), POLLIN, 0};
+    ASSERT_EQ(poll(&p, 1, 2000), 1);
+    ASSERT_EQ(ik_socket_send(s, &good), 0) << ik_last_error();
+    ASSERT_EQ(ik_socket_receive(s, &bad, 2.0, &reply), 0) << ik_last_error();
+    EXPECT_EQ(ik_reply_check(&reply), IK_EDEST_UNREACHABLE);
+    ASSERT_EQ(ik_socket_receive(s, &good, 2.0, &reply), 0) << ik_last_error();
+    EXPECT_EQ(ik_reply_check(&reply), IK_OK);
+  });
+}
+
+TEST_P(LoopbackNs, ErrorsAndRepliesAlternateOnOneSocket) {
+  with_socket([&](ik_socket *s) {
+    for (int seq = 0; seq < 6; seq++) {
+      bool bad = seq % 2 == 1;
+      ik_request req = request(bad ? rejected() : answering(), seq);
+      ik_reply reply;
+      ASSERT_EQ(ik_socket_send(s, &req), 0) << "seq " << seq << ": " << ik_last_error();
+      ASSERT_EQ(ik_socket_receive(s, &req, 2.0, &reply), 0) << "seq " << seq << ": " << ik_last_error();
+      EXPECT_EQ(ik_reply_check(&reply), bad ? IK_EDEST_UNREACHABLE : IK_OK) << "seq " << seq;
+      EXPECT_EQ(reply.sequence, seq);
+    }
+  });
+}
+
+TEST_P(LoopbackNs, DroppedEchoTimesOut) {
+  with_socket([&](ik_socket *s) {
+    ik_request req = request(dropped(), 5);
+    ik_reply reply;
+    ASSERT_EQ(ik_socket_send(s, &req), 0) << ik_last_error();
+    double start = ik__now_mono();
+    EXPECT_EQ(ik_socket_receive(s, &req, 0.2, &reply), IK_ETIMEOUT);
+    EXPECT_GE(ik__now_mono() - start, 0.2);
+  });
+}
+
+TEST_P(LoopbackNs, NobodyGetsAPermissionErrorNamingTheFixes) {
+  NsMode mode = GetParam();
+  std::string out = iknet::run_as_nobody(net->topo.ns("plain"), [mode] {
+    ik_socket *s = nullptr;
+    int err = ik_socket_open(&s, mode.family, nullptr,
+                             mode.unprivileged ? IK_SOCKET_UNPRIVILEGED : 0u);
+    ik_socket_free(s);
+    return std::string(ik_err_name(err)) + " " + ik_last_error();
+  });
+  EXPECT_EQ(out.rfind("IK_EPERMISSION ", 0), 0u) << out;
+  EXPECT_NE(out.find("ping_group_range"), std::string::npos) << out;
+  EXPECT_NE(out.find("setcap cap_net_raw+ep"), std::string::npos) << out;
+}
+
+TEST_P(LoopbackNs, NobodyPingsWithAnUnprivilegedSocketWhereTheGroupIsAllowed) {
+  if (!GetParam().unprivileged)
+    GTEST_SKIP() << "raw sockets need CAP_NET_RAW whatever the sysctl";
+  NsMode mode = GetParam();
+  const char *dest = answering();
+  std::string out = iknet::run_as_nobody(net->topo.ns("pinger"), [mode, dest] {
+    ik_socket *s = nullptr;
+    ik_request req;
+    ik_reply reply;
+    int err = ik_socket_open(&s, mode.family, nullptr, IK_SOCKET_UNPRIVILEGED);
+    if (err == 0 && (err = ik_request_init(&req, dest, 1, 1)) == 0 &&
+        (err = ik_socket_send(s, &req)) == 0)
+      err = ik_socket_receive(s, &req, 2.0, &reply);
+    ik_socket_free(s);
+    return std::string(ik_err_name(err)) + (err ? std::string(" ") + ik_last_error() : "");
+  });
+  EXPECT_EQ(out, "IK_OK");
 }
 
 // ---- the examples, as a user runs them ----
