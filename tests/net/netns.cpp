@@ -380,6 +380,9 @@ void Topology::sysctl(const std::string &role, const std::string &key, const std
 }
 
 void Topology::router(const std::string &role) {
+  /* Redirects would be one more ICMP message quoting the probe. */
+  sysctl(role, "net.ipv4.conf.all.send_redirects", "0");
+  sysctl(role, "net.ipv4.conf.default.send_redirects", "0");
   sysctl(role, "net.ipv4.ip_forward", "1");
   sysctl(role, "net.ipv6.conf.all.forwarding", "1");
 }
@@ -406,6 +409,8 @@ std::string link_address(int link, int end, int family) {
   if (family == 4) return "198.18." + std::to_string(link) + "." + std::to_string(end);
   return "fd00:0:0:" + std::to_string(link) + "::" + std::to_string(end);
 }
+
+std::string second_prefix(int family) { return family == 4 ? "198.18.100.0/24" : "fd00:0:0:100::/64"; }
 
 std::string link_prefix(int link, int family) {
   if (family == 4) return "198.18." + std::to_string(link) + ".0/24";
@@ -444,6 +449,9 @@ Chain::Chain() {
     topo.ip("r2", v + "route add " + link_prefix(1, family) + " via " + link_address(2, 1, family));
     topo.ip("r3", v + "route add " + link_prefix(1, family) + " via " + link_address(3, 1, family));
     topo.ip("r3", v + "route add " + link_prefix(2, family) + " via " + link_address(3, 1, family));
+    for (int k = 1; k <= kRouters; ++k)
+      topo.ip("r" + std::to_string(k),
+              v + "route add " + second_prefix(family) + " via " + link_address(k, 1, family));
     topo.ip("target", v + "route add default via " + link_address(4, 1, family));
     /* No default route on r3: Fate::no_route needs nothing. */
     topo.ip("r3", v + "route add unreachable " + fate_prefix(Fate::unreachable_route, family));
@@ -451,6 +459,7 @@ Chain::Chain() {
     topo.ip("r3", v + "route add blackhole " + fate_prefix(Fate::blackhole_route, family));
     for (Fate f : {Fate::nft_host_unreachable, Fate::nft_admin_prohibited, Fate::nft_drop})
       topo.ip("r3", v + "route add " + fate_prefix(f, family) + " via " + link_address(4, 2, family));
+    topo.ip("r3", v + "route add " + fate_prefix(Fate::routing_loop, family) + " via " + link_address(3, 1, family));
   }
   for (const char *r : {"r1", "r2", "r3"}) topo.router(r);
   topo.nft("r3",
@@ -471,7 +480,8 @@ Chain::Chain() {
    * pinger keeps ignoring broadcast echo so only the hosts answer. */
   topo.ip("pinger", "link add br0 type bridge");
   topo.ip("pinger", "link set br0 up");
-  topo.address("pinger", "br0", "198.18.100.1/24");
+  topo.address("pinger", "br0", pinger_second_address(4) + "/24");
+  topo.address("pinger", "br0", pinger_second_address(6) + "/64");
   std::vector<std::string> hosts = broadcast_responders();
   for (int i = 0; i < kBroadcastHosts; ++i) {
     std::string h = "h" + std::to_string(i + 1), port = "b" + std::to_string(i + 1);
@@ -486,6 +496,14 @@ Chain::Chain() {
 std::string Chain::pinger_address(int family) { return link_address(1, 1, family); }
 std::string Chain::target_address(int family) { return link_address(kLinks, 2, family); }
 std::string Chain::router_address(int k, int family) { return link_address(k, 2, family); }
+std::string Chain::error_source(Fate fate, int family) {
+  if (fate == Fate::routing_loop) return family == 4 ? router_address(2, 4) : link_address(3, 1, 6);
+  return router_address(3, family);
+}
+
+std::string Chain::pinger_second_address(int family) {
+  return family == 4 ? "198.18.100.1" : "fd00:0:0:100::1";
+}
 std::string Chain::unassigned_local_address(int family) { return link_address(1, 99, family); }
 
 std::string Chain::address_for(Fate fate, int family) {
@@ -501,6 +519,15 @@ std::vector<std::string> Chain::broadcast_responders() {
 }
 
 /* ---- Capture ---- */
+
+namespace {
+
+std::string address_text(int af, const uint8_t *bytes) {
+  char text[INET6_ADDRSTRLEN];
+  return inet_ntop(af, bytes, text, sizeof text) ? text : "?";
+}
+
+}  // namespace
 
 Capture::Capture(const std::string &ns, const std::string &ifname) : fd_(-1) {
   std::string error;
@@ -552,12 +579,16 @@ bool Capture::next(double timeout, const std::function<bool(const Packet &)> &pr
       p.hop_limit = b[8];
       proto = b[9] == 1 ? 1 : -1;
       icmp = static_cast<size_t>(b[0] & 0x0f) * 4;
+      p.source = address_text(AF_INET, b + 12);
+      p.destination = address_text(AF_INET, b + 16);
     } else if (ntohs(from.sll_protocol) == ETH_P_IPV6 && len >= 40 && (b[0] >> 4) == 6) {
       p.family = 6;
       p.traffic_class = ((b[0] & 0x0f) << 4) | (b[1] >> 4);
       p.hop_limit = b[7];
       proto = b[6] == 58 ? 58 : -1;  // extension headers are not needed here
       icmp = 40;
+      p.source = address_text(AF_INET6, b + 8);
+      p.destination = address_text(AF_INET6, b + 24);
     } else {
       continue;
     }

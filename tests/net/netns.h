@@ -119,7 +119,7 @@ class Topology {
  *
  *   pinger ─ r1 ─ r2 ─ r3 ─ target          link k (1..4): 198.18.k.0/24, fd00:0:0:k::/64,
  *     │                                      left end .1 / ::1, right end .2 / ::2
- *    br0 ─ h1, h2, h3                        broadcast segment 198.18.100.0/24
+ *    br0 ─ h1, h2, h3                        198.18.100.0/24 (broadcast segment), fd00:0:0:100::/64
  *
  * r3 routes dedicated prefixes to each failure (see Fate). The pinger has
  * ping_group_range "0 2147483647" so DGRAM sockets work there, even for
@@ -134,6 +134,7 @@ class Chain {
     nft_host_unreachable,  /* reject with icmp host-unreachable / icmpv6 addr-unreachable: 3/1, 1/3 */
     nft_admin_prohibited,  /* reject with icmp(v6) admin-prohibited: 3/13, 1/1 */
     nft_drop,              /* drop: silence */
+    routing_loop,          /* r3 sends it back to r2, r2 to r3...: v4 11/0, v6 3/0 from r2 */
   };
   static constexpr int kRouters = 3;
 
@@ -151,6 +152,14 @@ class Chain {
   static std::string router_address(int k, int family);
   /* A host address inside the prefix r3 handles with fate. */
   static std::string address_for(Fate fate, int family);
+  /* Source of the ICMP error the pinger gets for fate (none for blackhole
+   * and drop). In the loop, the probe expires at r2 coming from r3: Linux
+   * answers from the route's source for IPv4 (r2's side toward the
+   * pinger) but from the inbound interface for IPv6 (r2's side toward r3). */
+  static std::string error_source(Fate fate, int family);
+  /* The pinger's address on br0, routed back by every router: a source to
+   * bind that differs from the one the kernel would choose. */
+  static std::string pinger_second_address(int family);
   /* An address on the pinger's links that no interface has. */
   static std::string unassigned_local_address(int family);
   /* Name of the target's interface toward r3 (for captures). */
@@ -174,6 +183,7 @@ class Capture {
     int family = 0;              /* 4 or 6 */
     int traffic_class = -1;      /* TOS / traffic class byte */
     int hop_limit = -1;          /* TTL / hop limit as seen */
+    std::string source, destination;
     int icmp_type = -1;          /* -1 when not ICMP / ICMPv6 */
     int icmp_code = -1;
     uint16_t icmp_id = 0;        /* echo messages only */

@@ -73,10 +73,26 @@ TEST_P(ChainHarness, R3AnswersEachFailurePrefixAsConfigured) {
   for (const Case &c : cases) {
     std::string dest = Chain::address_for(c.fate, family());
     CommandResult r = chain_->topo.exec("pinger", ping_cmd(family(), "-c 1 -W 1", dest));
-    std::string expected = "From " + Chain::router_address(3, family()) + " icmp_seq=1 " +
+    std::string expected = "From " + Chain::error_source(c.fate, family()) + " icmp_seq=1 " +
                            (family() == 4 ? c.v4 : c.v6);
     EXPECT_NE(r.output.find(expected), std::string::npos) << dest << ":\n" << r.output;
   }
+}
+
+TEST_P(ChainHarness, RoutingLoopPrefixExpiresInTheLoop) {
+  std::string dest = Chain::address_for(Chain::Fate::routing_loop, family());
+  CommandResult r = chain_->topo.exec("pinger", ping_cmd(family(), "-c 1 -W 1", dest));
+  std::string expected = "From " + Chain::error_source(Chain::Fate::routing_loop, family()) + " icmp_seq=1 " +
+                         (family() == 4 ? "Time to live exceeded" : "Time exceeded: Hop limit");
+  EXPECT_NE(r.output.find(expected), std::string::npos) << dest << ":\n" << r.output;
+  EXPECT_EQ(r.output.find("Redirect"), std::string::npos) << r.output;
+}
+
+TEST_P(ChainHarness, SecondPingerAddressIsRoutedBack) {
+  CommandResult r = chain_->topo.exec(
+      "pinger", ping_cmd(family(), "-c 1 -W 2 -I " + Chain::pinger_second_address(family()),
+                         Chain::target_address(family())));
+  EXPECT_EQ(r.status, 0) << r.output;
 }
 
 TEST_P(ChainHarness, BlackholeAndDropPrefixesStaySilent) {
@@ -98,6 +114,8 @@ TEST_P(ChainHarness, TrafficClassOfAnEchoRequestIsVisibleInTheTarget) {
   int request = family() == 4 ? 8 : 128;
   ASSERT_TRUE(capture.next(1.0, [&](const iknet::Capture::Packet &q) { return q.icmp_type == request; }, &p));
   EXPECT_EQ(p.family, family());
+  EXPECT_EQ(p.source, Chain::pinger_address(family()));
+  EXPECT_EQ(p.destination, Chain::target_address(family()));
   EXPECT_EQ(p.traffic_class, 0xb8);
   EXPECT_EQ(p.hop_limit, 61);
 }
