@@ -193,18 +193,36 @@ typedef struct ik_socket ik_socket;
 
 #define IK_SOCKET_UNPRIVILEGED 0x1u /* SOCK_DGRAM ICMP (Linux, macOS) */
 
-/* Opens an ICMP socket. source: address to bind, NULL for any.
- * Errors: IK_EINVAL, IK_EADDRFORMAT, IK_EPERMISSION, IK_EADDRESS,
- * IK_ESOCKET, IK_ENOTSUP, IK_ENOMEM. */
+/* Opens an ICMP socket. source: address to bind, NULL (or "") for any; a
+ * bind that fails is an error. flags: 0 for a raw socket (root or
+ * CAP_NET_RAW), IK_SOCKET_UNPRIVILEGED for a SOCK_DGRAM one (on Linux, the
+ * group must be in net.ipv4.ping_group_range). Raw sockets get a kernel
+ * filter passing only echo replies and ICMP errors. The socket starts
+ * non-blocking. IPv4-mapped IPv6 addresses are refused (use the IPv4 form).
+ * Errors: IK_EINVAL, IK_EADDRFORMAT, IK_EFAMILY (source of the other
+ * family), IK_EPERMISSION (the detail says how to get the privilege),
+ * IK_EADDRESS, IK_ESOCKET, IK_ENOTSUP, IK_ENOMEM. */
 IK_EXTERN int ik_socket_open(ik_socket **sock, int family, const char *source,
                              unsigned flags);
-/* Sends an echo request (non-blocking); sets req->time, and req->id on
- * Linux DGRAM sockets. Errors: IK_EINVAL, IK_EFAMILY, IK_EBROADCAST,
- * IK_EUNAVAILABLE, IK_ESOCKET. */
+/* Sends an echo request (non-blocking); applies req->ttl (1..255) and
+ * req->traffic_class (0..255), sets req->time, and req->id on Linux DGRAM
+ * sockets (the kernel's identifier). An ICMP error about an earlier request
+ * that is still queued on the socket does not fail the send.
+ * Errors: IK_EINVAL, IK_EFAMILY, IK_EBROADCAST, IK_EUNAVAILABLE,
+ * IK_ENOTSUP (macOS/BSD unprivileged IPv6: hop limit and traffic class
+ * cannot be changed), IK_ESOCKET. */
 IK_EXTERN int ik_socket_send(ik_socket *sock, ik_request *req);
-/* Waits up to timeout seconds for the reply matching match (echo reply from
- * its destination, or an ICMP error quoting it), or any reply when match is
- * NULL. Errors: IK_EINVAL, IK_ETIMEOUT, IK_EUNAVAILABLE, IK_ESOCKET. */
+/* Waits up to timeout seconds (monotonic clock, whatever else arrives) for
+ * the reply matching match: an echo reply with its id, sequence and
+ * payload (match->payload must still point at the bytes sent), a valid
+ * checksum, from its destination (from any host when the destination is a
+ * group address or broadcast is enabled); or an ICMP error quoting it
+ * (Linux DGRAM sockets read these from the socket's error queue). NULL:
+ * the next echo reply or ICMP error about an echo request. Messages that
+ * do not match are consumed. Call again for more replies to a broadcast.
+ * reply->ttl is the received TTL / hop limit, -1 when the OS gives none;
+ * reply->time is the kernel's receive time where available.
+ * Errors: IK_EINVAL, IK_EFAMILY, IK_ETIMEOUT, IK_EUNAVAILABLE, IK_ESOCKET. */
 IK_EXTERN int ik_socket_receive(ik_socket *sock, const ik_request *match,
                                 double timeout, ik_reply *reply);
 /* Closes the OS resources; idempotent. Later calls give IK_EUNAVAILABLE. */
@@ -219,9 +237,14 @@ IK_EXTERN int ik_socket_family(const ik_socket *sock);
 IK_EXTERN const char *ik_socket_address(const ik_socket *sock);
 IK_EXTERN int ik_socket_is_privileged(const ik_socket *sock);
 IK_EXTERN int ik_socket_is_closed(const ik_socket *sock);
+/* Blocking only affects direct use of the native handle and sends: receive
+ * always honours its timeout. Errors: IK_EINVAL, IK_EUNAVAILABLE,
+ * IK_ESOCKET. */
 IK_EXTERN int ik_socket_get_blocking(const ik_socket *sock, int *blocking);
 IK_EXTERN int ik_socket_set_blocking(ik_socket *sock, int blocking);
-/* IPv4 only: IPv6 sockets give IK_EINVAL. */
+/* IPv4 only (IPv6 sockets give IK_EINVAL); off by default. While on, a
+ * broadcast destination is allowed and replies match from any source.
+ * Errors: IK_EINVAL, IK_EUNAVAILABLE, IK_ESOCKET. */
 IK_EXTERN int ik_socket_get_broadcast(const ik_socket *sock, int *enabled);
 IK_EXTERN int ik_socket_set_broadcast(ik_socket *sock, int enabled);
 
