@@ -25,8 +25,10 @@
 
 #include "netns.h"
 
+#include <event2/event.h>
+
 extern "C" {
-#include "backend.h" // ik__now_mono
+#include "socket.h" // ik__socket_endpoint, ik__ep_*, ik__now_mono
 }
 
 namespace {
@@ -297,6 +299,28 @@ TEST_P(Loopback, NegativeTimeoutIsRefused) {
   EXPECT_EQ(ik_socket_receive(sock.s, nullptr, -1.0, &reply), IK_EINVAL);
 }
 
+TEST_P(Loopback, WatchedEndpointSignalsAnArrivalToTheEventLoop) {
+  // What the async engine builds on: the endpoint wakes a libevent loop.
+  event_base *base = event_base_new();
+  ASSERT_NE(base, nullptr);
+  ik__endpoint *ep = ik__socket_endpoint(sock.s);
+  int calls = 0;
+  auto ready = [](void *arg) { ++*static_cast<int *>(arg); };
+  ASSERT_EQ(ik__ep_watch(ep, base, ready, &calls), 0) << ik_last_error();
+  EXPECT_EQ(ik__ep_watch(ep, base, ready, &calls), IK_EINVAL); // one watch per endpoint
+  ik_request req = request(15);
+  ASSERT_EQ(ik_socket_send(sock.s, &req), 0);
+  timeval limit{2, 0};
+  event_base_loopexit(base, &limit);
+  event_base_loop(base, EVLOOP_ONCE);
+  EXPECT_GE(calls, 1);
+  ik__received rx;
+  EXPECT_EQ(ik__ep_read(ep, &rx), 0);
+  ik__ep_unwatch(ep);
+  ik__ep_unwatch(ep); // harmless twice
+  event_base_free(base);
+}
+
 // ---- inside a namespace: raw and DGRAM, echo and ICMP errors ----
 
 // The pinger namespace: unprivileged ICMP allowed; its loopback answers
@@ -307,6 +331,10 @@ struct LoopbackNet {
   LoopbackNet() {
     topo.add("pinger");
     topo.add("plain"); // default sysctls: no unprivileged ICMP
+    topo.add("peer");  // on a link, for IPv6 link-local addresses
+    topo.veth("pinger", "eth0", "peer", "eth0");
+    topo.address("pinger", "eth0", "fe80::1/64");
+    topo.address("peer", "eth0", "fe80::2/64");
     topo.sysctl("pinger", "net.ipv4.ping_group_range", "0 2147483647");
     topo.address("pinger", "lo", "fd00::2/128");
     topo.address("pinger", "lo", "fd00::3/128");
@@ -471,6 +499,34 @@ TEST_P(LoopbackNs, ErrorsAndRepliesAlternateOnOneSocket) {
       EXPECT_EQ(ik_reply_check(&reply), bad ? IK_EDEST_UNREACHABLE : IK_OK) << "seq " << seq;
       EXPECT_EQ(reply.sequence, seq);
     }
+  });
+}
+
+TEST_P(LoopbackNs, LinkLocalDestinationWithAZoneIsAnsweredFromThatZone) {
+  if (family() != IK_AF_INET6)
+    GTEST_SKIP() << "link-local zones are an IPv6 matter";
+  with_socket([&](ik_socket *s) {
+    ik_request req = request("fe80::2%eth0", 6);
+    EXPECT_NE(req.destination.scope_id, 0u);
+    ik_reply reply;
+    ASSERT_EQ(ik_socket_send(s, &req), 0) << ik_last_error();
+    ASSERT_EQ(ik_socket_receive(s, &req, 2.0, &reply), 0) << ik_last_error();
+    EXPECT_STREQ(reply.source, "fe80::2%eth0");
+    EXPECT_EQ(ik_reply_check(&reply), IK_OK);
+  });
+}
+
+TEST_P(LoopbackNs, LinkLocalSourceWithAZoneCanBeBound) {
+  if (family() != IK_AF_INET6)
+    GTEST_SKIP() << "link-local zones are an IPv6 matter";
+  iknet::in_netns(net->topo.ns("pinger"), [&] {
+    Sock bound;
+    ASSERT_EQ(ik_socket_open(&bound.s, family(), "fe80::1%eth0", flags()), 0) << ik_last_error();
+    EXPECT_STREQ(ik_socket_address(bound.s), "fe80::1%eth0");
+    ik_request req = request("fe80::2%eth0", 7);
+    ik_reply reply;
+    ASSERT_EQ(ik_socket_send(bound.s, &req), 0) << ik_last_error();
+    EXPECT_EQ(ik_socket_receive(bound.s, &req, 2.0, &reply), 0) << ik_last_error();
   });
 }
 
