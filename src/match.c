@@ -44,6 +44,23 @@ void ik__reply_from(const ik__received *rx, ik_reply *reply) {
   reply->flags = 0;
 }
 
+int ik__seen_check(ik__seen *seen, const ik__received *rx) {
+  unsigned i;
+  if (!rx->pkt.is_echo_reply)
+    return 0;
+  for (i = 0; i < seen->count; ++i)
+    if (seen->entry[i].id == rx->pkt.id && seen->entry[i].sequence == rx->pkt.sequence &&
+        ik__address_equal(&seen->entry[i].source, &rx->source))
+      return 1;
+  seen->entry[seen->next].source = rx->source;
+  seen->entry[seen->next].id = rx->pkt.id;
+  seen->entry[seen->next].sequence = rx->pkt.sequence;
+  seen->next = (seen->next + 1) % IK__SEEN_SIZE;
+  if (seen->count < IK__SEEN_SIZE)
+    ++seen->count;
+  return 0;
+}
+
 int ik__is_packet_error(int err) {
   return err == IK_ETRUNCATED || err == IK_EMALFORMED || err == IK_ECHECKSUM ||
          err == IK_EUNRELATED;

@@ -23,6 +23,26 @@ int ik__match(const ik_request *req, const ik__received *rx, unsigned flags);
 /* Fills reply from rx (flags cleared). */
 void ik__reply_from(const ik__received *rx, ik_reply *reply);
 
+/* Echo replies a socket already returned, so that later copies are
+ * flagged IK_REPLY_DUPLICATE. A ring of the last IK__SEEN_SIZE (source, id,
+ * sequence): memory stays fixed on a long-running socket, at the price of
+ * not recognising a copy that arrives after that many newer replies.
+ * Zero-initialise before use. */
+#define IK__SEEN_SIZE 64
+typedef struct ik__seen {
+  struct {
+    ik_address source;
+    uint16_t id, sequence;
+  } entry[IK__SEEN_SIZE];
+  unsigned next;  /* slot written next */
+  unsigned count; /* slots in use */
+} ik__seen;
+
+/* Records rx when it is an echo reply. 1 when the same source, id and
+ * sequence were recorded before (rx is a duplicate), else 0. Replies from
+ * different sources (broadcast) are not duplicates of each other. */
+int ik__seen_check(ik__seen *seen, const ik__received *rx);
+
 /* 1 for the errors with which the codec or ik__ep_read reject one message
  * (IK_ETRUNCATED, IK_EMALFORMED, IK_ECHECKSUM, IK_EUNRELATED): the message
  * is gone, the socket is fine, read the next one. */

@@ -14,6 +14,7 @@ struct ik_socket {
   int privileged;
   int bound;        /* address holds the bound source */
   char address[IK_ADDRSTRLEN];
+  ik__seen seen;    /* replies returned so far, to flag duplicates */
 };
 
 /* After the deadline, a receive still looks at this many queued messages:
@@ -113,6 +114,8 @@ int ik_socket_receive(ik_socket *sock, const ik_request *match, double timeout, 
     err = ik__ep_read(sock->ep, &rx);
     if (err == 0 && ik__match(match, &rx, flags)) {
       ik__reply_from(&rx, reply);
+      if (ik__seen_check(&sock->seen, &rx))
+        reply->flags |= IK_REPLY_DUPLICATE;
       return 0;
     }
     if (err == IK_ETIMEOUT) {
