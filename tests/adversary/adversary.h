@@ -21,6 +21,8 @@ class TunFixture : public Base {
     net_ = std::make_unique<TunNet>();
     ASSERT_TRUE(net_->Ok()) << net_->Error();
   }
+  // Stops the responder before anything a script may use goes away.
+  void TearDown() override { net_.reset(); }
   std::unique_ptr<TunNet> net_;
 };
 using TunTest = TunFixture<::testing::Test>;

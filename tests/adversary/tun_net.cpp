@@ -161,6 +161,12 @@ void TunNet::Setup() {
       error_ = std::string("ip ") + s + " failed";
       return;
     }
+  // The kernel makes an IPv6 address local (its route in table local) from
+  // a workqueue, even with nodad: until then replies to it are dropped.
+  if (!WaitForLocalRoute6()) {
+    error_ = "fd00::1 never became a local address";
+    return;
+  }
   if (Sh("ip netns exec " + name_ + " sysctl -qw net.ipv4.ping_group_range='0 2147483647'") != 0) {
     error_ = "setting ping_group_range in the namespace failed";
     return;
@@ -171,6 +177,20 @@ void TunNet::Setup() {
   }
   thread_ = std::thread([this] { Loop(); });
   ok_ = true;
+}
+
+bool TunNet::WaitForLocalRoute6() {
+  const std::string cmd = "ip -n " + name_ + " -6 route show table local fd00::1";
+  for (int i = 0; i < 250; ++i) {
+    FILE *f = popen(cmd.c_str(), "r");
+    if (f == nullptr) return false;
+    char line[256];
+    bool found = std::fgets(line, sizeof line, f) != nullptr;
+    pclose(f);
+    if (found) return true;
+    usleep(20000);
+  }
+  return false;
 }
 
 TunNet::~TunNet() {
@@ -191,12 +211,15 @@ void TunNet::SetScript(Script script) {
 }
 
 void TunNet::Write(const Bytes &packet) {
+  // Counted before the write: the kernel delivers during write(), and a
+  // test woken by that delivery may read the count at once.
+  ++written_;
   ssize_t n = write(tun_, packet.data(), packet.size());
-  if (n != static_cast<ssize_t>(packet.size()))
+  if (n != static_cast<ssize_t>(packet.size())) {
+    --written_;
     std::fprintf(stderr, "adversary: tun write of %zu bytes: %zd (%s)\n", packet.size(), n,
                  n < 0 ? std::strerror(errno) : "short");
-  else
-    ++written_;
+  }
 }
 
 std::vector<EchoRequest> TunNet::Requests() {

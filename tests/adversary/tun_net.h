@@ -69,7 +69,9 @@ class TunNet {
   bool Run(const std::function<void()> &fn) const { return RunInNetns(name_, fn); }
 
   // The responder calls the script for every echo request, on its own
-  // thread. Default: answer correctly at once.
+  // thread. Default: answer correctly at once. A script may still be
+  // running when the pinger already has its answer: keep state in the
+  // TunNet (Requests()) or capture by value, never a test body's locals.
   void SetScript(Script script);
   // Any thread may write packets (each write is one whole packet).
   void Write(const Bytes &packet);
@@ -84,6 +86,7 @@ class TunNet {
 
  private:
   void Setup();
+  bool WaitForLocalRoute6();
   void Loop();
 
   std::string name_, error_;

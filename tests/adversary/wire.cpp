@@ -91,12 +91,13 @@ Bytes EchoRest(uint16_t id, uint16_t seq, const Bytes &payload) {
 }
 
 Ext Ext::PadOptions(uint8_t type, size_t len8) {
-  // Next header (filled later), hdr ext len, then one PadN option filling
-  // the rest: 8 * len8 - 2 bytes of options.
+  // Next header (filled later), hdr ext len, then one unknown option of
+  // type 0x1e (RFC 4727 experiment; top bits 00: skip it) filling the rest.
+  // Not PadN: Linux drops runs of more than 7 padding bytes.
   Ext e{type, {}};
   size_t optlen = len8 * 8 - 2;
   e.body.push_back(static_cast<uint8_t>(len8 - 1));
-  e.body.push_back(1);  // PadN
+  e.body.push_back(0x1e);
   e.body.push_back(static_cast<uint8_t>(optlen - 2));
   e.body.resize(1 + optlen, 0);
   return e;
@@ -127,7 +128,7 @@ Bytes Ipv4(const IpAddr &src, const IpAddr &dst, Bytes icmp, const IpOpts &o) {
   p[9] = 1;
   std::memcpy(&p[12], src.b, 4);
   std::memcpy(&p[16], dst.b, 4);
-  std::memcpy(&p[20], opts.data(), opts.size());
+  if (!opts.empty()) std::memcpy(&p[20], opts.data(), opts.size());
   Put16(&p[10], Checksum(p.data(), ihl));
   p.insert(p.end(), icmp.begin(), icmp.end());
   return p;
@@ -192,6 +193,28 @@ std::vector<Bytes> Ipv6Fragments(const IpAddr &src, const IpAddr &dst, Bytes icm
     p.insert(p.end(), chain.begin(), chain.end());
     p.insert(p.end(), icmp.begin() + static_cast<long>(off),
              icmp.begin() + static_cast<long>(off + len));
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+std::vector<Bytes> Ipv4Fragments(const IpAddr &src, const IpAddr &dst, Bytes icmp,
+                                 size_t first_len, uint16_t ident, int ttl) {
+  IpOpts o;
+  o.ttl = ttl;
+  Bytes whole = Ipv4(src, dst, std::move(icmp), o);  // computes the ICMP checksum
+  std::vector<Bytes> out;
+  for (size_t off = 20; off < whole.size(); off += first_len) {
+    size_t len = std::min(first_len, whole.size() - off);
+    Bytes p(whole.begin(), whole.begin() + 20);
+    p.insert(p.end(), whole.begin() + static_cast<long>(off),
+             whole.begin() + static_cast<long>(off + len));
+    Put16(&p[2], static_cast<uint16_t>(p.size()));
+    Put16(&p[4], ident);
+    bool more = off + len < whole.size();
+    Put16(&p[6], static_cast<uint16_t>((more ? 0x2000 : 0) | (off - 20) / 8));
+    p[10] = p[11] = 0;
+    Put16(&p[10], Checksum(p.data(), 20));
     out.push_back(std::move(p));
   }
   return out;

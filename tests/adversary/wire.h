@@ -49,7 +49,7 @@ Bytes EchoRest(uint16_t id, uint16_t seq, const Bytes &payload);
 struct Ext {        // one IPv6 extension header
   uint8_t type;     // 0 hop-by-hop, 60 destination options, 44 fragment
   Bytes body;       // everything after the next-header byte
-  static Ext PadOptions(uint8_t type, size_t len8);  // PadN, len8 * 8 bytes
+  static Ext PadOptions(uint8_t type, size_t len8);  // len8 * 8 bytes of options
   static Ext Fragment(uint16_t offset8, bool more, uint32_t ident);
 };
 
@@ -71,6 +71,10 @@ Bytes Ip(const IpAddr &src, const IpAddr &dst, Bytes icmp, const IpOpts &o = {})
 // ICMP (a multiple of 8).
 std::vector<Bytes> Ipv6Fragments(const IpAddr &src, const IpAddr &dst, Bytes icmp,
                                  size_t first_len, uint32_t ident, int hlim = 64);
+
+// The same for IPv4 (more-fragments bit and offsets in the IP header).
+std::vector<Bytes> Ipv4Fragments(const IpAddr &src, const IpAddr &dst, Bytes icmp,
+                                 size_t first_len, uint16_t ident, int ttl = 64);
 
 // Family-specific echo reply / error type numbers.
 inline uint8_t EchoReplyType(int family) { return family == 4 ? 0 : 129; }
