@@ -131,8 +131,8 @@ static int resolve(const char *name, int family, char *text, size_t len, int *fa
     err = IK_ENAMELOOKUP;
   if (err == 0)
     err = ik_address_format(&addr, text, len);
-  if (err != 0)
-    return error_exit("%s: %s", name, *ik_last_error() ? ik_last_error() : ik_strerror(err));
+  if (err != 0) /* the library's message names the name */
+    return error_exit("%s%s", *ik_last_error() ? ik_last_error() : ik_strerror(err), "");
   *fam = addr.family;
   return 0;
 }
