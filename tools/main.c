@@ -9,7 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-#if defined(__linux__)
+#if !defined(_WIN32)
+#include <pthread.h>
 #include <unistd.h>
 #endif
 
@@ -179,6 +180,92 @@ static int run_ping(const ikcli_args *a) {
   return rc;
 }
 
+/* The progress line of a long multiping: a thread rewrites it on standard
+ * error (a terminal only) until the library returns. The library reports
+ * no progress, so the line compares the time spent with the expected
+ * duration. Not on Windows, where a run simply prints at the end. */
+typedef struct progress {
+  size_t targets;
+  double start, expected;
+  int running;
+#if !defined(_WIN32)
+  pthread_t thread;
+  pthread_mutex_t lock;
+  pthread_cond_t wake;
+  int done;
+#endif
+} progress;
+
+/* Only runs that last long enough to make someone wonder get the line. */
+#define PROGRESS_MIN_SECONDS 3.0
+
+#if !defined(_WIN32)
+static void *progress_main(void *arg) {
+  progress *p = (progress *)arg;
+  ikcli_buf line = {0};
+  size_t width = 0;
+  pthread_mutex_lock(&p->lock);
+  while (!p->done) {
+    struct timespec until;
+    timespec_get(&until, TIME_UTC);
+    until.tv_nsec += 250000000L;
+    if (until.tv_nsec >= 1000000000L) {
+      until.tv_sec += 1;
+      until.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&p->wake, &p->lock, &until);
+    if (p->done)
+      break;
+    ikcli_buf_clear(&line);
+    ikcli_progress_line(&line, p->targets, (now_ms() - p->start) / 1e3, p->expected);
+    if (line.len > width)
+      width = line.len;
+    if (!line.failed)
+      fprintf(stderr, "\r%-*s", (int)width, line.data);
+  }
+  pthread_mutex_unlock(&p->lock);
+  if (width > 0)  /* leave the terminal as it was */
+    fprintf(stderr, "\r%*s\r", (int)width, "");
+  ikcli_buf_free(&line);
+  return NULL;
+}
+#endif
+
+static void progress_start(progress *p, size_t targets, const ik_ping_options *o) {
+  memset(p, 0, sizeof *p);
+  p->targets = targets;
+  p->expected = ikcli_multiping_expected(targets, o);
+  p->start = now_ms();
+#if !defined(_WIN32)
+  if (p->expected < PROGRESS_MIN_SECONDS || !isatty(STDERR_FILENO))
+    return;
+  pthread_mutex_init(&p->lock, NULL);
+  pthread_cond_init(&p->wake, NULL);
+  p->running = pthread_create(&p->thread, NULL, progress_main, p) == 0;
+  if (!p->running) {
+    pthread_cond_destroy(&p->wake);
+    pthread_mutex_destroy(&p->lock);
+  }
+#endif
+}
+
+static void progress_stop(progress *p) {
+#if !defined(_WIN32)
+  if (!p->running)
+    return;
+  pthread_mutex_lock(&p->lock);
+  p->done = 1;
+  pthread_cond_signal(&p->wake);
+  pthread_mutex_unlock(&p->lock);
+  pthread_join(p->thread, NULL);
+  pthread_cond_destroy(&p->wake);
+  pthread_mutex_destroy(&p->lock);
+  p->running = 0;
+#else
+  (void)p;
+#endif
+}
+
 /* Expands hosts, -f files and -g ranges, then resolves every name, so that
  * a typo fails the run before anything is sent. */
 static int collect_targets(const ikcli_args *a, int family, ikcli_targets *resolved,
@@ -238,8 +325,14 @@ static int run_multiping(const ikcli_args *a) {
   if (rc == 0 && ((list = ikcli_targets_list(&targets)) == NULL ||
                   (hosts = (ik_host *)calloc(targets.n, sizeof *hosts)) == NULL))
     rc = error_exit("%s%s", "out of memory", "");
-  if (rc == 0 && (err = ik_multiping(list, targets.n, &o, hosts)) != 0)
-    rc = library_error(err, "");
+  if (rc == 0) {
+    progress p;
+    progress_start(&p, targets.n, &o);
+    err = ik_multiping(list, targets.n, &o, hosts);
+    progress_stop(&p);
+    if (err != 0)
+      rc = library_error(err, "");
+  }
   if (rc != 0) {
     free(hosts);
     ikcli_targets_free(&targets);

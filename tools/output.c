@@ -115,6 +115,33 @@ void ikcli_multiping_summary(ikcli_buf *b, size_t alive, size_t total) {
   ikcli_buf_printf(b, "\n%lu of %lu hosts alive\n", (unsigned long)alive, (unsigned long)total);
 }
 
+static void duration(ikcli_buf *b, double s) {
+  long v = s < 0 ? 0 : (long)(s + 0.5);
+  if (v < 60)
+    ikcli_buf_printf(b, "%lds", v);
+  else if (v < 3600)
+    ikcli_buf_printf(b, "%ldm%02lds", v / 60, v % 60);
+  else
+    ikcli_buf_printf(b, "%ldh%02ldm", v / 3600, (v % 3600) / 60);
+}
+
+void ikcli_progress_line(ikcli_buf *b, size_t targets, double elapsed, double expected) {
+  double pct = expected > 0 ? elapsed * 100.0 / expected : 100.0;
+  ikcli_buf_printf(b, "multiping: %lu targets, ", (unsigned long)targets);
+  duration(b, elapsed);
+  ikcli_buf_puts(b, " of ~");
+  duration(b, expected);
+  /* Past the estimate the run is waiting for the last timeouts. */
+  ikcli_buf_printf(b, " (%d%%)", pct > 99.0 ? 99 : (int)pct);
+}
+
+double ikcli_multiping_expected(size_t targets, const ik_ping_options *o) {
+  double probes = (double)targets * (double)(o->count > 0 ? o->count : 1);
+  double sending = o->rate > 0 ? probes / o->rate : 0.0;
+  double spacing = (double)(o->count > 1 ? o->count - 1 : 0) * o->interval;
+  return (sending > spacing ? sending : spacing) + o->timeout;
+}
+
 void ikcli_traceroute_header(ikcli_buf *b, const char *target, const char *address,
                              int family, int max_hops, size_t payload_size) {
   ikcli_buf_printf(b, "traceroute to %s (%s), %d hops max, %lu byte packets\n", target, address,

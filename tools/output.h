@@ -32,6 +32,16 @@ void ikcli_multiping_line(ikcli_buf *b, const ik_host *h, int width);
 /* "N of M hosts alive". */
 void ikcli_multiping_summary(ikcli_buf *b, size_t alive, size_t total);
 
+/* The progress line of a long multiping, from the time spent and the
+ * expected duration (the library reports no progress, so it is an
+ * estimate, and says so): "multiping: 65534 targets, 12s of ~2m11s (9%)".
+ * No newline: the caller rewrites it in place with "\r". */
+void ikcli_progress_line(ikcli_buf *b, size_t targets, double elapsed, double expected);
+/* Expected seconds of a multiping: sending every probe at the rate limit
+ * (0: no limit), the intervals between one host's probes, and the last
+ * timeout. */
+double ikcli_multiping_expected(size_t targets, const ik_ping_options *o);
+
 /* "traceroute to target (address), 30 hops max, 84 byte packets". */
 void ikcli_traceroute_header(ikcli_buf *b, const char *target, const char *address,
                              int family, int max_hops, size_t payload_size);

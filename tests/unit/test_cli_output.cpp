@@ -263,3 +263,28 @@ TEST(CliOutput, JsonStaysValidWithHostileTextAndNonFiniteNumbers) {
   EXPECT_EQ(lines[0]["avg_rtt"].kind, testjson::Value::Null);
   EXPECT_EQ(lines[0]["jitter"].kind, testjson::Value::Null);
 }
+
+TEST(CliOutput, ProgressLineShowsElapsedOfExpectedAndCapsAt99) {
+  Out o;
+  ikcli_progress_line(&o.b, 65534, 12.2, 131.0);
+  EXPECT_EQ(o.str(), "multiping: 65534 targets, 12s of ~2m11s (9%)");
+  ikcli_buf_clear(&o.b);
+  ikcli_progress_line(&o.b, 3, 200.0, 100.0);
+  EXPECT_EQ(o.str(), "multiping: 3 targets, 3m20s of ~1m40s (99%)");
+  ikcli_buf_clear(&o.b);
+  ikcli_progress_line(&o.b, 1048576, 4000.0, 7300.0);
+  EXPECT_EQ(o.str(), "multiping: 1048576 targets, 1h06m of ~2h01m (54%)");
+}
+
+TEST(CliOutput, ExpectedMultipingTimeIsSendingOrSpacingPlusTimeout) {
+  ik_ping_options o;
+  std::memset(&o, 0, sizeof o);
+  o.count = 2;
+  o.interval = 0.5;
+  o.timeout = 2;
+  o.rate = 1000;
+  EXPECT_DOUBLE_EQ(ikcli_multiping_expected(65534, &o), 131.068 + 2);
+  EXPECT_DOUBLE_EQ(ikcli_multiping_expected(10, &o), 0.5 + 2);  // spacing dominates
+  o.rate = 0;
+  EXPECT_DOUBLE_EQ(ikcli_multiping_expected(65534, &o), 2.5);
+}
