@@ -114,13 +114,19 @@ typedef struct ik_address {
 IK_EXTERN int ik_address_parse(const char *text, ik_address *out);
 /* Canonical text (RFC 5952 for IPv6). Errors: IK_EINVAL, IK_ENOSPACE. */
 IK_EXTERN int ik_address_format(const ik_address *addr, char *buf, size_t len);
+/* 1 when ik_address_parse would accept text as that family, judged on
+ * syntax alone (an IPv6 zone name is not looked up); 0 otherwise. */
 IK_EXTERN int ik_is_ipv4_address(const char *text);
 IK_EXTERN int ik_is_ipv6_address(const char *text);
 /* A syntactically valid DNS host name (RFC 1123 labels, not an address). */
 IK_EXTERN int ik_is_hostname(const char *text);
 
-/* Resolves a name or literal. family: 0 (IPv4 preferred, as icmplib),
- * IK_AF_INET or IK_AF_INET6. Writes up to max addresses, *n gets the count.
+/* Resolves a name or literal. family: 0 (IPv4 addresses first, as
+ * icmplib), IK_AF_INET or IK_AF_INET6. Writes up to max addresses without
+ * duplicates, *n gets the count. Literals are parsed, never looked up
+ * (inet_aton forms such as "1.2.3" or "0x7f.1" are malformed literals);
+ * "localhost" names give the loopback address and ".invalid" names fail,
+ * both without a query (RFC 6761).
  * Errors: IK_EINVAL, IK_ENAMELOOKUP (message names the name). */
 IK_EXTERN int ik_resolve(const char *name, int family, ik_address *out,
                          size_t max, size_t *n);

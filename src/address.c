@@ -39,7 +39,8 @@ static const char *parse_v4(const char *s, size_t len, uint8_t out[4]) {
     }
     start = i;
     while (i < len && is_digit(s[i])) {
-      if (i - start == 3) return "a part is larger than 255";
+      if (i - start == 3)
+        return s[start] == '0' ? "a part has a leading zero (octal is not accepted)" : "a part is larger than 255";
       value = value * 10 + (unsigned)(s[i] - '0');
       i++;
     }
@@ -236,7 +237,7 @@ static void format_v6(const uint8_t b[16], char *p, size_t cap) {
 }
 
 int ik_address_format(const ik_address *addr, char *buf, size_t len) {
-  char text[IK_ADDRSTRLEN + 16];
+  char text[2 * IK_ADDRSTRLEN]; /* room for any zone name, so a long one is ENOSPACE, not cut */
   size_t n;
 
   if (addr == NULL || buf == NULL) return ik__fail(IK_EINVAL, "ik_address_format: NULL argument");

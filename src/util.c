@@ -67,8 +67,10 @@ static int resolve_literal(const char *name, int family, ik_address *out, size_t
   ik_address a;
   if (ik_address_parse(name, &a) != 0) {
     char why[256];
-    strncpy(why, ik_last_error(), sizeof why - 1);
-    why[sizeof why - 1] = '\0';
+    size_t len = strlen(ik_last_error());
+    if (len >= sizeof why) len = sizeof why - 1;
+    memcpy(why, ik_last_error(), len); /* ik__fail below overwrites it */
+    why[len] = '\0';
     return ik__fail(IK_ENAMELOOKUP, "cannot resolve '%.80s': %s", name, why);
   }
   if (family != 0 && a.family != family)

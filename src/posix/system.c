@@ -34,6 +34,7 @@ double ik__now_wall(void) { return clock_seconds(CLOCK_REALTIME); }
 
 double ik__now_mono(void) { return clock_seconds(CLOCK_MONOTONIC); }
 
+#if !defined(IK__HAVE_ARC4RANDOM)
 static int urandom_bytes(uint8_t *p, size_t len) {
   int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return -1;
@@ -47,6 +48,7 @@ static int urandom_bytes(uint8_t *p, size_t len) {
   close(fd);
   return len == 0 ? 0 : -1;
 }
+#endif
 
 /* Payload seeds need not be secret, only varied, so when every source
  * fails (a chroot without /dev, a seccomp filter) we fall back to mixing

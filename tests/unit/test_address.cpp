@@ -67,6 +67,8 @@ TEST(AddressParse, MalformedMessageQuotesTheText) {
   ASSERT_EQ(ik_address_parse("01.2.3.4", &a), IK_EADDRFORMAT);
   EXPECT_TRUE(contains(ik_last_error(), "'01.2.3.4'")) << ik_last_error();
   EXPECT_TRUE(contains(ik_last_error(), "leading zero")) << ik_last_error();
+  ASSERT_EQ(ik_address_parse("0001.2.3.4", &a), IK_EADDRFORMAT);
+  EXPECT_TRUE(contains(ik_last_error(), "leading zero")) << ik_last_error();
   ASSERT_EQ(ik_address_parse("256.1.1.1", &a), IK_EADDRFORMAT);
   EXPECT_TRUE(contains(ik_last_error(), "larger than 255")) << ik_last_error();
 }

@@ -6,6 +6,17 @@
 #include <thread>
 #include <vector>
 
+#if defined(__linux__)
+#  include <net/if.h>
+#  include <sched.h>
+#  include <sys/ioctl.h>
+#  include <sys/mount.h>
+#  include <sys/socket.h>
+#  include <sys/wait.h>
+#  include <unistd.h>
+#  include <functional>
+#endif
+
 extern "C" {
 #include "backend.h"
 }
@@ -222,6 +233,111 @@ TEST(SystemResolve, ResolverFailureIsNameLookupWithTheName) {
   EXPECT_TRUE(contains(ik_last_error(), "cannot resolve '::1': ")) << ik_last_error();
   EXPECT_EQ(n, 0u);
 }
+
+#if defined(__linux__)
+namespace {
+
+// Runs fn in a child process with private mount and network namespaces,
+// where /etc/hosts is `hosts` and only lo (up) exists: getaddrinfo then
+// answers from that file and no query can leave. fn's result comes back
+// through a pipe; "SKIP: why" when the namespaces cannot be made.
+std::string in_private_hosts(const std::string &hosts, const std::function<std::string()> &fn) {
+  char path[] = "/tmp/ik-hosts-XXXXXX";
+  int fd = mkstemp(path);
+  if (fd < 0) return std::string("SKIP: mkstemp: ") + std::strerror(errno);
+  bool written = write(fd, hosts.data(), hosts.size()) == static_cast<ssize_t>(hosts.size());
+  close(fd);
+  int p[2];
+  if (!written || pipe(p) != 0) {
+    unlink(path);
+    return "SKIP: cannot prepare the hosts file";
+  }
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(p[0]);
+    std::string out;
+    struct ifreq ifr {};
+    int s = -1;
+    std::strcpy(ifr.ifr_name, "lo");
+    if (unshare(CLONE_NEWNS | CLONE_NEWNET) != 0)
+      out = std::string("SKIP: unshare: ") + std::strerror(errno);
+    else if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+             mount(path, "/etc/hosts", nullptr, MS_BIND, nullptr) != 0)
+      out = std::string("SKIP: mount: ") + std::strerror(errno);
+    else if ((s = socket(AF_INET, SOCK_DGRAM, 0)) < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) != 0 ||
+             (ifr.ifr_flags |= IFF_UP, ioctl(s, SIOCSIFFLAGS, &ifr) != 0))
+      out = std::string("SKIP: bringing lo up: ") + std::strerror(errno);
+    else
+      out = fn();
+    if (write(p[1], out.data(), out.size()) < 0) _exit(1);
+    _exit(0);
+  }
+  close(p[1]);
+  std::string out;
+  char buf[256];
+  ssize_t r;
+  while ((r = read(p[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(r));
+  close(p[0]);
+  if (pid > 0) waitpid(pid, nullptr, 0);
+  unlink(path);
+  return pid < 0 ? "SKIP: fork failed" : out;
+}
+
+std::string resolve_all(const char *name, int family, size_t max) {
+  std::vector<ik_address> out(max);
+  size_t n = 0;
+  int err = ik__resolve(name, family, out.data(), max, &n);
+  if (err != 0) return std::string("ERR:") + ik_err_name(err) + " " + ik_last_error();
+  std::string joined;
+  for (size_t i = 0; i < n; i++) joined += (i ? " " : "") + text(out[i]);
+  return joined;
+}
+
+// glibc returns these with ::1 first (RFC 6724 precedence) and with each
+// address twice: the order icmplib would see is IPv4 first, once each.
+const char kDualHosts[] =
+    "127.0.0.5 dual.test\n::1 dual.test\n127.0.0.5 dual.test\n::1 dual.test\n127.0.0.6 dual.test\n";
+
+#define IK_SKIP_UNLESS_ROOT() \
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to make mount and network namespaces"
+
+#define IK_SKIP_IF_SKIPPED(s) \
+  if ((s).rfind("SKIP:", 0) == 0) GTEST_SKIP() << (s)
+
+}  // namespace
+
+TEST(SystemResolve, AnyFamilyListsIpv4FirstWithoutDuplicates) {
+  IK_SKIP_UNLESS_ROOT();
+  std::string got = in_private_hosts(kDualHosts, [] { return resolve_all("dual.test", 0, 8); });
+  IK_SKIP_IF_SKIPPED(got);
+  EXPECT_EQ(got, "127.0.0.5 127.0.0.6 ::1");
+}
+
+TEST(SystemResolve, MaxKeepsTheIpv4AddressesFirst) {
+  IK_SKIP_UNLESS_ROOT();
+  std::string got = in_private_hosts(kDualHosts, [] { return resolve_all("dual.test", 0, 2); });
+  IK_SKIP_IF_SKIPPED(got);
+  EXPECT_EQ(got, "127.0.0.5 127.0.0.6");
+}
+
+TEST(SystemResolve, OneFamilyOnly) {
+  IK_SKIP_UNLESS_ROOT();
+  // Not ::1 here: glibc answers an IPv4 query for a "::1" line with 127.0.0.1.
+  std::string got = in_private_hosts("127.0.0.5 one.test\nfd00::5 one.test\n127.0.0.6 one.test\n", [] {
+    return resolve_all("one.test", IK_AF_INET, 8) + " | " + resolve_all("one.test", IK_AF_INET6, 8);
+  });
+  IK_SKIP_IF_SKIPPED(got);
+  EXPECT_EQ(got, "127.0.0.5 127.0.0.6 | fd00::5");
+}
+
+TEST(SystemResolve, NameWithoutAddressOfTheFamilyFails) {
+  IK_SKIP_UNLESS_ROOT();
+  std::string got =
+      in_private_hosts("127.0.0.7 v4only.test\n", [] { return resolve_all("v4only.test", IK_AF_INET6, 8); });
+  IK_SKIP_IF_SKIPPED(got);
+  EXPECT_EQ(got.rfind("ERR:IK_ENAMELOOKUP cannot resolve 'v4only.test': ", 0), 0u) << got;
+}
+#endif
 
 TEST(SystemClock, WallClockIsAfter2020) { EXPECT_GT(ik__now_wall(), 1577836800.0); }
 
