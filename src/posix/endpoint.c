@@ -27,6 +27,7 @@ struct ik__endpoint {
   int family;
   int unprivileged;
   int errqueue;       /* ICMP errors come through MSG_ERRQUEUE */
+  int errq_maybe;     /* the error queue may hold entries (see ik__ep_read) */
   int ttl, mcast_ttl; /* last values set on the socket, -1: not yet */
   int tclass;
   int kernel_id;      /* Linux DGRAM: the identifier the kernel writes, -1: unknown */
@@ -165,6 +166,7 @@ int ik__ep_open(ik__endpoint **out, int family, const ik_address *source, int un
   ep->family = family;
   ep->unprivileged = unprivileged != 0;
   ep->errqueue = ik__posix_uses_errqueue(ep->unprivileged);
+  ep->errq_maybe = ep->errqueue;
   ep->ttl = ep->mcast_ttl = ep->tclass = -1;
   if (family == IK_AF_INET6 && !ik__posix_v6_options_settable(ep->unprivileged)) {
     /* Cannot be changed, so they stay the system's defaults. */
@@ -281,6 +283,8 @@ int ik__ep_send(ik__endpoint *ep, ik_request *req) {
     if (n >= 0)
       break;
     err = errno;
+    /* The failure may have been the report of a queued ICMP error. */
+    ep->errq_maybe = ep->errqueue;
     if (err == EINTR || (tries++ < 4 && error_queued(ep)))
       continue;
     if (ik_address_format(&req->destination, text, sizeof text) != 0)
@@ -333,20 +337,25 @@ static int receive(ik__endpoint *ep, int flags, ik__received *rx) {
   return ik__posix_decode(ep->family, ep->unprivileged, &msg, (size_t)n, rx);
 }
 
+/* On Linux DGRAM sockets ICMP errors wait in the error queue. Reading it
+ * before every message would double the system calls, so it is read only
+ * when it may hold something: until it was found empty, and again once
+ * the kernel reports a new error, which it does exactly once through
+ * sk_err, as the failure of the next recvmsg or sendto. */
 int ik__ep_read(ik__endpoint *ep, ik__received *rx) {
 #if IK__POSIX_LINUX
-  int err;
+  int err, queued;
   if (ep->errqueue) {
-    if ((err = receive(ep, MSG_ERRQUEUE, rx)) != IK_ETIMEOUT)
-      return err;
-    /* A queued ICMP error is also reported once as the failure of the next
-     * recvmsg: then the error queue holds the message itself. */
+    if (ep->errq_maybe) {
+      if ((err = receive(ep, MSG_ERRQUEUE, rx)) != IK_ETIMEOUT)
+        return err;
+      ep->errq_maybe = 0;
+    }
     if ((err = receive(ep, 0, rx)) != IK_ESOCKET)
       return err;
-    {
-      int queued = receive(ep, MSG_ERRQUEUE, rx);
-      return queued == IK_ETIMEOUT ? err : queued;
-    }
+    ep->errq_maybe = 1;
+    queued = receive(ep, MSG_ERRQUEUE, rx);
+    return queued == IK_ETIMEOUT ? err : queued;
   }
 #endif
   return receive(ep, 0, rx);
@@ -360,8 +369,11 @@ int ik__ep_wait(ik__endpoint *ep, double timeout_s) {
   p.events = POLLIN;
   p.revents = 0;
   r = poll(&p, 1, ms > INT_MAX ? INT_MAX : ms < 0 ? 0 : (int)ms);
-  if (r > 0)
+  if (r > 0) {
+    if (p.revents & POLLERR)
+      ep->errq_maybe = ep->errqueue;
     return (p.revents & POLLNVAL) ? ik__fail(IK_ESOCKET, "poll: socket not open") : 0;
+  }
   if (r == 0)
     return IK_ETIMEOUT;
   return errno == EINTR ? 0 : ik__fail(IK_ESOCKET, "poll: %s", strerror(errno));
