@@ -574,6 +574,59 @@ TEST_P(LoopbackNs, NobodyPingsWithAnUnprivilegedSocketWhereTheGroupIsAllowed) {
   EXPECT_EQ(out, "IK_OK");
 }
 
+#if defined(IKNET_ONE_PING) && defined(IKNET_VERBOSE_PING)
+// The seed's branches of the examples, run inside the pinger namespace:
+// answered, rejected (Destination Unreachable) and dropped (timeout).
+TEST_P(LoopbackNs, VerbosePingPrintsEachOutcomeAsTheSeed) {
+  std::string mode = GetParam().unprivileged ? " --unprivileged" : "";
+  std::string unreachable = family() == IK_AF_INET ? "Destination host unreachable"
+                                                   : "Address unreachable";
+  for (auto dest : {answering(), rejected(), dropped()}) {
+    iknet::CommandResult r = net->topo.exec(
+        "pinger", std::string(IKNET_VERBOSE_PING) + mode + " " + dest + " 2 0 0.2");
+    EXPECT_EQ(r.status, 0) << r.output;
+    std::string d = std::regex_replace(dest, std::regex("\\."), "\\.");
+    std::string line;
+    if (dest == answering())
+      line = "  64 bytes from " + d + ": icmp_seq=N time=[0-9]+\\.[0-9]{1,3} ms\n";
+    else if (dest == rejected())
+      line = "  [0-9]+ bytes from " + d + ": " + unreachable + "\n";
+    else
+      line = "  Request timeout for icmp_seq N\n";
+    std::regex expected("PING " + d + ": 56 data bytes\n\n" +
+                        std::regex_replace(line, std::regex("N"), "0") +
+                        std::regex_replace(line, std::regex("N"), "1") + "\nCompleted\\.\n");
+    EXPECT_TRUE(std::regex_match(r.output, expected)) << dest << ":\n" << r.output;
+  }
+}
+
+TEST_P(LoopbackNs, OnePingPrintsTheSeedsMessageForEachOutcome) {
+  if (family() != IK_AF_INET)
+    GTEST_SKIP() << "the seed's one_ping uses an IPv4 socket";
+  std::string cmd = std::string(IKNET_ONE_PING) + (GetParam().unprivileged ? " --unprivileged" : "");
+  iknet::CommandResult ok = net->topo.exec("pinger", cmd + " 127.0.0.1 0.5");
+  EXPECT_EQ(ok.status, 0);
+  EXPECT_EQ(ok.output, "");
+  iknet::CommandResult unreachable = net->topo.exec("pinger", cmd + " 127.0.0.2 0.5");
+  EXPECT_EQ(unreachable.status, 1);
+  EXPECT_EQ(unreachable.output, "Destination host unreachable\n");
+  iknet::CommandResult timeout = net->topo.exec("pinger", cmd + " 127.0.0.3 0.2");
+  EXPECT_EQ(timeout.status, 1);
+  EXPECT_EQ(timeout.output, "The timeout has been reached (0.2s)\n");
+}
+
+TEST_P(LoopbackNs, ExamplesRunAsNobodyReportThePermissionProblem) {
+  std::string cmd = std::string("setpriv --reuid=65534 --regid=65534 --clear-groups ") +
+                    IKNET_VERBOSE_PING + (GetParam().unprivileged ? " --unprivileged " : " ") +
+                    answering() + " 1";
+  iknet::CommandResult r = net->topo.exec("plain", cmd);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("verbose_ping: insufficient privileges to create the socket: "),
+            std::string::npos)
+      << r.output;
+}
+#endif
+
 // ---- the examples, as a user runs them ----
 
 #if defined(IKNET_ONE_PING) && defined(IKNET_VERBOSE_PING)
