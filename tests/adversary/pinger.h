@@ -5,7 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <chrono>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "icmpkit.h"
@@ -55,6 +59,25 @@ class Pinger {
     int err = ik_socket_send(sock_, &req);
     EXPECT_EQ(err, 0) << ik_err_name(err) << ": " << ik_last_error();
     return req;
+  }
+
+  // Datagrams the kernel dropped because this socket's receive buffer was
+  // full (the "drops" column of /proc/net/{raw,icmp}[6]); -1 if not found.
+  // Call from the namespace's thread: /proc/thread-self/net is per thread.
+  long KernelDrops() {
+    struct stat st;
+    if (fstat(static_cast<int>(ik_socket_native(sock_)), &st) != 0) return -1;
+    std::string table = std::string(mode_.dgram ? "icmp" : "raw") + (mode_.family == 6 ? "6" : "");
+    std::ifstream in("/proc/thread-self/net/" + table);
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+      std::istringstream f(line);
+      std::string tok[13];
+      for (auto &t : tok) f >> t;
+      if (tok[9] == std::to_string(st.st_ino)) return std::stol(tok[12]);
+    }
+    return -1;
   }
 
   Outcome Receive(const ik_request *match, double timeout) {
