@@ -2,14 +2,16 @@
  * the library. Everything that can fail with exit status 2 (usage, names,
  * sockets) is settled before the first byte reaches standard output. */
 #if defined(__linux__)
-#define _POSIX_C_SOURCE 200809L /* readlink, getgid under -std=c11 */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, readlink, getgid under -std=c11 */
 #endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#if !defined(_WIN32)
+#if defined(_WIN32)
+#include <windows.h>
+#else
 #include <pthread.h>
 #include <unistd.h>
 #endif
@@ -24,11 +26,16 @@ enum { EXIT_ALL_ALIVE = 0, EXIT_SOME_DEAD = 1, EXIT_ERROR = 2 };
 
 static const char *command = "";
 
+/* Monotonic milliseconds, for elapsed times. */
 static double now_ms(void) {
+#if defined(_WIN32)
+  return (double)GetTickCount64();
+#else
   struct timespec ts;
-  if (timespec_get(&ts, TIME_UTC) == 0)
+  if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
     return 0.0;
   return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+#endif
 }
 
 /* "icmpkit ping: what went wrong" on standard error; returns 2. */
@@ -206,8 +213,8 @@ static void *progress_main(void *arg) {
   size_t width = 0;
   pthread_mutex_lock(&p->lock);
   while (!p->done) {
-    struct timespec until;
-    timespec_get(&until, TIME_UTC);
+    struct timespec until; /* pthread_cond_timedwait counts on CLOCK_REALTIME */
+    clock_gettime(CLOCK_REALTIME, &until);
     until.tv_nsec += 250000000L;
     if (until.tv_nsec >= 1000000000L) {
       until.tv_sec += 1;
