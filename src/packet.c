@@ -47,7 +47,7 @@ size_t ik__echo_size(const ik_request *req) {
 int ik__build_echo(const ik_request *req, uint16_t id, uint8_t *buf,
                    size_t cap, size_t *len) {
   size_t size;
-  int v4;
+  int v4, err;
   if (!req || !buf || !len) return ik__fail(IK_EINVAL, "build_echo: NULL argument");
   v4 = req->destination.family == IK_AF_INET;
   if (!v4 && req->destination.family != IK_AF_INET6)
@@ -61,15 +61,13 @@ int ik__build_echo(const ik_request *req, uint16_t id, uint8_t *buf,
   if (size > cap)
     return ik__fail(IK_ENOSPACE, "build_echo: %zu-byte echo request does not fit in %zu bytes",
                     size, cap);
+  if ((err = ik_request_payload(req, buf + IK__ICMP_HEADER, cap - IK__ICMP_HEADER)) != 0)
+    return err;
   buf[0] = (uint8_t)(v4 ? IK__V4_ECHO_REQUEST : IK__V6_ECHO_REQUEST);
   buf[1] = 0;
   put16(buf + 2, 0);
   put16(buf + 4, id);
   put16(buf + 6, req->sequence);
-  if (req->payload)
-    memcpy(buf + IK__ICMP_HEADER, req->payload, req->payload_size);
-  else
-    ik__payload_fill(req->payload_seed, buf + IK__ICMP_HEADER, req->payload_size);
   /* ICMPv6's checksum covers a pseudo-header with the source address,
    * which only the kernel knows: it fills it in on every socket type. */
   if (v4) put16(buf + 2, ik__checksum(buf, size));

@@ -42,15 +42,37 @@ uint16_t ik__checksum(const void *data, size_t len);
 /* Size of the echo request for req (8 + payload). */
 size_t ik__echo_size(const ik_request *req);
 /* Writes the echo request with identifier id. IPv4: checksum filled;
- * IPv6: checksum 0 (the kernel computes it). Errors: IK_EINVAL, IK_ENOSPACE. */
+ * IPv6: checksum 0 (the kernel computes it). *len gets the request's size,
+ * also on IK_ENOSPACE. Errors: IK_EINVAL (NULL, family unset, payload over
+ * IK_MAX_PAYLOAD_SIZE), IK_ENOSPACE. */
 int ik__build_echo(const ik_request *req, uint16_t id, uint8_t *buf,
                    size_t cap, size_t *len);
-/* Parses a received message. Errors: IK_EINVAL, IK_ETRUNCATED,
- * IK_EMALFORMED, IK_ECHECKSUM (out still filled), IK_EUNRELATED (a type
- * we do not handle, e.g. neighbour discovery; out->type/code still set). */
+/* Parses a received message; out->data points into buf. The first
+ * problem met walking the buffer from its start decides the error, except
+ * that a bad checksum is reported only for a message otherwise accepted:
+ *  IK_EINVAL      NULL out or buf (with len > 0), family not 4/6, layout
+ *                 unknown, or IK__LAYOUT_IP with IPv6 (no socket shows it);
+ *  IK_EMALFORMED  leading IPv4 header: version not 4, IHL < 5, protocol not
+ *                 ICMP, total length below len (accepted: equal to len, or
+ *                 macOS's little-endian length without the header, equal to
+ *                 len - IHL*4); quoted header: wrong IP version, IHL < 5,
+ *                 more than 16 IPv6 extension headers;
+ *  IK_ETRUNCATED  len shorter than a header, than the total length, than
+ *                 the 8-byte ICMP header (type/code set when 2 bytes are
+ *                 there), or an error's quote ends before the quoted ICMP
+ *                 header's 8 bytes (a quote cut right after them is fine);
+ *  IK_EUNRELATED  not an echo reply and not an error quoting an echo request
+ *                 of this family (echo requests, neighbour discovery, quotes
+ *                 of UDP or of non-first fragments...); type/code set;
+ *  IK_ECHECKSUM   IPv4 checksum wrong on an otherwise valid echo reply or
+ *                 error: out fully filled, checksum_ok 0.
+ * Each quoted IPv6 extension header (hop-by-hop, routing, fragment,
+ * destination options) is skipped by its own length, within len. */
 int ik__parse(const uint8_t *buf, size_t len, int family, int layout,
               ik__packet *out);
-/* 1 when data is exactly the payload req sent. */
+/* 1 when data is exactly the payload req sent; 0 otherwise, and also when
+ * the memory to regenerate a payload over 1 KiB cannot be had (so a reply
+ * is never counted good unverified). */
 int ik__payload_matches(const ik_request *req, const uint8_t *data,
                         size_t len);
 
