@@ -7,6 +7,7 @@
 #include "netns.h"
 
 #include <chrono>
+#include <ostream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,6 +29,8 @@ struct Mode {
   int time_exceeded_type() const { return family == 4 ? 11 : 3; }
   int unreachable_type() const { return family == 4 ? 3 : 1; }
 };
+
+inline void PrintTo(const Mode &m, std::ostream *os) { *os << m.name(); }
 
 inline std::vector<Mode> all_modes() { return {{true, 4}, {false, 4}, {true, 6}, {false, 6}}; }
 inline std::vector<Mode> v4_modes() { return {{true, 4}, {false, 4}}; }

@@ -1,0 +1,85 @@
+/* Broadcast echo on the pinger's br0 segment (IPv4 only: IPv6 has no
+ * broadcast), raw and DGRAM. */
+#include "test_topology_fixture.h"
+
+#include <set>
+
+namespace iknet {
+namespace {
+
+using BroadcastTest = ChainTest;
+
+TEST_P(BroadcastTest, SendingToTheSegmentBroadcastNeedsBroadcastEnabled) {
+  ik_socket *s = sock();
+  ASSERT_NE(s, nullptr);
+  int enabled = -1;
+  ASSERT_EQ(ik_socket_get_broadcast(s, &enabled), 0) << ik_last_error();
+  EXPECT_EQ(enabled, 0);
+  ik_request req;
+  ASSERT_EQ(ik_request_init(&req, Chain::broadcast_address().c_str(), ik_unique_identifier(), 1), 0);
+  EXPECT_EQ(ik_socket_send(s, &req), IK_EBROADCAST) << ik_last_error();
+  EXPECT_NE(std::string(ik_last_error()).find(Chain::broadcast_address()), std::string::npos) << ik_last_error();
+}
+
+TEST_P(BroadcastTest, RepeatedReceiveReturnsEveryResponder) {
+  ik_socket *s = sock();
+  ASSERT_NE(s, nullptr);
+  ASSERT_EQ(ik_socket_set_broadcast(s, 1), 0) << ik_last_error();
+  int enabled = 0;
+  ASSERT_EQ(ik_socket_get_broadcast(s, &enabled), 0);
+  EXPECT_EQ(enabled, 1);
+  ik_request req;
+  ASSERT_EQ(ik_request_init(&req, Chain::broadcast_address().c_str(), ik_unique_identifier(), 1), 0);
+  ASSERT_EQ(ik_socket_send(s, &req), 0) << ik_last_error();
+
+  std::multiset<std::string> sources;
+  ik_reply reply;
+  int err;
+  while ((err = ik_socket_receive(s, &req, 0.5, &reply)) == 0) {
+    sources.insert(reply.source);
+    EXPECT_EQ(reply.type, 0) << reply.source;
+    EXPECT_EQ(reply.id, req.id) << reply.source;
+    EXPECT_EQ(reply.sequence, req.sequence) << reply.source;
+    EXPECT_EQ(ik_reply_check(&reply), IK_OK) << reply.source;
+    ASSERT_LE(sources.size(), 10u) << "replies keep coming";
+  }
+  EXPECT_EQ(err, IK_ETIMEOUT) << ik_last_error();
+  std::vector<std::string> expected = Chain::broadcast_responders();
+  EXPECT_EQ(sources, std::multiset<std::string>(expected.begin(), expected.end()))
+      << "each host on the segment answers once, the pinger itself ignores broadcast echo";
+}
+
+/* A second socket sends the very same request (id, sequence, payload) to
+ * h1 and gets h1's reply first; on a raw socket that reply reaches ours
+ * too. Enabling broadcast must not make a unicast request accept it.
+ * KNOWN DEFECT (disabled until fixed): with broadcast on, match.c accepts
+ * any source for every request (IK__MATCH_ANY_SOURCE), so RawV4 returns
+ * h1's reply, which even arrived before the request was sent. Run with
+ * --gtest_also_run_disabled_tests to see it. */
+TEST_P(BroadcastTest, DISABLED_UnicastRequestStillWantsItsDestinationWhenBroadcastIsOn) {
+  ik_socket *s = sock();
+  ik_socket *other = open();
+  ASSERT_NE(s, nullptr);
+  ASSERT_NE(other, nullptr);
+  ASSERT_EQ(ik_socket_set_broadcast(s, 1), 0) << ik_last_error();
+  std::string h1 = Chain::broadcast_responders()[0];
+
+  ik_request to_target, to_h1;
+  ASSERT_EQ(ik_request_init(&to_target, Chain::target_address(4).c_str(), 0x1d1d, 9), 0);
+  to_h1 = to_target;
+  ASSERT_EQ(ik_address_parse(h1.c_str(), &to_h1.destination), 0);
+  ik_reply reply;
+  ASSERT_EQ(ik_socket_send(other, &to_h1), 0) << ik_last_error();
+  ASSERT_EQ(ik_socket_receive(other, &to_h1, 1.0, &reply), 0) << ik_last_error();
+  ASSERT_STREQ(reply.source, h1.c_str());
+
+  ASSERT_EQ(ik_socket_send(s, &to_target), 0) << ik_last_error();
+  ASSERT_EQ(ik_socket_receive(s, &to_target, 1.0, &reply), 0) << ik_last_error();
+  EXPECT_STREQ(reply.source, Chain::target_address(4).c_str());
+  EXPECT_GE(reply.time, to_target.time) << "a reply that arrived before the request was sent";
+}
+
+INSTANTIATE_TEST_SUITE_P(Mode, BroadcastTest, ::testing::ValuesIn(v4_modes()), ModeName);
+
+}  // namespace
+}  // namespace iknet
