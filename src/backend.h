@@ -77,7 +77,9 @@ void ik__ep_close(ik__endpoint *ep);
  * IK_ESOCKET. */
 int ik__ep_send(ik__endpoint *ep, ik_request *req);
 
-/* Reads one pending message without blocking. Errors: IK_ETIMEOUT when
+/* Reads one pending message without blocking. A backend may take several
+ * messages from the OS at once (Linux: recvmmsg) and hand them out one per
+ * call, so read until IK_ETIMEOUT before waiting. Errors: IK_ETIMEOUT when
  * nothing is pending; packet errors (see ik__is_packet_error in match.h:
  * IK_ETRUNCATED, IK_EMALFORMED, IK_ECHECKSUM, IK_EUNRELATED) for a message
  * that was consumed but is not usable, so the caller reads again;
@@ -89,9 +91,10 @@ int ik__ep_read(ik__endpoint *ep, ik__received *rx);
  * otherwise, IK_ESOCKET on failure. */
 int ik__ep_wait(ik__endpoint *ep, double timeout_s);
 
-/* Asks base's loop thread to call ready(arg) whenever ik__ep_read may have
- * something (a persistent read event on POSIX; completion events on
- * Windows), until ik__ep_unwatch. One watch per endpoint.
+/* Asks base's loop thread to call ready(arg) whenever the OS has something
+ * for ik__ep_read (a persistent read event on POSIX; completion events on
+ * Windows), until ik__ep_unwatch; ready should read until IK_ETIMEOUT.
+ * One watch per endpoint.
  * Errors: IK_EINVAL (already watched), IK_ENOMEM, IK_ESOCKET. */
 int ik__ep_watch(ik__endpoint *ep, struct event_base *base,
                  void (*ready)(void *arg), void *arg);

@@ -22,6 +22,10 @@
 
 #include <event2/event.h>
 
+#define IK__BATCH 64    /* datagrams per recvmmsg */
+#define IK__SLOT 2048   /* bytes per batched datagram */
+#define IK__RCVBUF (1 << 20) /* room for bursts of replies (the kernel clamps it) */
+
 struct ik__endpoint {
   int fd;
   int family;
@@ -37,6 +41,20 @@ struct ik__endpoint {
   union { size_t align; unsigned char bytes[512]; } control; /* cmsghdr alignment */
   uint8_t rxbuf[IK__POSIX_RXBUF];
   uint8_t txbuf[8 + IK_MAX_PAYLOAD_SIZE + 16];
+  size_t largest_sent; /* longest echo request sent, in bytes */
+#if IK__POSIX_LINUX
+  /* Datagrams taken by one recvmmsg and not yet handed out. Batches are
+   * read while every request sent fits a slot with an IP header, so our
+   * replies, and the errors quoting our requests (at most 576 / 1280 bytes),
+   * are never cut; a larger foreign datagram shows as truncated and is
+   * skipped. */
+  struct mmsghdr batch[IK__BATCH];
+  struct iovec batch_iov[IK__BATCH];
+  struct sockaddr_storage batch_from[IK__BATCH];
+  union { size_t align; unsigned char bytes[128]; } batch_control[IK__BATCH];
+  uint8_t batch_data[IK__BATCH][IK__SLOT];
+  unsigned batch_next, batch_count;
+#endif
 };
 
 static const char *family_name(int family) { return family == IK_AF_INET ? "IPv4" : "IPv6"; }
@@ -112,7 +130,8 @@ static int configure(ik__endpoint *ep) {
   if (flags < 0 || fcntl(ep->fd, F_SETFL, flags | O_NONBLOCK) != 0 ||
       fcntl(ep->fd, F_SETFD, FD_CLOEXEC) != 0)
     return ik__fail(IK_ESOCKET, "fcntl: %s", strerror(errno));
-  if ((err = install_filter(ep)) != 0)
+  if ((err = install_filter(ep)) != 0 ||
+      (err = set_int(ep, SOL_SOCKET, SO_RCVBUF, IK__RCVBUF, "SO_RCVBUF")) != 0)
     return err;
 #if defined(SO_TIMESTAMPNS)
   err = set_int(ep, SOL_SOCKET, SO_TIMESTAMPNS, 1, "SO_TIMESTAMPNS");
@@ -298,6 +317,8 @@ int ik__ep_send(ik__endpoint *ep, ik_request *req) {
   }
   if ((size_t)n != len)
     return ik__fail(IK_ESOCKET, "sendto sent %zd of %zu bytes", n, len);
+  if (len > ep->largest_sent)
+    ep->largest_sent = len;
   if (ik__posix_kernel_sets_id(ep->unprivileged)) {
     if (ep->kernel_id < 0 && (err = learn_kernel_id(ep)) != 0)
       return err;
@@ -307,7 +328,7 @@ int ik__ep_send(ik__endpoint *ep, ik_request *req) {
 }
 
 /* One recvmsg. IK_ETIMEOUT: nothing there. */
-static int receive(ik__endpoint *ep, int flags, ik__received *rx) {
+static int receive_one(ik__endpoint *ep, int flags, ik__received *rx) {
   struct sockaddr_storage from;
   struct iovec iov;
   struct msghdr msg;
@@ -337,6 +358,54 @@ static int receive(ik__endpoint *ep, int flags, ik__received *rx) {
   return ik__posix_decode(ep->family, ep->unprivileged, &msg, (size_t)n, rx);
 }
 
+#if IK__POSIX_LINUX
+static int batch_pending(const ik__endpoint *ep) { return ep->batch_next < ep->batch_count; }
+
+/* Refills the batch with one recvmmsg. IK_ETIMEOUT: nothing there. */
+static int receive_batch(ik__endpoint *ep) {
+  unsigned i;
+  int n;
+  for (i = 0; i < IK__BATCH; i++) {
+    struct msghdr *h = &ep->batch[i].msg_hdr;
+    ep->batch_iov[i].iov_base = ep->batch_data[i];
+    ep->batch_iov[i].iov_len = IK__SLOT;
+    h->msg_name = &ep->batch_from[i];
+    h->msg_namelen = sizeof ep->batch_from[i];
+    h->msg_iov = &ep->batch_iov[i];
+    h->msg_iovlen = 1;
+    h->msg_control = ep->batch_control[i].bytes;
+    h->msg_controllen = sizeof ep->batch_control[i].bytes;
+    h->msg_flags = 0;
+  }
+  do
+    n = recvmmsg(ep->fd, ep->batch, IK__BATCH, MSG_DONTWAIT, NULL);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
+      return IK_ETIMEOUT;
+    return ik__fail(IK_ESOCKET, "recvmmsg: %s", strerror(errno));
+  }
+  ep->batch_next = 0;
+  ep->batch_count = (unsigned)n;
+  return 0;
+}
+#endif
+
+/* The next datagram of the normal queue, from the batch when batching. */
+static int receive(ik__endpoint *ep, ik__received *rx) {
+#if IK__POSIX_LINUX
+  int err;
+  if (!batch_pending(ep) && ep->largest_sent + 60 <= IK__SLOT &&
+      (err = receive_batch(ep)) != 0)
+    return err;
+  if (batch_pending(ep)) {
+    struct mmsghdr *m = &ep->batch[ep->batch_next++];
+    return ik__posix_decode(ep->family, ep->unprivileged, &m->msg_hdr, m->msg_len, rx);
+  }
+#endif
+  return receive_one(ep, 0, rx);
+}
+
 /* On Linux DGRAM sockets ICMP errors wait in the error queue. Reading it
  * before every message would double the system calls, so it is read only
  * when it may hold something: until it was found empty, and again once
@@ -347,24 +416,28 @@ int ik__ep_read(ik__endpoint *ep, ik__received *rx) {
   int err, queued;
   if (ep->errqueue) {
     if (ep->errq_maybe) {
-      if ((err = receive(ep, MSG_ERRQUEUE, rx)) != IK_ETIMEOUT)
+      if ((err = receive_one(ep, MSG_ERRQUEUE, rx)) != IK_ETIMEOUT)
         return err;
       ep->errq_maybe = 0;
     }
-    if ((err = receive(ep, 0, rx)) != IK_ESOCKET)
+    if ((err = receive(ep, rx)) != IK_ESOCKET)
       return err;
     ep->errq_maybe = 1;
-    queued = receive(ep, MSG_ERRQUEUE, rx);
+    queued = receive_one(ep, MSG_ERRQUEUE, rx);
     return queued == IK_ETIMEOUT ? err : queued;
   }
 #endif
-  return receive(ep, 0, rx);
+  return receive(ep, rx);
 }
 
 int ik__ep_wait(ik__endpoint *ep, double timeout_s) {
   struct pollfd p;
   double ms = ceil(timeout_s * 1000.0);
   int r;
+#if IK__POSIX_LINUX
+  if (batch_pending(ep))
+    return 0;
+#endif
   p.fd = ep->fd;
   p.events = POLLIN;
   p.revents = 0;

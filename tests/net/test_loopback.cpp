@@ -22,6 +22,7 @@
 #include <regex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "netns.h"
 
@@ -527,6 +528,36 @@ TEST_P(LoopbackNs, LinkLocalSourceWithAZoneCanBeBound) {
     ik_reply reply;
     ASSERT_EQ(ik_socket_send(bound.s, &req), 0) << ik_last_error();
     EXPECT_EQ(ik_socket_receive(bound.s, &req, 2.0, &reply), 0) << ik_last_error();
+  });
+}
+
+TEST_P(LoopbackNs, BurstOfRequestsIsAnsweredInFull) {
+  // Replies pile up in the socket before the first receive: none may be lost.
+  with_socket([&](ik_socket *s) {
+    const int n = 500;
+    std::vector<ik_request> reqs(n);
+    for (int i = 0; i < n; i++) {
+      reqs[i] = request(answering(), i);
+      ASSERT_EQ(ik_socket_send(s, &reqs[i]), 0) << i << ": " << ik_last_error();
+    }
+    for (int i = 0; i < n; i++) {
+      ik_reply reply;
+      ASSERT_EQ(ik_socket_receive(s, &reqs[i], 2.0, &reply), 0) << i << ": " << ik_last_error();
+      EXPECT_EQ(reply.sequence, i);
+    }
+  });
+}
+
+TEST_P(LoopbackNs, LargePayloadIsEchoedWhole) {
+  with_socket([&](ik_socket *s) {
+    for (size_t size : {size_t(56), size_t(10000), size_t(56)}) {
+      ik_request req = request(answering(), static_cast<int>(size));
+      req.payload_size = size;
+      ik_reply reply;
+      ASSERT_EQ(ik_socket_send(s, &req), 0) << ik_last_error();
+      ASSERT_EQ(ik_socket_receive(s, &req, 2.0, &reply), 0) << size << ": " << ik_last_error();
+      EXPECT_EQ(reply.bytes_received, 8 + size);
+    }
   });
 }
 
