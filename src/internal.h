@@ -14,7 +14,11 @@
 /* Records a detail message for ik_last_error() (printf-style) and returns
  * err, so that a failure path reads: return ik__fail(IK_EINVAL, "...", ...). */
 int ik__fail(int err, const char *fmt, ...)
-#if defined(__GNUC__)
+#if defined(__MINGW32__)
+    /* gcc's "printf" means the old MSVCRT dialect there (no %zu); C11
+     * mingw builds use mingw's own C99 vsnprintf. */
+    __attribute__((format(gnu_printf, 2, 3)))
+#elif defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;

@@ -1,0 +1,36 @@
+# Cross-compiles for 64-bit Windows with Debian's mingw-w64 (posix-thread
+# compilers: GoogleTest >= 1.12 needs std::thread / std::mutex).
+#   cmake -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-mingw-w64.cmake \
+#         -DICMPKIT_MINGW_PREFIX=$PWD/.deps/mingw ...
+# ICMPKIT_MINGW_PREFIX is where libevent and GoogleTest were installed for
+# mingw (scripts/test-windows builds them there). Executables are linked
+# -static so Wine needs no libstdc++/libgcc/libwinpthread DLLs next to them,
+# and run through wine when it is installed (ctest, gtest_discover_tests).
+set(CMAKE_SYSTEM_NAME Windows)
+set(CMAKE_SYSTEM_PROCESSOR x86_64)
+
+set(ICMPKIT_MINGW_TRIPLE x86_64-w64-mingw32)
+set(CMAKE_C_COMPILER ${ICMPKIT_MINGW_TRIPLE}-gcc-posix)
+set(CMAKE_CXX_COMPILER ${ICMPKIT_MINGW_TRIPLE}-g++-posix)
+set(CMAKE_RC_COMPILER ${ICMPKIT_MINGW_TRIPLE}-windres)
+
+# try_compile projects re-read this file without the cache: pass it on.
+if(NOT ICMPKIT_MINGW_PREFIX AND DEFINED ENV{ICMPKIT_MINGW_PREFIX})
+  set(ICMPKIT_MINGW_PREFIX $ENV{ICMPKIT_MINGW_PREFIX})
+endif()
+list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES ICMPKIT_MINGW_PREFIX)
+
+set(CMAKE_FIND_ROOT_PATH /usr/${ICMPKIT_MINGW_TRIPLE} ${ICMPKIT_MINGW_PREFIX})
+set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
+set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
+
+set(CMAKE_EXE_LINKER_FLAGS_INIT "-static")
+
+# wine64 itself, not Debian's wine wrapper, which warns on stderr about a
+# missing wine32 (and ctest matches some outputs against stderr too).
+find_program(ICMPKIT_WINE NAMES wine64 wine PATHS /usr/lib/wine /usr/lib64/wine)
+if(ICMPKIT_WINE)
+  set(CMAKE_CROSSCOMPILING_EMULATOR ${ICMPKIT_WINE})
+endif()

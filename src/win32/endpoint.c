@@ -1,0 +1,533 @@
+/* The Windows ICMP endpoint: a transaction backend over IcmpSendEcho2Ex /
+ * Icmp6SendEcho2 (no raw sockets, no privileges needed). Each request is
+ * one OS call with its own auto-reset event and reply buffer; a thread-pool
+ * wait on the event moves the finished request to the endpoint's ready
+ * queue, so reading costs O(1) whatever the number in flight, and the same
+ * path wakes a libevent loop (DESIGN.md sections 4 and 7).
+ *
+ * Ownership: a request is owned by its endpoint's pending list until its
+ * wait callback runs, then by the ready queue, then by the reader. All of
+ * this is guarded by one process-wide lock, because a callback may outlive
+ * its endpoint: IcmpCloseHandle does not cancel, the OS may still write the
+ * buffer, so an endpoint closed with requests in flight leaves them
+ * "orphaned" and their callbacks free them when the OS is done.
+ *
+ * Traffic class is passed as IP_OPTION_INFORMATION.Tos, which current
+ * Windows versions ignore. Windows picks the identifier and sequence on the
+ * wire; replies are reported with the caller's. */
+#include "icmp_api.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+/* How long the OS waits for each reply. The caller's receive timeout is not
+ * known at send time; a reply later than this is reported as a timeout. */
+#define IK__OS_TIMEOUT_MS 30000
+
+typedef struct ik__tx ik__tx;
+struct ik__tx {
+  ik__tx *prev, *next;   /* links in the pending list or the ready queue */
+  ik__endpoint *ep;      /* NULL once orphaned */
+  const ik__icmp_api *api;
+  HANDLE event;          /* signalled by the OS on completion */
+  PTP_WAIT wait;         /* the thread-pool wait on event, or NULL */
+  int family;
+  uint16_t id, sequence; /* the caller's, not Windows' */
+  ik_address destination;
+  size_t request_size;
+  double sent_wall, sent_mono, done_mono;
+  DWORD reply_size;
+  unsigned char *reply;  /* reply_size bytes, then request_size bytes */
+};
+
+struct ik__endpoint {
+  const ik__icmp_api *api;
+  ik__icmp_apc_fn apc;            /* see ik__icmp_apc_for */
+  HANDLE icmp;
+  int family;
+  int blocking, broadcast;
+  ULONG source4;                  /* IPv4 source, network order; 0: any */
+  struct sockaddr_in6 source6;    /* IPv6 source; in6addr_any: any */
+  ik__tx *pending;                /* sent, not completed (doubly linked) */
+  ik__tx *ready_head, *ready_tail;/* completed, not read (FIFO) */
+  HANDLE ready_event;             /* manual-reset: set while ready_head */
+  ik__tx *last;                   /* the last one read: rx data points into it */
+  struct event *watch;
+  void (*on_ready)(void *arg);
+  void *ready_arg;
+};
+
+static SRWLOCK lock = SRWLOCK_INIT;
+static volatile LONG live_transactions;
+
+long ik__win32_live_transactions(void) { return InterlockedCompareExchange(&live_transactions, 0, 0); }
+
+static ik__tx *tx_new(ik__endpoint *ep, const ik_request *req) {
+  size_t head = (sizeof(ik__tx) + 15) / 16 * 16;
+  size_t reply_size = ik__icmp_reply_size(ep->family, req->payload_size);
+  ik__tx *tx = calloc(1, head + reply_size + req->payload_size);
+  if (tx == NULL)
+    return NULL;
+  tx->event = CreateEventW(NULL, FALSE, FALSE, NULL);
+  if (tx->event == NULL) {
+    free(tx);
+    return NULL;
+  }
+  tx->api = ep->api;
+  tx->family = ep->family;
+  tx->id = req->id;
+  tx->sequence = req->sequence;
+  tx->destination = req->destination;
+  tx->request_size = req->payload_size;
+  tx->reply_size = (DWORD)reply_size;
+  tx->reply = (unsigned char *)tx + head;
+  InterlockedIncrement(&live_transactions);
+  return tx;
+}
+
+static void tx_free(ik__tx *tx) {
+  if (tx == NULL)
+    return;
+  CloseHandle(tx->event);
+  free(tx);
+  InterlockedDecrement(&live_transactions);
+}
+
+/* Blocks until the wait callback has returned; never call it from one. */
+static void tx_unregister(ik__tx *tx) {
+  if (tx->wait != NULL) {
+    WaitForThreadpoolWaitCallbacks(tx->wait, FALSE);
+    CloseThreadpoolWait(tx->wait);
+  }
+  tx->wait = NULL;
+}
+
+static void unlink_pending(ik__endpoint *ep, ik__tx *tx) {
+  if (tx->prev != NULL)
+    tx->prev->next = tx->next;
+  else
+    ep->pending = tx->next;
+  if (tx->next != NULL)
+    tx->next->prev = tx->prev;
+  tx->prev = tx->next = NULL;
+}
+
+/* Under the lock. */
+static void push_ready(ik__endpoint *ep, ik__tx *tx) {
+  tx->next = NULL;
+  if (ep->ready_tail != NULL)
+    ep->ready_tail->next = tx;
+  else
+    ep->ready_head = tx;
+  ep->ready_tail = tx;
+  SetEvent(ep->ready_event);
+  if (ep->watch != NULL)
+    event_active(ep->watch, EV_READ, 1);
+}
+
+/* Runs on a pool thread once the OS signals the request's event: only
+ * bookkeeping, no parsing. */
+static void CALLBACK on_complete(PTP_CALLBACK_INSTANCE instance, PVOID context, PTP_WAIT wait,
+                                 TP_WAIT_RESULT result) {
+  ik__tx *tx = context;
+  double now = ik__now_mono();
+  (void)instance, (void)result;
+  AcquireSRWLockExclusive(&lock);
+  ik__endpoint *ep = tx->ep;
+  if (ep == NULL) {
+    ReleaseSRWLockExclusive(&lock);
+    CloseThreadpoolWait(wait); /* freed once this callback returns */
+    tx_free(tx);
+    return;
+  }
+  tx->done_mono = now;
+  unlink_pending(ep, tx);
+  push_ready(ep, tx);
+  ReleaseSRWLockExclusive(&lock);
+}
+
+static int check_source(int family, const ik_address *source, ik__endpoint *ep) {
+  int err = ik__winsock_init();
+  if (err < 0)
+    return err;
+  struct sockaddr_storage ss;
+  int len;
+  memset(&ss, 0, sizeof ss);
+  if (family == IK_AF_INET) {
+    struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+    in->sin_family = AF_INET;
+    memcpy(&in->sin_addr, source->bytes, 4);
+    memcpy(&ep->source4, source->bytes, 4);
+    len = sizeof *in;
+  } else {
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+    in6->sin6_family = AF_INET6;
+    memcpy(&in6->sin6_addr, source->bytes, 16);
+    in6->sin6_scope_id = source->scope_id;
+    ep->source6 = *in6;
+    len = sizeof *in6;
+  }
+  /* The ICMP API only fails at send time; a UDP bind tells now whether the
+   * address is ours, as binding a socket does on POSIX. */
+  SOCKET s = socket(ss.ss_family, SOCK_DGRAM, IPPROTO_UDP);
+  if (s == INVALID_SOCKET) {
+    char text[256];
+    return ik__fail(IK_ESOCKET, "socket: %s", ik__win32_error_text((unsigned long)WSAGetLastError(), text, sizeof text));
+  }
+  int rc = bind(s, (struct sockaddr *)&ss, len);
+  int wsa = WSAGetLastError();
+  closesocket(s);
+  if (rc != 0) {
+    char text[256], addr[IK_ADDRSTRLEN];
+    if (ik_address_format(source, addr, sizeof addr) != 0)
+      strcpy(addr, "?");
+    return ik__fail(IK_EADDRESS, "cannot use %s as source address: %s", addr,
+                    ik__win32_error_text((unsigned long)wsa, text, sizeof text));
+  }
+  return 0;
+}
+
+int ik__ep_open(ik__endpoint **out, int family, const ik_address *source, int unprivileged) {
+  const ik__icmp_api *api;
+  char text[256];
+  int err;
+  (void)unprivileged; /* the ICMP API needs no privilege in either mode */
+  *out = NULL;
+  if ((err = ik__icmp_api_get(family, &api)) != 0)
+    return err;
+  ik__endpoint *ep = calloc(1, sizeof *ep);
+  if (ep == NULL)
+    return ik__fail(IK_ENOMEM, "no memory for an ICMP endpoint");
+  ep->api = api;
+  ep->apc = ik__icmp_apc_for(api);
+  ep->family = family;
+  ep->source6.sin6_family = AF_INET6;
+  if (source != NULL && (err = check_source(family, source, ep)) != 0) {
+    free(ep);
+    return err;
+  }
+  ep->ready_event = CreateEventW(NULL, TRUE, FALSE, NULL);
+  if (ep->ready_event == NULL) {
+    err = ik__fail(IK_ESOCKET, "CreateEvent: %s", ik__win32_error_text(GetLastError(), text, sizeof text));
+    free(ep);
+    return err;
+  }
+  ep->icmp = family == IK_AF_INET ? api->create4() : api->create6();
+  if (ep->icmp == INVALID_HANDLE_VALUE) {
+    DWORD e = GetLastError();
+    if (family == IK_AF_INET6 && (e == ERROR_NOT_SUPPORTED || e == ERROR_CALL_NOT_IMPLEMENTED))
+      err = ik__fail(IK_ENOTSUP, "ICMPv6 is not supported on this system (Icmp6CreateFile: %s)",
+                     ik__win32_error_text(e, text, sizeof text));
+    else
+      err = ik__fail(IK_ESOCKET, "%s: %s", family == IK_AF_INET ? "IcmpCreateFile" : "Icmp6CreateFile",
+                     ik__win32_error_text(e, text, sizeof text));
+    CloseHandle(ep->ready_event);
+    free(ep);
+    return err;
+  }
+  *out = ep;
+  return 0;
+}
+
+void ik__ep_close(ik__endpoint *ep) {
+  if (ep == NULL)
+    return;
+  ik__ep_unwatch(ep);
+  AcquireSRWLockExclusive(&lock);
+  for (ik__tx *tx = ep->pending; tx != NULL; tx = tx->next)
+    tx->ep = NULL;
+  ep->pending = NULL;
+  ik__tx *ready = ep->ready_head;
+  ep->ready_head = ep->ready_tail = NULL;
+  ReleaseSRWLockExclusive(&lock);
+  while (ready != NULL) {
+    ik__tx *next = ready->next;
+    tx_unregister(ready);
+    tx_free(ready);
+    ready = next;
+  }
+  tx_free(ep->last);
+  ep->api->close(ep->icmp);
+  CloseHandle(ep->ready_event);
+  free(ep);
+}
+
+static int is_limited_broadcast(const ik_address *a) {
+  return a->family == IK_AF_INET && a->bytes[0] == 255 && a->bytes[1] == 255 && a->bytes[2] == 255 &&
+         a->bytes[3] == 255;
+}
+
+static int send_failed(ik__tx *tx, DWORD e) {
+  char text[256], addr[IK_ADDRSTRLEN];
+  int family = tx->family;
+  if (ik_address_format(&tx->destination, addr, sizeof addr) != 0)
+    strcpy(addr, "?");
+  tx_free(tx);
+  int err = e == ERROR_NOT_ENOUGH_MEMORY || e == ERROR_OUTOFMEMORY || e == IP_NO_RESOURCES ? IK_ENOMEM
+            : e == ERROR_INVALID_PARAMETER                                              ? IK_EINVAL
+                                                                                         : IK_ESOCKET;
+  return ik__fail(err, "%s to %s: %s", family == IK_AF_INET ? "IcmpSendEcho2Ex" : "Icmp6SendEcho2", addr,
+                  ik__icmp_status_text(e, text, sizeof text));
+}
+
+int ik__ep_send(ik__endpoint *ep, ik_request *req) {
+  int err;
+  if (ep->family == IK_AF_INET && is_limited_broadcast(&req->destination) && !ep->broadcast)
+    return ik__fail(IK_EBROADCAST, "sending to 255.255.255.255 needs broadcast enabled on the socket "
+                                   "(ik_socket_set_broadcast)");
+  ik__tx *tx = tx_new(ep, req);
+  if (tx == NULL)
+    return ik__fail(IK_ENOMEM, "no memory for a request of %zu bytes", req->payload_size);
+  unsigned char *data = tx->reply + tx->reply_size;
+  if ((err = ik_request_payload(req, data, req->payload_size)) != 0) {
+    tx_free(tx);
+    return err;
+  }
+  IP_OPTION_INFORMATION options;
+  memset(&options, 0, sizeof options);
+  options.Ttl = (UCHAR)req->ttl;
+  options.Tos = (UCHAR)req->traffic_class;
+
+  tx->sent_wall = req->time = ik__now_wall();
+  tx->sent_mono = ik__now_mono();
+  DWORD n;
+  if (ep->family == IK_AF_INET) {
+    ULONG dst;
+    memcpy(&dst, req->destination.bytes, 4);
+    n = ep->api->send4(ep->icmp, tx->event, ep->apc, NULL, ep->source4, dst, data, (WORD)req->payload_size,
+                       &options, tx->reply, tx->reply_size, IK__OS_TIMEOUT_MS);
+  } else {
+    struct sockaddr_in6 dst;
+    memset(&dst, 0, sizeof dst);
+    dst.sin6_family = AF_INET6;
+    memcpy(&dst.sin6_addr, req->destination.bytes, 16);
+    dst.sin6_scope_id = req->destination.scope_id;
+    n = ep->api->send6(ep->icmp, tx->event, ep->apc, NULL, &ep->source6, &dst, data, (WORD)req->payload_size,
+                       &options, tx->reply, tx->reply_size, IK__OS_TIMEOUT_MS);
+  }
+  DWORD e = n == 0 ? GetLastError() : ERROR_SUCCESS;
+  if (n == 0 && e != ERROR_IO_PENDING)
+    return send_failed(tx, e);
+
+  AcquireSRWLockExclusive(&lock);
+  tx->ep = ep;
+  if (n != 0) {
+    /* Completed at once: nothing to wait for. */
+    tx->done_mono = ik__now_mono();
+    push_ready(ep, tx);
+  } else {
+    tx->next = ep->pending;
+    if (ep->pending != NULL)
+      ep->pending->prev = tx;
+    ep->pending = tx;
+    /* Under the lock, so the callback sees tx->wait set. */
+    tx->wait = CreateThreadpoolWait(on_complete, tx, NULL);
+    if (tx->wait != NULL)
+      SetThreadpoolWait(tx->wait, tx->event, NULL);
+    else {
+      /* The OS owns the buffers until it completes: leave the request
+       * orphaned (leaked) rather than free memory it may still write. */
+      char text[256];
+      unlink_pending(ep, tx);
+      tx->ep = NULL;
+      ReleaseSRWLockExclusive(&lock);
+      return ik__fail(IK_ESOCKET, "CreateThreadpoolWait: %s",
+                      ik__win32_error_text(GetLastError(), text, sizeof text));
+    }
+  }
+  ReleaseSRWLockExclusive(&lock);
+  return 0;
+}
+
+/* Windows rounds its own round-trip time down to whole milliseconds; ours
+ * is exact unless the wait thread woke late, which Windows' value bounds. */
+static double round_trip(const ik__tx *tx, unsigned long windows_ms) {
+  double measured = tx->done_mono - tx->sent_mono;
+  if (measured > (windows_ms + 1.0) / 1000.0)
+    return (windows_ms + 0.5) / 1000.0;
+  return measured < 0 ? 0 : measured;
+}
+
+static void set_source4(ik_address *a, ULONG addr) {
+  memset(a, 0, sizeof *a);
+  a->family = IK_AF_INET;
+  memcpy(a->bytes, &addr, 4);
+}
+
+static void set_source6(ik_address *a, const ik__ipv6_address_ex *addr) {
+  memset(a, 0, sizeof *a);
+  a->family = IK_AF_INET6;
+  memcpy(a->bytes, addr->sin6_addr, 16);
+  a->scope_id = addr->sin6_scope_id;
+}
+
+/* What the router quoted, as a POSIX host would count it: 8 bytes of ICMP
+ * header, the original IP header and echo request, within RFC 1812's 576
+ * bytes (IPv4) or the IPv6 minimum MTU. */
+static size_t error_length(const ik__tx *tx) {
+  size_t n = 8 + (tx->family == IK_AF_INET ? 20 : 40) + 8 + tx->request_size;
+  size_t cap = tx->family == IK_AF_INET ? 576 - 20 : 1280 - 40;
+  return n < cap ? n : cap;
+}
+
+static int decode(const ik__tx *tx, ik__received *rx) {
+  ik__packet *p = &rx->pkt;
+  unsigned long status, rtt_ms;
+  const unsigned char *data;
+  size_t data_len;
+  DWORD count;
+
+  memset(rx, 0, sizeof *rx);
+  rx->ttl = -1;
+  if (tx->family == IK_AF_INET) {
+    ICMP_ECHO_REPLY *r = (ICMP_ECHO_REPLY *)(void *)tx->reply;
+    count = tx->api->parse4(tx->reply, tx->reply_size);
+    status = r->Status;
+    rtt_ms = r->RoundTripTime;
+    set_source4(&rx->source, r->Address);
+    if (r->Options.Ttl != 0)
+      rx->ttl = r->Options.Ttl;
+    data = r->Data;
+    data_len = r->DataSize;
+  } else {
+    ik__icmpv6_echo_reply *r = (ik__icmpv6_echo_reply *)(void *)tx->reply;
+    count = tx->api->parse6(tx->reply, tx->reply_size);
+    status = r->Status;
+    rtt_ms = r->RoundTripTime;
+    set_source6(&rx->source, &r->Address);
+    /* No DataSize: the echo carries back what we sent. */
+    data = tx->reply + sizeof *r;
+    data_len = tx->request_size;
+  }
+  if (count == 0 && status == IP_SUCCESS)
+    status = GetLastError();
+
+  p->family = tx->family;
+  p->id = tx->id;
+  p->sequence = tx->sequence;
+  p->ttl = -1;
+  if (!ik__icmp_status_to_icmp(tx->family, status, &p->type, &p->code)) {
+    char text[256], addr[IK_ADDRSTRLEN];
+    if (ik_address_format(&tx->destination, addr, sizeof addr) != 0)
+      strcpy(addr, "?");
+    return ik__fail(IK_EUNRELATED, "the echo request to %s (id %u, sequence %u) failed: %s", addr,
+                    (unsigned)tx->id, (unsigned)tx->sequence, ik__icmp_status_text(status, text, sizeof text));
+  }
+  rx->time = tx->sent_wall + round_trip(tx, rtt_ms);
+  if (status == IP_SUCCESS) {
+    const unsigned char *end = tx->reply + tx->reply_size;
+    if (data < tx->reply || data > end || data_len > (size_t)(end - data))
+      return ik__fail(IK_ETRUNCATED, "the echo reply's data lies outside the reply buffer");
+    p->is_echo_reply = 1;
+    p->data = data;
+    p->data_len = data_len;
+    p->icmp_len = 8 + data_len;
+    p->checksum_ok = tx->family == IK_AF_INET ? 1 : -1; /* Windows checked it */
+  } else {
+    p->is_error = 1;
+    p->quoted_dst = tx->destination;
+    p->icmp_len = error_length(tx);
+    p->checksum_ok = p->family == IK_AF_INET ? 1 : -1;
+  }
+  return 0;
+}
+
+int ik__ep_read(ik__endpoint *ep, ik__received *rx) {
+  ik__icmp_run_apcs();
+  tx_free(ep->last);
+  ep->last = NULL;
+  AcquireSRWLockExclusive(&lock);
+  ik__tx *tx = ep->ready_head;
+  if (tx != NULL) {
+    ep->ready_head = tx->next;
+    if (ep->ready_head == NULL) {
+      ep->ready_tail = NULL;
+      ResetEvent(ep->ready_event);
+    }
+  }
+  ReleaseSRWLockExclusive(&lock);
+  if (tx == NULL)
+    return IK_ETIMEOUT;
+  tx_unregister(tx);
+  ep->last = tx;
+  return decode(tx, rx);
+}
+
+int ik__ep_wait(ik__endpoint *ep, double timeout_s) {
+  double ms = ceil(timeout_s * 1000.0);
+  DWORD wait_ms = ms >= (double)(INFINITE - 1) ? INFINITE - 1 : ms < 0 ? 0 : (DWORD)ms;
+  DWORD r = WaitForSingleObject(ep->ready_event, wait_ms);
+  if (r == WAIT_OBJECT_0)
+    return 0;
+  if (r == WAIT_TIMEOUT)
+    return IK_ETIMEOUT;
+  char text[256];
+  return ik__fail(IK_ESOCKET, "WaitForSingleObject: %s", ik__win32_error_text(GetLastError(), text, sizeof text));
+}
+
+static void on_event(evutil_socket_t fd, short what, void *arg) {
+  ik__endpoint *ep = arg;
+  (void)fd;
+  if (what & EV_READ)
+    ep->on_ready(ep->ready_arg);
+}
+
+/* The event is activated from the pool's wait thread, so the base must
+ * have locking: call evthread_use_windows_threads() before creating it.
+ * Its long persistent timeout keeps the loop running while watched, as the
+ * POSIX backend's read event does. */
+int ik__ep_watch(ik__endpoint *ep, struct event_base *base, void (*ready)(void *arg), void *arg) {
+  static const struct timeval keepalive = {3600, 0};
+  if (ep->watch != NULL)
+    return ik__fail(IK_EINVAL, "the endpoint is already watched");
+  struct event *ev = event_new(base, -1, EV_PERSIST, on_event, ep);
+  if (ev == NULL)
+    return ik__fail(IK_ENOMEM, "event_new failed");
+  if (event_add(ev, &keepalive) != 0) {
+    event_free(ev);
+    return ik__fail(IK_ESOCKET, "event_add failed");
+  }
+  ep->on_ready = ready;
+  ep->ready_arg = arg;
+  AcquireSRWLockExclusive(&lock);
+  ep->watch = ev;
+  if (ep->ready_head != NULL)
+    event_active(ev, EV_READ, 1);
+  ReleaseSRWLockExclusive(&lock);
+  return 0;
+}
+
+void ik__ep_unwatch(ik__endpoint *ep) {
+  AcquireSRWLockExclusive(&lock);
+  struct event *ev = ep->watch;
+  ep->watch = NULL;
+  ReleaseSRWLockExclusive(&lock);
+  if (ev != NULL)
+    event_free(ev);
+}
+
+intptr_t ik__ep_native(const ik__endpoint *ep) { return (intptr_t)ep->icmp; }
+
+/* The ICMP API never blocks a send; the flag is kept for the caller. */
+int ik__ep_get_blocking(const ik__endpoint *ep, int *blocking) {
+  *blocking = ep->blocking;
+  return 0;
+}
+
+int ik__ep_set_blocking(ik__endpoint *ep, int blocking) {
+  ep->blocking = blocking != 0;
+  return 0;
+}
+
+int ik__ep_get_broadcast(const ik__endpoint *ep, int *enabled) {
+  *enabled = ep->broadcast;
+  return 0;
+}
+
+int ik__ep_set_broadcast(ik__endpoint *ep, int enabled) {
+  ep->broadcast = enabled != 0;
+  return 0;
+}

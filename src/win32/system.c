@@ -1,0 +1,189 @@
+/* System services of src/backend.h on Windows: clocks, randomness, process
+ * id, atomics, interface names and getaddrinfo. Requires Windows 8. */
+#include "win32.h"
+
+#include <bcrypt.h>
+#include <stdio.h>
+#include <string.h>
+
+/* FILETIME counts 100 ns ticks since 1601-01-01; the Unix epoch is this
+ * many ticks later. */
+#define IK__EPOCH_TICKS 116444736000000000ULL
+
+double ik__now_wall(void) {
+  FILETIME ft;
+  GetSystemTimePreciseAsFileTime(&ft);
+  unsigned long long ticks = ((unsigned long long)ft.dwHighDateTime << 32) | ft.dwLowDateTime;
+  return (double)(ticks - IK__EPOCH_TICKS) / 1e7;
+}
+
+double ik__now_mono(void) {
+  LARGE_INTEGER count, freq;
+  QueryPerformanceCounter(&count);
+  QueryPerformanceFrequency(&freq);
+  /* Split so that a large counter keeps its sub-microsecond digits. */
+  long long whole = count.QuadPart / freq.QuadPart;
+  long long rest = count.QuadPart % freq.QuadPart;
+  return (double)whole + (double)rest / (double)freq.QuadPart;
+}
+
+void ik__random_bytes(void *buf, size_t len) {
+  unsigned char *p = buf;
+  while (len > 0) {
+    ULONG chunk = len > 0x10000000u ? 0x10000000u : (ULONG)len;
+    if (!BCRYPT_SUCCESS(BCryptGenRandom(NULL, p, chunk, BCRYPT_USE_SYSTEM_PREFERRED_RNG)))
+      break;
+    p += chunk;
+    len -= chunk;
+  }
+  if (len == 0)
+    return;
+  /* Payload seeds need not be secret, only varied (as on POSIX): if the
+   * system RNG fails, mix the clock and the process id. */
+  LARGE_INTEGER count;
+  QueryPerformanceCounter(&count);
+  unsigned long long x = (unsigned long long)count.QuadPart ^ ((unsigned long long)GetCurrentProcessId() << 32);
+  while (len-- > 0) {
+    x += 0x9E3779B97F4A7C15ULL;
+    unsigned long long z = x;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    *p++ = (unsigned char)(z ^ (z >> 31));
+  }
+}
+
+unsigned long ik__process_id(void) { return GetCurrentProcessId(); }
+
+unsigned ik__atomic_fetch_inc(volatile unsigned *counter) {
+  /* unsigned and LONG are both 32 bits on every Windows ABI. */
+  return (unsigned)InterlockedIncrement((volatile LONG *)counter) - 1u;
+}
+
+uint32_t ik__if_index(const char *name) {
+  if (name == NULL || strlen(name) > 4 * IF_MAX_STRING_SIZE)
+    return 0;
+  /* if_nametoindex knows the stable names ("ethernet_32768"); users more
+   * often type the alias shown by "netsh interface show interface". */
+  NET_IFINDEX index = if_nametoindex(name);
+  if (index != 0)
+    return index;
+  WCHAR alias[IF_MAX_STRING_SIZE + 1];
+  NET_LUID luid;
+  if (MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, name, -1, alias, IF_MAX_STRING_SIZE + 1) == 0)
+    return 0;
+  if (ConvertInterfaceAliasToLuid(alias, &luid) != NO_ERROR || ConvertInterfaceLuidToIndex(&luid, &index) != NO_ERROR)
+    return 0;
+  return index;
+}
+
+/* The alias, which ik__if_index accepts back and users recognise; the
+ * stable name when the interface has none. */
+int ik__if_name(uint32_t index, char *buf, size_t len) {
+  char name[4 * (IF_MAX_STRING_SIZE + 1)];
+  NET_LUID luid;
+  WCHAR alias[IF_MAX_STRING_SIZE + 1];
+  if (buf == NULL)
+    return ik__fail(IK_EINVAL, "no network interface has index %lu", (unsigned long)index);
+  if (ConvertInterfaceIndexToLuid(index, &luid) != NO_ERROR)
+    return ik__fail(IK_EINVAL, "no network interface has index %lu", (unsigned long)index);
+  if (ConvertInterfaceLuidToAlias(&luid, alias, IF_MAX_STRING_SIZE + 1) != NO_ERROR || alias[0] == 0 ||
+      WideCharToMultiByte(CP_UTF8, 0, alias, -1, name, (int)sizeof name, NULL, NULL) == 0) {
+    if (if_indextoname(index, name) == NULL)
+      return ik__fail(IK_EINVAL, "no network interface has index %lu", (unsigned long)index);
+  }
+  size_t n = strlen(name);
+  if (n >= len)
+    return ik__fail(IK_ENOSPACE, "interface name '%s' does not fit in %zu bytes", name, len);
+  memcpy(buf, name, n + 1);
+  return 0;
+}
+
+const char *ik__win32_error_text(unsigned long code, char *buf, size_t len) {
+  DWORD n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, (DWORD)code,
+                           MAKELANGID(LANG_NEUTRAL, SUBLANG_DEFAULT), buf, (DWORD)len, NULL);
+  while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' || buf[n - 1] == '.'))
+    buf[--n] = '\0';
+  if (n == 0)
+    snprintf(buf, len, "error %lu", code);
+  return buf;
+}
+
+static INIT_ONCE winsock_once = INIT_ONCE_STATIC_INIT;
+static int winsock_status;
+
+static BOOL CALLBACK winsock_start(PINIT_ONCE once, PVOID param, PVOID *context) {
+  (void)once, (void)param, (void)context;
+  WSADATA data;
+  winsock_status = WSAStartup(MAKEWORD(2, 2), &data);
+  return TRUE;
+}
+
+int ik__winsock_init(void) {
+  InitOnceExecuteOnce(&winsock_once, winsock_start, NULL, NULL);
+  if (winsock_status != 0) {
+    char text[256];
+    return ik__fail(IK_ESOCKET, "WSAStartup failed: %s",
+                    ik__win32_error_text((unsigned long)winsock_status, text, sizeof text));
+  }
+  return 0;
+}
+
+static int to_address(const struct sockaddr *sa, ik_address *out) {
+  memset(out, 0, sizeof *out);
+  if (sa->sa_family == AF_INET) {
+    const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+    out->family = IK_AF_INET;
+    memcpy(out->bytes, &in->sin_addr, 4);
+    return 1;
+  }
+  if (sa->sa_family == AF_INET6) {
+    const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
+    out->family = IK_AF_INET6;
+    memcpy(out->bytes, &in6->sin6_addr, 16);
+    out->scope_id = in6->sin6_scope_id;
+    return 1;
+  }
+  return 0;
+}
+
+static void add_unique(const ik_address *a, ik_address *out, size_t max, size_t *n) {
+  if (*n == max)
+    return;
+  for (size_t i = 0; i < *n; i++)
+    if (out[i].family == a->family && out[i].scope_id == a->scope_id &&
+        memcmp(out[i].bytes, a->bytes, sizeof a->bytes) == 0)
+      return;
+  out[(*n)++] = *a;
+}
+
+/* As on POSIX: the resolver's order within a family, IPv4 first for
+ * family 0 (icmplib tries A before AAAA), messages worded the same. */
+int ik__resolve(const char *name, int family, ik_address *out, size_t max, size_t *n) {
+  *n = 0;
+  int err = ik__winsock_init();
+  if (err < 0)
+    return err;
+  struct addrinfo hints, *res = NULL;
+  memset(&hints, 0, sizeof hints);
+  hints.ai_family = family == IK_AF_INET ? AF_INET : family == IK_AF_INET6 ? AF_INET6 : AF_UNSPEC;
+  hints.ai_socktype = SOCK_DGRAM; /* one entry per address, not one per socket type */
+  int rc = getaddrinfo(name, NULL, &hints, &res);
+  if (rc != 0) {
+    char text[256];
+    return ik__fail(IK_ENAMELOOKUP, "cannot resolve '%.80s': %s", name,
+                    ik__win32_error_text((unsigned long)rc, text, sizeof text));
+  }
+  for (int pass = 0; pass < 2; pass++) {
+    int want = pass == 0 ? IK_AF_INET : IK_AF_INET6;
+    for (const struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
+      ik_address a;
+      if (ai->ai_addr != NULL && to_address(ai->ai_addr, &a) && a.family == want)
+        add_unique(&a, out, max, n);
+    }
+  }
+  freeaddrinfo(res);
+  if (*n == 0)
+    return ik__fail(IK_ENAMELOOKUP, "cannot resolve '%.80s': no %s address", name,
+                    family == IK_AF_INET ? "IPv4" : family == IK_AF_INET6 ? "IPv6" : "IP");
+  return 0;
+}

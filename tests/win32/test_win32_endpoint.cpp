@@ -1,0 +1,630 @@
+// The Windows backend (src/win32/) driven through a fake Win32 ICMP API:
+// the test plays the OS, completing each request with the status, address
+// and data it chooses, in the order it chooses.
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <windows.h>
+#include <iphlpapi.h>
+
+#include <gtest/gtest.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+
+#include <cstddef>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern "C" {
+#include "match.h"
+#include "socket.h"
+#include "win32/icmp_api.h"
+}
+
+namespace {
+
+// One call to the fake send4/send6, as the backend made it.
+struct Call {
+  int family;
+  HANDLE event;
+  unsigned char *reply;
+  DWORD reply_size;
+  std::vector<unsigned char> data;
+  IP_OPTION_INFORMATION options;
+  ULONG source4, destination4;
+  sockaddr_in6 source6, destination6;
+  DWORD timeout;
+};
+
+const HANDLE kIcmpHandle = reinterpret_cast<HANDLE>(static_cast<intptr_t>(0x4d2));
+
+struct Fake {
+  static Fake *current;
+  std::vector<Call> calls;
+  std::map<void *, DWORD> replies; // reply buffer -> what Icmp*ParseReplies returns
+  DWORD send_error = ERROR_IO_PENDING; // what a send leaves in GetLastError
+  DWORD send_result = 0;               // what a send returns (non-zero: done at once)
+  ULONG immediate_status = IP_SUCCESS; // for send_result != 0
+  DWORD create6_error = 0;             // non-zero: Icmp6CreateFile fails so
+  int closes = 0;
+  ik__icmp_api api{create4, create6, close, send4, send6, parse4, parse6};
+
+  static HANDLE WINAPI create4() { return kIcmpHandle; }
+  static HANDLE WINAPI create6() {
+    if (current->create6_error != 0) {
+      SetLastError(current->create6_error);
+      return INVALID_HANDLE_VALUE;
+    }
+    return kIcmpHandle;
+  }
+  static BOOL WINAPI close(HANDLE h) {
+    EXPECT_EQ(h, kIcmpHandle);
+    ++current->closes;
+    return TRUE;
+  }
+  static DWORD record(Call c, void *data, WORD size, IP_OPTION_INFORMATION *options) {
+    c.data.assign(static_cast<unsigned char *>(data), static_cast<unsigned char *>(data) + size);
+    c.options = *options;
+    current->replies[c.reply] = 0; // no insertion later, while pool threads read
+    current->calls.push_back(c);
+    if (current->send_result != 0) {
+      current->complete(current->calls.size() - 1, current->immediate_status, "198.18.0.9");
+      return current->send_result;
+    }
+    SetLastError(current->send_error);
+    return 0;
+  }
+  static DWORD WINAPI send4(HANDLE icmp, HANDLE event, ik__icmp_apc_fn apc, void *ctx, ULONG src, ULONG dst,
+                            void *data, WORD size, IP_OPTION_INFORMATION *options, void *reply,
+                            DWORD reply_size, DWORD timeout) {
+    EXPECT_EQ(icmp, kIcmpHandle);
+    EXPECT_EQ(apc, nullptr);
+    EXPECT_EQ(ctx, nullptr);
+    Call c{};
+    c.family = IK_AF_INET;
+    c.event = event;
+    c.reply = static_cast<unsigned char *>(reply);
+    c.reply_size = reply_size;
+    c.source4 = src;
+    c.destination4 = dst;
+    c.timeout = timeout;
+    return record(c, data, size, options);
+  }
+  static DWORD WINAPI send6(HANDLE icmp, HANDLE event, ik__icmp_apc_fn apc, void *ctx, sockaddr_in6 *src,
+                            sockaddr_in6 *dst, void *data, WORD size, IP_OPTION_INFORMATION *options,
+                            void *reply, DWORD reply_size, DWORD timeout) {
+    EXPECT_EQ(icmp, kIcmpHandle);
+    EXPECT_EQ(apc, nullptr);
+    EXPECT_EQ(ctx, nullptr);
+    Call c{};
+    c.family = IK_AF_INET6;
+    c.event = event;
+    c.reply = static_cast<unsigned char *>(reply);
+    c.reply_size = reply_size;
+    c.source6 = *src;
+    c.destination6 = *dst;
+    c.timeout = timeout;
+    return record(c, data, size, options);
+  }
+  static DWORD parse(void *reply) {
+    DWORD n = current->replies[reply];
+    if (n == 0) {
+      ULONG status = *reinterpret_cast<ULONG *>(static_cast<unsigned char *>(reply) +
+                                                 (current->family_of(reply) == IK_AF_INET
+                                                      ? offsetof(ICMP_ECHO_REPLY, Status)
+                                                      : offsetof(ik__icmpv6_echo_reply, Status)));
+      SetLastError(status);
+    }
+    return n;
+  }
+  static DWORD WINAPI parse4(void *reply, DWORD) { return parse(reply); }
+  static DWORD WINAPI parse6(void *reply, DWORD) { return parse(reply); }
+
+  int family_of(void *reply) const {
+    for (const Call &c : calls)
+      if (c.reply == reply)
+        return c.family;
+    ADD_FAILURE() << "parse of a buffer never sent";
+    return 0;
+  }
+
+  // Writes what the OS would for call i and signals its event. from: the
+  // replying host. Local failures (timeouts ...) parse to 0 replies.
+  void complete(size_t i, ULONG status, const char *from, UCHAR ttl = 63, ULONG rtt_ms = 1) {
+    Call &c = calls.at(i);
+    ik_address a{};
+    ASSERT_EQ(ik_address_parse(from, &a), 0) << from;
+    int type, code;
+    replies[c.reply] = ik__icmp_status_to_icmp(c.family, status, &type, &code) ? 1 : 0;
+    if (c.family == IK_AF_INET) {
+      ASSERT_GE(c.reply_size, sizeof(ICMP_ECHO_REPLY) + c.data.size());
+      auto *r = reinterpret_cast<ICMP_ECHO_REPLY *>(c.reply);
+      std::memcpy(&r->Address, a.bytes, 4);
+      r->Status = status;
+      r->RoundTripTime = rtt_ms;
+      r->Data = c.reply + sizeof *r;
+      r->DataSize = status == IP_SUCCESS ? static_cast<USHORT>(c.data.size()) : 0;
+      r->Options.Ttl = ttl;
+      std::memcpy(r->Data, c.data.data(), r->DataSize);
+    } else {
+      ASSERT_GE(c.reply_size, sizeof(ik__icmpv6_echo_reply) + c.data.size());
+      auto *r = reinterpret_cast<ik__icmpv6_echo_reply *>(c.reply);
+      std::memset(r, 0, sizeof *r);
+      std::memcpy(r->Address.sin6_addr, a.bytes, 16);
+      r->Status = status;
+      r->RoundTripTime = rtt_ms;
+      if (status == IP_SUCCESS)
+        std::memcpy(c.reply + sizeof *r, c.data.data(), c.data.size());
+    }
+    if (send_result == 0)
+      SetEvent(c.event);
+  }
+};
+Fake *Fake::current;
+
+// Polls a condition the pool threads make true; false after ~10 s.
+bool eventually(const std::function<bool()> &cond) {
+  for (int i = 0; i < 10000; ++i) {
+    if (cond())
+      return true;
+    Sleep(1);
+  }
+  return cond();
+}
+
+struct Win32Endpoint : ::testing::Test {
+  Fake fake;
+  ik_socket *sock = nullptr;
+  ik_request req{};
+  long live_before = 0;
+
+  void SetUp() override {
+    Fake::current = &fake;
+    ik__icmp_api_set(&fake.api);
+    live_before = ik__win32_live_transactions();
+  }
+  void TearDown() override {
+    ik_socket_free(sock);
+    // Every test ends with no request left behind.
+    EXPECT_TRUE(eventually([&] { return ik__win32_live_transactions() == live_before; }))
+        << ik__win32_live_transactions() << " requests still held";
+    ik__icmp_api_set(nullptr);
+    Fake::current = nullptr;
+  }
+  void open(int family) { ASSERT_EQ(ik_socket_open(&sock, family, nullptr, 0), 0) << ik_last_error(); }
+  void send(const char *dst, long id, long seq) {
+    ASSERT_EQ(ik_request_init(&req, dst, id, seq), 0);
+    ASSERT_EQ(ik_socket_send(sock, &req), 0) << ik_last_error();
+  }
+  ik__endpoint *ep() { return ik__socket_endpoint(sock); }
+  // Waits for the next completion the backend queues and reads it.
+  int read_next(ik__received *rx) {
+    EXPECT_EQ(ik__ep_wait(ep(), 10.0), 0);
+    return ik__ep_read(ep(), rx);
+  }
+};
+
+// ---- IP_STATUS -> ICMP -------------------------------------------------
+
+struct Mapping {
+  ULONG status;
+  int type, code;
+};
+
+TEST(Win32StatusMapping, EveryIpv4StatusGivesThePosixTypeAndCode) {
+  const Mapping v4[] = {
+      {IP_SUCCESS, 0, 0},          {IP_DEST_NET_UNREACHABLE, 3, 0}, {IP_DEST_HOST_UNREACHABLE, 3, 1},
+      {IP_DEST_PROT_UNREACHABLE, 3, 2}, {IP_DEST_PORT_UNREACHABLE, 3, 3}, {IP_PACKET_TOO_BIG, 3, 4},
+      {IP_BAD_ROUTE, 3, 5},        {IP_TTL_EXPIRED_TRANSIT, 11, 0}, {IP_TTL_EXPIRED_REASSEM, 11, 1},
+      {IP_PARAM_PROBLEM, 12, 0},   {IP_SOURCE_QUENCH, 4, 0},
+  };
+  for (const Mapping &m : v4) {
+    int type = -1, code = -1;
+    ASSERT_TRUE(ik__icmp_status_to_icmp(IK_AF_INET, m.status, &type, &code)) << m.status;
+    EXPECT_EQ(type, m.type) << m.status;
+    EXPECT_EQ(code, m.code) << m.status;
+  }
+}
+
+TEST(Win32StatusMapping, EveryIpv6StatusGivesThePosixTypeAndCode) {
+  const Mapping v6[] = {
+      {IP_SUCCESS, 129, 0},          {IP_DEST_NO_ROUTE, 1, 0},         {IP_DEST_PROHIBITED, 1, 1},
+      {IP_DEST_SCOPE_MISMATCH, 1, 2}, {IP_DEST_ADDR_UNREACHABLE, 1, 3}, {IP_DEST_PORT_UNREACHABLE, 1, 4},
+      {IP_DEST_UNREACHABLE, 1, 5},   {IP_PACKET_TOO_BIG, 2, 0},        {IP_HOP_LIMIT_EXCEEDED, 3, 0},
+      {IP_REASSEMBLY_TIME_EXCEEDED, 3, 1}, {IP_TIME_EXCEEDED, 3, 2},   {IP_BAD_HEADER, 4, 0},
+      {IP_UNRECOGNIZED_NEXT_HEADER, 4, 1}, {IP_BAD_OPTION, 4, 2},      {IP_PARAMETER_PROBLEM, 4, 3},
+  };
+  for (const Mapping &m : v6) {
+    int type = -1, code = -1;
+    ASSERT_TRUE(ik__icmp_status_to_icmp(IK_AF_INET6, m.status, &type, &code)) << m.status;
+    EXPECT_EQ(type, m.type) << m.status;
+    EXPECT_EQ(code, m.code) << m.status;
+  }
+}
+
+TEST(Win32StatusMapping, ProtocolUnreachableDependsOnTheFamily) {
+  int type, code;
+  ASSERT_TRUE(ik__icmp_status_to_icmp(IK_AF_INET, 11004, &type, &code));
+  EXPECT_EQ(type, 3);
+  EXPECT_EQ(code, 2);
+  ASSERT_TRUE(ik__icmp_status_to_icmp(IK_AF_INET6, 11004, &type, &code));
+  EXPECT_EQ(type, 1);
+  EXPECT_EQ(code, 1);
+}
+
+TEST(Win32StatusMapping, StatusesOfOneFamilyOnlyAreNotRepliesInTheOther) {
+  int type, code;
+  for (ULONG s : {IP_BAD_ROUTE, IP_SOURCE_QUENCH})
+    EXPECT_FALSE(ik__icmp_status_to_icmp(IK_AF_INET6, s, &type, &code)) << s;
+  for (ULONG s : {IP_BAD_OPTION, IP_DEST_UNREACHABLE, IP_TIME_EXCEEDED, IP_BAD_HEADER,
+                  IP_UNRECOGNIZED_NEXT_HEADER, IP_DEST_SCOPE_MISMATCH})
+    EXPECT_FALSE(ik__icmp_status_to_icmp(IK_AF_INET, s, &type, &code)) << s;
+}
+
+TEST(Win32StatusMapping, LocalFailuresAreNotReplies) {
+  int type, code;
+  for (int family : {IK_AF_INET, IK_AF_INET6})
+    for (ULONG s : {ULONG(IP_BUF_TOO_SMALL), ULONG(IP_NO_RESOURCES), ULONG(IP_HW_ERROR), ULONG(IP_REQ_TIMED_OUT),
+                    ULONG(IP_BAD_REQ), ULONG(IP_OPTION_TOO_BIG), ULONG(IP_BAD_DESTINATION),
+                    ULONG(IP_GENERAL_FAILURE), ULONG(ERROR_ACCESS_DENIED), ULONG(ERROR_NOT_ENOUGH_MEMORY)})
+      EXPECT_FALSE(ik__icmp_status_to_icmp(family, s, &type, &code)) << family << " " << s;
+}
+
+// ---- buffers -------------------------------------------------------------
+
+TEST(Win32ReplyBuffer, SizeIsReplyHeaderDataEightAndStatusBlock) {
+  // x64: ICMP_ECHO_REPLY is 40 bytes, IO_STATUS_BLOCK 16.
+  EXPECT_EQ(sizeof(ICMP_ECHO_REPLY), sizeof(void *) == 8 ? 40u : 28u);
+  EXPECT_EQ(ik__icmp_reply_size(IK_AF_INET, 56), sizeof(ICMP_ECHO_REPLY) + 56 + 8 + 2 * sizeof(void *));
+  EXPECT_EQ(ik__icmp_reply_size(IK_AF_INET6, 56), 36 + 56 + 8 + 2 * sizeof(void *));
+  EXPECT_EQ(ik__icmp_reply_size(IK_AF_INET, 0), sizeof(ICMP_ECHO_REPLY) + 8 + 2 * sizeof(void *));
+}
+
+TEST(Win32ReplyBuffer, Ipv6ReplyHasTheSdkLayout) {
+  EXPECT_EQ(sizeof(ik__ipv6_address_ex), 26u);
+  EXPECT_EQ(sizeof(ik__icmpv6_echo_reply), 36u);
+  EXPECT_EQ(offsetof(ik__icmpv6_echo_reply, Status), 28u);
+  EXPECT_EQ(offsetof(ik__icmpv6_echo_reply, RoundTripTime), 32u);
+}
+
+TEST_F(Win32Endpoint, SendGivesTheOsPayloadTtlTosAndAFullSizeBuffer) {
+  open(IK_AF_INET);
+  ASSERT_EQ(ik_request_init(&req, "198.18.0.9", 1, 2), 0);
+  req.ttl = 7;
+  req.traffic_class = 0x20;
+  req.payload_size = 100;
+  ASSERT_EQ(ik_socket_send(sock, &req), 0) << ik_last_error();
+  ASSERT_EQ(fake.calls.size(), 1u);
+  const Call &c = fake.calls[0];
+  std::vector<unsigned char> payload(100);
+  ASSERT_EQ(ik_request_payload(&req, payload.data(), payload.size()), 0);
+  EXPECT_EQ(c.data, payload);
+  EXPECT_EQ(c.options.Ttl, 7);
+  EXPECT_EQ(c.options.Tos, 0x20);
+  EXPECT_EQ(c.reply_size, ik__icmp_reply_size(IK_AF_INET, 100));
+  EXPECT_EQ(c.source4, 0u);
+  EXPECT_EQ(c.destination4, htonl(0xC6120009));
+  EXPECT_GT(c.timeout, 0u);
+  EXPECT_NE(c.event, nullptr);
+  EXPECT_GT(req.time, 0.0);
+  fake.complete(0, IP_REQ_TIMED_OUT, "198.18.0.9");
+}
+
+// ---- replies and the (id, sequence) table -----------------------------------
+
+TEST_F(Win32Endpoint, EchoReplyCarriesTheCallersIdSequenceSourceAndTtl) {
+  open(IK_AF_INET);
+  send("198.18.0.9", 0x1234, 77);
+  fake.complete(0, IP_SUCCESS, "198.18.0.9", 61);
+  ik_reply reply;
+  ASSERT_EQ(ik_socket_receive(sock, &req, 10.0, &reply), 0) << ik_last_error();
+  EXPECT_EQ(reply.id, 0x1234);
+  EXPECT_EQ(reply.sequence, 77);
+  EXPECT_EQ(reply.family, IK_AF_INET);
+  EXPECT_EQ(reply.type, 0);
+  EXPECT_EQ(reply.code, 0);
+  EXPECT_STREQ(reply.source, "198.18.0.9");
+  EXPECT_EQ(reply.ttl, 61);
+  EXPECT_EQ(reply.bytes_received, 8u + 56u);
+  EXPECT_EQ(ik_reply_check(&reply), IK_OK);
+  EXPECT_GE(reply.time, req.time);
+}
+
+TEST_F(Win32Endpoint, CompletionsInAnyOrderKeepTheirOwnIdAndSequence) {
+  open(IK_AF_INET);
+  ik_request reqs[3];
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(ik_request_init(&reqs[i], "198.18.0.9", 500 + i, 10 + i), 0);
+    ASSERT_EQ(ik_socket_send(sock, &reqs[i]), 0);
+  }
+  for (int i : {2, 0, 1}) {
+    fake.complete(i, IP_SUCCESS, "198.18.0.9");
+    ik_reply reply;
+    ASSERT_EQ(ik_socket_receive(sock, &reqs[i], 10.0, &reply), 0) << ik_last_error();
+    EXPECT_EQ(reply.id, 500 + i);
+    EXPECT_EQ(reply.sequence, 10 + i);
+  }
+}
+
+TEST_F(Win32Endpoint, TimeExceededComesFromTheRouterAndMatchesTheRequest) {
+  open(IK_AF_INET);
+  send("198.18.0.9", 9, 3);
+  fake.complete(0, IP_TTL_EXPIRED_TRANSIT, "198.18.1.1");
+  ik_reply reply;
+  ASSERT_EQ(ik_socket_receive(sock, &req, 10.0, &reply), 0) << ik_last_error();
+  EXPECT_EQ(reply.type, 11);
+  EXPECT_EQ(reply.code, 0);
+  EXPECT_STREQ(reply.source, "198.18.1.1");
+  EXPECT_EQ(reply.id, 9);
+  EXPECT_EQ(reply.sequence, 3);
+  EXPECT_EQ(ik_reply_check(&reply), IK_ETIME_EXCEEDED);
+  EXPECT_STREQ(ik_reply_message(&reply), "Time to live exceeded");
+  EXPECT_GT(reply.bytes_received, 8u);
+}
+
+TEST_F(Win32Endpoint, ErrorQuotesTheRequestsDestination) {
+  open(IK_AF_INET);
+  send("198.18.0.9", 9, 3);
+  fake.complete(0, IP_DEST_HOST_UNREACHABLE, "198.18.1.1");
+  ik__received rx;
+  ASSERT_EQ(read_next(&rx), 0) << ik_last_error();
+  EXPECT_TRUE(rx.pkt.is_error);
+  EXPECT_FALSE(rx.pkt.is_echo_reply);
+  EXPECT_TRUE(ik__address_equal(&rx.pkt.quoted_dst, &req.destination));
+  EXPECT_TRUE(ik__match(&req, &rx, 0));
+  ik_request other = req;
+  other.sequence = 4;
+  EXPECT_FALSE(ik__match(&other, &rx, 0));
+}
+
+TEST_F(Win32Endpoint, OsTimeoutIsConsumedAsNoReply) {
+  open(IK_AF_INET);
+  send("198.18.0.9", 9, 3);
+  fake.complete(0, IP_REQ_TIMED_OUT, "0.0.0.0");
+  ik__received rx;
+  EXPECT_EQ(read_next(&rx), IK_EUNRELATED);
+  EXPECT_NE(std::string(ik_last_error()).find("timed out"), std::string::npos) << ik_last_error();
+  EXPECT_EQ(ik__ep_read(ep(), &rx), IK_ETIMEOUT);
+}
+
+TEST_F(Win32Endpoint, EchoDataOutsideTheReplyBufferIsTruncated) {
+  open(IK_AF_INET);
+  send("198.18.0.9", 9, 3);
+  fake.complete(0, IP_SUCCESS, "198.18.0.9");
+  auto *r = reinterpret_cast<ICMP_ECHO_REPLY *>(fake.calls[0].reply);
+  r->DataSize = static_cast<USHORT>(fake.calls[0].reply_size); // runs past the end
+  ik__received rx;
+  EXPECT_EQ(read_next(&rx), IK_ETRUNCATED);
+}
+
+TEST_F(Win32Endpoint, ReceiveIgnoresOtherRequestsReplies) {
+  open(IK_AF_INET);
+  ik_request first, second;
+  ASSERT_EQ(ik_request_init(&first, "198.18.0.9", 1, 1), 0);
+  ASSERT_EQ(ik_request_init(&second, "198.18.0.9", 1, 2), 0);
+  ASSERT_EQ(ik_socket_send(sock, &first), 0);
+  ASSERT_EQ(ik_socket_send(sock, &second), 0);
+  fake.complete(0, IP_SUCCESS, "198.18.0.9");
+  fake.complete(1, IP_SUCCESS, "198.18.0.9");
+  ik_reply reply;
+  ASSERT_EQ(ik_socket_receive(sock, &second, 10.0, &reply), 0) << ik_last_error();
+  EXPECT_EQ(reply.sequence, 2);
+}
+
+TEST_F(Win32Endpoint, Ipv6EchoReplyDataFollowsThe36ByteHeader) {
+  open(IK_AF_INET6);
+  send("fd00::9", 0x4321, 5);
+  const Call &c = fake.calls.at(0);
+  EXPECT_EQ(c.family, IK_AF_INET6);
+  EXPECT_EQ(c.reply_size, ik__icmp_reply_size(IK_AF_INET6, 56));
+  EXPECT_EQ(c.destination6.sin6_family, AF_INET6);
+  EXPECT_EQ(c.destination6.sin6_addr.s6_addr[0], 0xfd);
+  EXPECT_EQ(c.destination6.sin6_addr.s6_addr[15], 0x09);
+  fake.complete(0, IP_SUCCESS, "fd00::9");
+  ik_reply reply;
+  ASSERT_EQ(ik_socket_receive(sock, &req, 10.0, &reply), 0) << ik_last_error();
+  EXPECT_EQ(reply.type, 129);
+  EXPECT_EQ(reply.id, 0x4321);
+  EXPECT_STREQ(reply.source, "fd00::9");
+  EXPECT_EQ(reply.ttl, -1);
+  EXPECT_EQ(ik_reply_check(&reply), IK_OK);
+}
+
+TEST_F(Win32Endpoint, Ipv6AddressUnreachableIsType1Code3) {
+  open(IK_AF_INET6);
+  send("fd00::9", 1, 1);
+  fake.complete(0, IP_DEST_ADDR_UNREACHABLE, "fd00::1");
+  ik_reply reply;
+  ASSERT_EQ(ik_socket_receive(sock, &req, 10.0, &reply), 0) << ik_last_error();
+  EXPECT_EQ(reply.type, 1);
+  EXPECT_EQ(reply.code, 3);
+  EXPECT_STREQ(reply.source, "fd00::1");
+  EXPECT_EQ(ik_reply_check(&reply), IK_EDEST_UNREACHABLE);
+  EXPECT_STREQ(ik_reply_message(&reply), "Address unreachable");
+}
+
+TEST_F(Win32Endpoint, MissingIcmpv6IsNotSupportedOnThisSystem) {
+  fake.create6_error = ERROR_CALL_NOT_IMPLEMENTED;
+  EXPECT_EQ(ik_socket_open(&sock, IK_AF_INET6, nullptr, 0), IK_ENOTSUP);
+  EXPECT_NE(std::string(ik_last_error()).find("ICMPv6 is not supported on this system"), std::string::npos)
+      << ik_last_error();
+  EXPECT_EQ(sock, nullptr);
+}
+
+TEST_F(Win32Endpoint, OtherCreateFailuresAreSocketErrors) {
+  fake.create6_error = ERROR_ACCESS_DENIED;
+  EXPECT_EQ(ik_socket_open(&sock, IK_AF_INET6, nullptr, 0), IK_ESOCKET);
+  EXPECT_NE(std::string(ik_last_error()).find("Icmp6CreateFile"), std::string::npos) << ik_last_error();
+}
+
+TEST_F(Win32Endpoint, RefusedSendIsReportedAndKeepsNothing) {
+  open(IK_AF_INET);
+  fake.send_error = ERROR_INVALID_PARAMETER;
+  ASSERT_EQ(ik_request_init(&req, "198.18.0.9", 1, 1), 0);
+  EXPECT_EQ(ik_socket_send(sock, &req), IK_EINVAL);
+  EXPECT_NE(std::string(ik_last_error()).find("198.18.0.9"), std::string::npos) << ik_last_error();
+  EXPECT_EQ(ik__win32_live_transactions(), live_before);
+}
+
+TEST_F(Win32Endpoint, ImmediateCompletionIsReadable) {
+  open(IK_AF_INET);
+  fake.send_result = 1;
+  send("198.18.0.9", 3, 4);
+  ik_reply reply;
+  ASSERT_EQ(ik_socket_receive(sock, &req, 0.0, &reply), 0) << ik_last_error();
+  EXPECT_EQ(reply.sequence, 4);
+}
+
+TEST_F(Win32Endpoint, LimitedBroadcastNeedsBroadcastEnabled) {
+  open(IK_AF_INET);
+  ASSERT_EQ(ik_request_init(&req, "255.255.255.255", 1, 1), 0);
+  EXPECT_EQ(ik_socket_send(sock, &req), IK_EBROADCAST);
+  EXPECT_TRUE(fake.calls.empty());
+  ASSERT_EQ(ik_socket_set_broadcast(sock, 1), 0);
+  EXPECT_EQ(ik_socket_send(sock, &req), 0) << ik_last_error();
+  fake.complete(0, IP_REQ_TIMED_OUT, "0.0.0.0");
+}
+
+TEST_F(Win32Endpoint, NativeHandleIsTheIcmpHandle) {
+  open(IK_AF_INET);
+  EXPECT_EQ(ik_socket_native(sock), reinterpret_cast<intptr_t>(kIcmpHandle));
+}
+
+// ---- close and cancellation -------------------------------------------------
+
+TEST_F(Win32Endpoint, CloseLeavesRequestsInFlightToTheOsAndFreesThemOnCompletion) {
+  open(IK_AF_INET);
+  for (int i = 0; i < 3; ++i)
+    send("198.18.0.9", 1, i);
+  ASSERT_EQ(ik_socket_close(sock), 0);
+  EXPECT_EQ(fake.closes, 1);
+  // IcmpCloseHandle does not cancel: the buffers must outlive the handle.
+  EXPECT_EQ(ik__win32_live_transactions(), live_before + 3);
+  for (size_t i = 0; i < 3; ++i)
+    fake.complete(i, IP_SUCCESS, "198.18.0.9"); // writes into memory still ours
+  EXPECT_TRUE(eventually([&] { return ik__win32_live_transactions() == live_before; }));
+  ik_reply reply;
+  EXPECT_EQ(ik_socket_receive(sock, nullptr, 0.0, &reply), IK_EUNAVAILABLE);
+}
+
+TEST_F(Win32Endpoint, CloseFreesRepliesNotYetRead) {
+  open(IK_AF_INET);
+  send("198.18.0.9", 1, 1);
+  fake.complete(0, IP_SUCCESS, "198.18.0.9");
+  ASSERT_EQ(ik__ep_wait(ep(), 10.0), 0);
+  ik_socket_free(sock);
+  sock = nullptr;
+  EXPECT_EQ(ik__win32_live_transactions(), live_before);
+}
+
+TEST_F(Win32Endpoint, ManyRequestsInFlightAllComplete) {
+  open(IK_AF_INET);
+  const int n = 300;
+  for (int i = 0; i < n; ++i)
+    send("198.18.0.9", 7, i);
+  for (int i = n - 1; i >= 0; --i)
+    fake.complete(static_cast<size_t>(i), IP_SUCCESS, "198.18.0.9");
+  std::vector<bool> seen(n);
+  for (int i = 0; i < n; ++i) {
+    ik_reply reply;
+    ASSERT_EQ(ik_socket_receive(sock, nullptr, 10.0, &reply), 0) << ik_last_error();
+    ASSERT_LT(reply.sequence, n);
+    EXPECT_FALSE(seen[reply.sequence]) << reply.sequence;
+    seen[reply.sequence] = true;
+  }
+}
+
+// ---- the libevent bridge ------------------------------------------------------
+
+struct Bridge : Win32Endpoint {
+  event_base *base = nullptr;
+  struct State {
+    Bridge *self;
+    int calls = 0;
+    std::vector<int> sequences;
+  } state{this, 0, {}};
+
+  void SetUp() override {
+    // What an application does before creating its base (DESIGN.md 7).
+    static bool once = [] {
+      WSADATA wsa;
+      return WSAStartup(MAKEWORD(2, 2), &wsa) == 0 && evthread_use_windows_threads() == 0;
+    }();
+    ASSERT_TRUE(once);
+    Win32Endpoint::SetUp();
+    base = event_base_new();
+    ASSERT_NE(base, nullptr);
+  }
+  void TearDown() override {
+    if (sock != nullptr && ep() != nullptr)
+      ik__ep_unwatch(ep());
+    ik_socket_free(sock);
+    sock = nullptr;
+    event_base_free(base);
+    Win32Endpoint::TearDown();
+  }
+  static void ready(void *arg) {
+    auto *st = static_cast<State *>(arg);
+    ++st->calls;
+    ik__received rx;
+    while (ik__ep_read(st->self->ep(), &rx) != IK_ETIMEOUT)
+      st->sequences.push_back(rx.pkt.sequence);
+    if (st->sequences.size() >= 2)
+      event_base_loopbreak(st->self->base);
+  }
+  // Runs the loop until ready() breaks it, at most 10 s.
+  void run() {
+    timeval limit{10, 0};
+    event_base_loopexit(base, &limit);
+    event_base_dispatch(base);
+  }
+};
+
+TEST_F(Bridge, CompletionsOnPoolThreadsWakeTheLoopThread) {
+  open(IK_AF_INET);
+  ASSERT_EQ(ik__ep_watch(ep(), base, ready, &state), 0);
+  send("198.18.0.9", 1, 1);
+  send("198.18.0.9", 1, 2);
+  // The OS side completes from another thread while the loop waits.
+  std::thread os([&] {
+    fake.complete(1, IP_SUCCESS, "198.18.0.9");
+    fake.complete(0, IP_SUCCESS, "198.18.0.9");
+  });
+  run();
+  os.join();
+  EXPECT_GE(state.calls, 1);
+  ASSERT_EQ(state.sequences.size(), 2u);
+  EXPECT_EQ(state.sequences[0] + state.sequences[1], 3);
+}
+
+TEST_F(Bridge, RepliesReadyBeforeTheWatchAreReported) {
+  open(IK_AF_INET);
+  send("198.18.0.9", 1, 1);
+  send("198.18.0.9", 1, 2);
+  fake.complete(0, IP_SUCCESS, "198.18.0.9");
+  fake.complete(1, IP_SUCCESS, "198.18.0.9");
+  ASSERT_TRUE(eventually([&] { return ik__ep_wait(ep(), 0) == 0; }));
+  ASSERT_EQ(ik__ep_watch(ep(), base, ready, &state), 0);
+  run();
+  EXPECT_EQ(state.sequences.size(), 2u);
+}
+
+TEST_F(Bridge, WatchingTwiceIsRefused) {
+  open(IK_AF_INET);
+  ASSERT_EQ(ik__ep_watch(ep(), base, ready, &state), 0);
+  EXPECT_EQ(ik__ep_watch(ep(), base, ready, &state), IK_EINVAL);
+}
+
+TEST_F(Bridge, UnwatchedEndpointNoLongerKeepsTheLoopAlive) {
+  open(IK_AF_INET);
+  ASSERT_EQ(ik__ep_watch(ep(), base, ready, &state), 0);
+  ik__ep_unwatch(ep());
+  EXPECT_EQ(event_base_dispatch(base), 1); // 1: no events left
+  EXPECT_EQ(state.calls, 0);
+}
+
+} // namespace
