@@ -83,3 +83,46 @@ INSTANTIATE_TEST_SUITE_P(Mode, BroadcastTest, ::testing::ValuesIn(v4_modes()), M
 
 }  // namespace
 }  // namespace iknet
+
+namespace iknet {
+namespace {
+
+/* IPv6 has no broadcast: echo to ff02::1 (all nodes) on br0 is answered by
+ * every host of the segment, from its link-local address. */
+using MulticastTest = ChainTest;
+
+std::string link_local_of(const Topology &topo, const std::string &role) {
+  CommandResult r = topo.exec(role, "ip -6 -o addr show dev eth0 scope link");
+  size_t at = r.output.find("inet6 "), slash = r.output.find('/', at);
+  if (at == std::string::npos || slash == std::string::npos) return "no link-local address: " + r.output;
+  return r.output.substr(at + 6, slash - at - 6);
+}
+
+TEST_P(MulticastTest, RepeatedReceiveReturnsEveryHostOnTheSegment) {
+  ik_socket *s = sock();
+  ASSERT_NE(s, nullptr);
+  ik_request req;
+  ASSERT_EQ(ik_request_init(&req, "ff02::1%br0", ik_unique_identifier(), 1), 0) << ik_last_error();
+  ASSERT_EQ(ik_socket_send(s, &req), 0) << ik_last_error();
+  std::multiset<std::string> sources;
+  ik_reply reply;
+  int err;
+  while ((err = ik_socket_receive(s, &req, 0.5, &reply)) == 0) {
+    sources.insert(std::string(reply.source));
+    EXPECT_EQ(reply.type, 129) << reply.source;
+    ASSERT_LE(sources.size(), 10u) << "replies keep coming";
+  }
+  EXPECT_EQ(err, IK_ETIMEOUT) << ik_last_error();
+  for (const char *h : {"h1", "h2", "h3"}) {
+    std::string ll = link_local_of(chain_->topo, h);
+    size_t n = 0;
+    for (const std::string &src : sources)
+      if (src.rfind(ll, 0) == 0) ++n;  // with or without a "%zone" suffix
+    EXPECT_EQ(n, 1u) << h << " (" << ll << ") among the sources";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Mode, MulticastTest, ::testing::Values(Mode{true, 6}, Mode{false, 6}), ModeName);
+
+}  // namespace
+}  // namespace iknet
