@@ -1,0 +1,114 @@
+// The Windows backend on the real ICMP API, for real packets: run by
+// scripts/test-windows under Wine inside the pinger namespace of a chain
+//   pinger 198.18.1.2 -- 198.18.1.1 R1 198.18.2.1 -- 198.18.2.2 R2 198.18.3.1 -- 198.18.3.2 target
+// where R2 routes 198.18.9.0/24 to "unreachable" and 198.18.8.0/24 to a
+// blackhole. Without IK_WIN32_CHAIN=1 only the loopback tests run.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <string>
+
+extern "C" {
+#include "icmpkit.h"
+}
+
+namespace {
+
+bool chain() {
+  const char *v = std::getenv("IK_WIN32_CHAIN");
+  return v != nullptr && std::string(v) == "1";
+}
+
+struct Probe : ::testing::Test {
+  ik_socket *sock = nullptr;
+  void SetUp() override { ASSERT_EQ(ik_socket_open(&sock, IK_AF_INET, nullptr, 0), 0) << ik_last_error(); }
+  void TearDown() override { ik_socket_free(sock); }
+  // One request and its answer; returns receive's status.
+  int probe(const char *dst, int ttl, int seq, ik_reply *reply, double timeout = 5.0) {
+    ik_request req;
+    EXPECT_EQ(ik_request_init(&req, dst, 0x5151, seq), 0);
+    req.ttl = ttl;
+    EXPECT_EQ(ik_socket_send(sock, &req), 0) << ik_last_error();
+    int err = ik_socket_receive(sock, &req, timeout, reply);
+    if (err == 0)
+      rtt = ik_rtt_ms(&req, reply);
+    return err;
+  }
+  double rtt = -1;
+};
+
+TEST_F(Probe, LoopbackAnswersThreeEchoesWithSaneRtts) {
+  for (int seq = 0; seq < 3; ++seq) {
+    ik_reply reply;
+    ASSERT_EQ(probe("127.0.0.1", 64, seq, &reply), 0) << ik_last_error();
+    EXPECT_EQ(ik_reply_check(&reply), IK_OK);
+    EXPECT_STREQ(reply.source, "127.0.0.1");
+    EXPECT_EQ(reply.sequence, seq);
+    EXPECT_EQ(reply.id, 0x5151);
+    EXPECT_EQ(reply.bytes_received, 64u);
+    EXPECT_GT(reply.ttl, 0);
+    EXPECT_GE(rtt, 0.0);
+    EXPECT_LT(rtt, 1000.0);
+  }
+}
+
+TEST(RealApi, Icmpv6IsCleanlyNotSupportedWhereTheSystemLacksIt) {
+  ik_socket *sock = nullptr;
+  int err = ik_socket_open(&sock, IK_AF_INET6, nullptr, 0);
+  if (err == 0) {
+    ik_socket_free(sock);
+    GTEST_SKIP() << "this system has an ICMPv6 API (real Windows)";
+  }
+  EXPECT_EQ(err, IK_ENOTSUP);
+  EXPECT_NE(std::string(ik_last_error()).find("ICMPv6 is not supported on this system"), std::string::npos)
+      << ik_last_error();
+}
+
+struct Chain : Probe {
+  void SetUp() override {
+    if (!chain())
+      GTEST_SKIP() << "needs the namespace chain of scripts/test-windows (IK_WIN32_CHAIN=1)";
+    Probe::SetUp();
+  }
+};
+
+TEST_F(Chain, TargetAnswersTheEcho) {
+  ik_reply reply;
+  ASSERT_EQ(probe("198.18.3.2", 64, 1, &reply), 0) << ik_last_error();
+  EXPECT_EQ(ik_reply_check(&reply), IK_OK);
+  EXPECT_STREQ(reply.source, "198.18.3.2");
+  EXPECT_EQ(reply.ttl, 62); // 64 less the two routers on the way back
+}
+
+TEST_F(Chain, EachTtlGetsTimeExceededFromItsRouter) {
+  const char *hops[] = {"198.18.1.1", "198.18.2.2"};
+  for (int ttl = 1; ttl <= 2; ++ttl) {
+    ik_reply reply;
+    ASSERT_EQ(probe("198.18.3.2", ttl, ttl, &reply), 0) << ik_last_error();
+    EXPECT_EQ(reply.type, 11) << "ttl " << ttl;
+    EXPECT_EQ(reply.code, 0) << "ttl " << ttl;
+    EXPECT_STREQ(reply.source, hops[ttl - 1]);
+    EXPECT_EQ(reply.sequence, ttl);
+    EXPECT_EQ(ik_reply_check(&reply), IK_ETIME_EXCEEDED);
+    EXPECT_STREQ(ik_reply_message(&reply), "Time to live exceeded");
+  }
+  ik_reply reply;
+  ASSERT_EQ(probe("198.18.3.2", 3, 3, &reply), 0) << ik_last_error();
+  EXPECT_EQ(ik_reply_check(&reply), IK_OK);
+}
+
+TEST_F(Chain, UnreachableRouteGivesDestinationUnreachableFromTheRouter) {
+  ik_reply reply;
+  ASSERT_EQ(probe("198.18.9.1", 64, 1, &reply), 0) << ik_last_error();
+  EXPECT_EQ(reply.type, 3);
+  EXPECT_STREQ(reply.source, "198.18.2.2");
+  EXPECT_EQ(ik_reply_check(&reply), IK_EDEST_UNREACHABLE);
+  EXPECT_EQ(reply.bytes_received, 92u); // as a Linux host counts it: 8 + 20 + 64
+}
+
+TEST_F(Chain, BlackholeTimesOut) {
+  ik_reply reply;
+  EXPECT_EQ(probe("198.18.8.1", 64, 1, &reply, 1.0), IK_ETIMEOUT);
+}
+
+} // namespace
