@@ -14,6 +14,17 @@ if(ICMPKIT_SANITIZE)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
+if(ICMPKIT_FUZZ)
+  if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "ICMPKIT_FUZZ needs clang (libFuzzer): CC=clang CXX=clang++")
+  endif()
+  # Coverage in every object, so libFuzzer sees inside the library; the
+  # fuzz executables add -fsanitize=fuzzer (tests/fuzz/CMakeLists.txt).
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+                      -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
 function(icmpkit_target_defaults target)
   if(MSVC)
     target_compile_options(${target} PRIVATE /W4)
