@@ -94,12 +94,23 @@ void OnSignal(int sig) {
   raise(sig);
 }
 
+}  // namespace
+}  // namespace adv
+
+// Sanitizers end a failing process with _exit, past atexit handlers; their
+// death callback is the last chance to clean up (absent without them).
+extern "C" void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
+
+namespace adv {
+namespace {
+
 void Register(const std::string &name) {
   static bool installed = false;
   std::lock_guard<std::mutex> lock(g_live_mu);
   if (!installed) {
     installed = true;
     std::atexit(CleanupAll);
+    if (__sanitizer_set_death_callback) __sanitizer_set_death_callback(CleanupAll);
     for (int sig : {SIGINT, SIGTERM, SIGABRT, SIGSEGV, SIGBUS, SIGHUP}) signal(sig, OnSignal);
   }
   for (auto &p : g_live)
@@ -125,6 +136,10 @@ TunNet::TunNet() {
 }
 
 void TunNet::Setup() {
+  // A namespace with this process's id in its name can only be left over
+  // from an earlier process that had the same id and was killed.
+  const std::string path = "/run/netns/" + name_;
+  if (access(path.c_str(), F_OK) == 0) ForgetPath(path.c_str());
   if (Sh("ip netns add " + name_) != 0) {
     error_ = "ip netns add failed";
     return;
