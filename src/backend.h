@@ -27,6 +27,11 @@ int ik__if_name(uint32_t index, char *buf, size_t len);
 /* getaddrinfo-based lookup, family 0/4/6; see ik_resolve. */
 int ik__resolve(const char *name, int family, ik_address *out, size_t max,
                 size_t *n);
+/* Prepares the process for libevent; call before the library creates an
+ * event_base itself. Windows: WSAStartup and evthread_use_windows_threads
+ * (completions arrive on pool threads), once; POSIX: nothing.
+ * Errors: IK_ESOCKET. */
+int ik__libevent_init(void);
 
 /* ---- ICMP endpoint ----
  *

@@ -160,3 +160,6 @@ int ik__resolve(const char *name, int family, ik_address *out, size_t max, size_
                     family == IK_AF_INET ? "IPv4" : family == IK_AF_INET6 ? "IPv6" : "IP");
   return 0;
 }
+
+/* libevent needs no preparation on POSIX systems. */
+int ik__libevent_init(void) { return 0; }

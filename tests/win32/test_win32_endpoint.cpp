@@ -9,7 +9,6 @@
 #include <gtest/gtest.h>
 
 #include <event2/event.h>
-#include <event2/thread.h>
 
 #include <cstddef>
 #include <cstring>
@@ -549,12 +548,8 @@ struct Bridge : Win32Endpoint {
   } state{this, 0, {}};
 
   void SetUp() override {
-    // What an application does before creating its base (DESIGN.md 7).
-    static bool once = [] {
-      WSADATA wsa;
-      return WSAStartup(MAKEWORD(2, 2), &wsa) == 0 && evthread_use_windows_threads() == 0;
-    }();
-    ASSERT_TRUE(once);
+    // What the library and applications do before creating a base.
+    ASSERT_EQ(ik__libevent_init(), 0) << ik_last_error();
     Win32Endpoint::SetUp();
     base = event_base_new();
     ASSERT_NE(base, nullptr);
