@@ -402,8 +402,12 @@ static int decode(const ik__tx *tx, ik__received *rx) {
     data = tx->reply + sizeof *r;
     data_len = tx->request_size;
   }
-  if (count == 0 && status == IP_SUCCESS)
+  if (count == 0 && status == IP_SUCCESS) {
+    /* No reply parsed, yet no status: never an echo reply. */
     status = GetLastError();
+    if (status == IP_SUCCESS)
+      status = IP_GENERAL_FAILURE;
+  }
 
   p->family = tx->family;
   p->id = tx->id;

@@ -390,6 +390,16 @@ TEST_F(Win32Endpoint, OsTimeoutIsConsumedAsNoReply) {
   EXPECT_EQ(ik__ep_read(ep(), &rx), IK_ETIMEOUT);
 }
 
+TEST_F(Win32Endpoint, SuccessWithoutAParsedReplyIsNoReply) {
+  open(IK_AF_INET);
+  send("198.18.0.9", 9, 3);
+  fake.complete(0, IP_SUCCESS, "198.18.0.9");
+  fake.replies[fake.calls[0].reply] = 0; // Icmp*ParseReplies finds nothing
+  ik__received rx;
+  EXPECT_EQ(read_next(&rx), IK_EUNRELATED);
+  EXPECT_NE(std::string(ik_last_error()).find("general failure"), std::string::npos) << ik_last_error();
+}
+
 TEST_F(Win32Endpoint, EchoDataOutsideTheReplyBufferIsTruncated) {
   open(IK_AF_INET);
   send("198.18.0.9", 9, 3);
