@@ -330,8 +330,12 @@ const std::string &Topology::add(const std::string &role) {
   names_.push_back(name);
   roles_[role] = name;
   ip(role, "link set lo up");
+  /* No ICMP type is rate limited, per peer or by the namespace's global
+   * budget (icmp_msgs_per_sec), which the masks also govern. */
   sysctl(role, "net.ipv4.icmp_ratelimit", "0");
+  sysctl(role, "net.ipv4.icmp_ratemask", "0");
   sysctl(role, "net.ipv6.icmp.ratelimit", "0");
+  sysctl(role, "net.ipv6.icmp.ratemask", "");
   sysctl(role, "net.ipv4.conf.all.rp_filter", "0");
   sysctl(role, "net.ipv4.conf.default.rp_filter", "0");
   sysctl(role, "net.ipv6.conf.all.accept_dad", "0");
@@ -367,11 +371,11 @@ void Topology::sysctl(const std::string &role, const std::string &key, const std
   std::string path = "/proc/sys/" + key;
   for (char &c : path)
     if (c == '.') c = '/';
-  std::string error;
+  std::string error, line = value + "\n";
   std::string thrown = on_thread_in(ns(role), [&] {
     /* /proc/sys/net follows the namespace of the thread that opens it. */
     int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0 || write(fd, value.data(), value.size()) != static_cast<ssize_t>(value.size()))
+    if (fd < 0 || write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
       error = os_error("write " + value + " to " + path + " in " + role);
     if (fd >= 0) close(fd);
   });

@@ -90,7 +90,8 @@ class Topology {
   Topology &operator=(const Topology &) = delete;
 
   /* New namespace for role: lo up, ICMP rate limits off (so every probe is
-   * answered), IPv6 DAD off (addresses usable at once), rp_filter off. */
+   * answered, however many tests run), IPv6 DAD off (addresses usable at
+   * once), rp_filter off. */
   const std::string &add(const std::string &role);
   /* Namespace name of role. */
   const std::string &ns(const std::string &role) const;
