@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <ostream>
 #include <sstream>
 #include <string>
 
@@ -22,9 +23,14 @@ struct Mode {
   bool dgram;
 };
 
-inline std::string ModeName(const ::testing::TestParamInfo<Mode> &info) {
-  return std::string(info.param.family == 4 ? "V4" : "V6") + (info.param.dgram ? "Dgram" : "Raw");
+inline std::string ModeString(const Mode &m) {
+  return std::string(m.family == 4 ? "V4" : "V6") + (m.dgram ? "Dgram" : "Raw");
 }
+inline std::string ModeName(const ::testing::TestParamInfo<Mode> &info) {
+  return ModeString(info.param);
+}
+// Without it GoogleTest prints the struct's bytes, padding included.
+inline void PrintTo(const Mode &m, std::ostream *os) { *os << ModeString(m); }
 
 inline auto AllModes() {
   return ::testing::Values(Mode{4, false}, Mode{4, true}, Mode{6, false}, Mode{6, true});
