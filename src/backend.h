@@ -78,9 +78,17 @@ void ik__ep_close(ik__endpoint *ep);
  * the OS chooses the identifier (Linux DGRAM), writes it into req->id.
  * An ICMP error queued on the socket by an earlier probe is not a failure
  * of this send. Errors: IK_EBROADCAST (broadcast destination, broadcast
- * off), IK_ENOTSUP (option the OS refuses in this mode), IK_EINVAL,
+ * off), IK_ENOSPACE (no buffer space in the OS right now: wait, send
+ * again), IK_ENOTSUP (option the OS refuses in this mode), IK_EINVAL,
  * IK_ESOCKET. */
 int ik__ep_send(ik__endpoint *ep, ik_request *req);
+
+/* Sends reqs[0..n) as ik__ep_send would, in as few system calls as the OS
+ * allows (Linux: sendmmsg for runs of small requests with the same options;
+ * such a run shares one req->time). *sent gets how many went out; on an
+ * error, reqs[*sent] is the request that failed. Errors: those of
+ * ik__ep_send. */
+int ik__ep_send_many(ik__endpoint *ep, ik_request *const *reqs, size_t n, size_t *sent);
 
 /* Reads one pending message without blocking. A backend may take several
  * messages from the OS at once (Linux: recvmmsg) and hand them out one per

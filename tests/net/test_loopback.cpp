@@ -489,6 +489,30 @@ TEST_P(LoopbackNs, QueuedErrorDoesNotFailTheNextSend) {
   });
 }
 
+TEST_P(LoopbackNs, QueuedErrorDoesNotFailABatchOfSends) {
+  with_socket([&](ik_socket *s) {
+    ik_request bad = request(rejected(), 3);
+    std::vector<ik_request> good(10);
+    std::vector<ik_request *> ptrs;
+    for (size_t i = 0; i < good.size(); i++) {
+      good[i] = request(answering(), static_cast<int>(10 + i));
+      ptrs.push_back(&good[i]);
+    }
+    ASSERT_EQ(ik_socket_send(s, &bad), 0) << ik_last_error();
+    pollfd p{static_cast<int>(ik_socket_native(s)), POLLIN, 0};
+    ASSERT_EQ(poll(&p, 1, 2000), 1);
+    size_t sent = 0;
+    ASSERT_EQ(ik__ep_send_many(ik__socket_endpoint(s), ptrs.data(), ptrs.size(), &sent), 0)
+        << ik_last_error();
+    EXPECT_EQ(sent, good.size());
+    ik_reply reply;
+    ASSERT_EQ(ik_socket_receive(s, &bad, 2.0, &reply), 0) << ik_last_error();
+    EXPECT_EQ(ik_reply_check(&reply), IK_EDEST_UNREACHABLE);
+    for (auto &g : good)
+      EXPECT_EQ(ik_socket_receive(s, &g, 2.0, &reply), 0) << g.sequence << ": " << ik_last_error();
+  });
+}
+
 TEST_P(LoopbackNs, ErrorsAndRepliesAlternateOnOneSocket) {
   with_socket([&](ik_socket *s) {
     for (int seq = 0; seq < 6; seq++) {
@@ -545,6 +569,49 @@ TEST_P(LoopbackNs, BurstOfRequestsIsAnsweredInFull) {
       ASSERT_EQ(ik_socket_receive(s, &reqs[i], 2.0, &reply), 0) << i << ": " << ik_last_error();
       EXPECT_EQ(reply.sequence, i);
     }
+  });
+}
+
+TEST_P(LoopbackNs, SendManySendsEveryRequestAndEachIsAnswered) {
+  // Runs of different options and a large payload break the batches.
+  with_socket([&](ik_socket *s) {
+    const size_t n = 300;
+    std::vector<ik_request> reqs(n);
+    std::vector<ik_request *> ptrs(n);
+    for (size_t i = 0; i < n; i++) {
+      reqs[i] = request(answering(), static_cast<int>(i));
+      reqs[i].ttl = i < 100 || i >= 200 ? 64 : 32;
+      if (i == 150)
+        reqs[i].payload_size = 5000;
+      ptrs[i] = &reqs[i];
+    }
+    size_t sent = 0;
+    ASSERT_EQ(ik__ep_send_many(ik__socket_endpoint(s), ptrs.data(), n, &sent), 0) << ik_last_error();
+    EXPECT_EQ(sent, n);
+    for (size_t i = 0; i < n; i++) {
+      ik_reply reply;
+      EXPECT_GT(reqs[i].time, 1e9) << i;
+      ASSERT_EQ(ik_socket_receive(s, &reqs[i], 2.0, &reply), 0) << i << ": " << ik_last_error();
+      EXPECT_EQ(reply.id, reqs[i].id);
+      EXPECT_EQ(reply.bytes_received, 8 + reqs[i].payload_size) << i;
+    }
+  });
+}
+
+TEST_P(LoopbackNs, SendManyStopsAtTheFirstRequestThatFails) {
+  with_socket([&](ik_socket *s) {
+    std::vector<ik_request> reqs(10);
+    std::vector<ik_request *> ptrs(10);
+    for (size_t i = 0; i < reqs.size(); i++) {
+      reqs[i] = request(answering(), static_cast<int>(i));
+      ptrs[i] = &reqs[i];
+    }
+    reqs[6].ttl = 300; // the OS refuses this TTL (the socket layer would have)
+    size_t sent = 99;
+    EXPECT_EQ(ik__ep_send_many(ik__socket_endpoint(s), ptrs.data(), ptrs.size(), &sent), IK_ESOCKET);
+    EXPECT_EQ(sent, 6u);
+    ik_reply reply;
+    EXPECT_EQ(ik_socket_receive(s, &reqs[5], 2.0, &reply), 0) << ik_last_error();
   });
 }
 
