@@ -535,3 +535,12 @@ int ik__ep_set_broadcast(ik__endpoint *ep, int enabled) {
   ep->broadcast = enabled != 0;
   return 0;
 }
+
+/* Windows has no batched ICMP call: one transaction per request. */
+int ik__ep_send_many(ik__endpoint *ep, ik_request *const *reqs, size_t n, size_t *sent) {
+  int err;
+  for (*sent = 0; *sent < n; (*sent)++)
+    if ((err = ik__ep_send(ep, reqs[*sent])) != 0)
+      return err;
+  return 0;
+}
