@@ -330,6 +330,28 @@ TEST_P(Replies, FragmentedReplyIsAccepted) {
   });
 }
 
+TEST_P(Replies, LargeReplyAfterSmallOnesIsAccepted) {
+  // Small replies first (the receive path may batch them into small
+  // slots), then a 4000-byte echo arriving in three fragments.
+  net_->SetScript([](const EchoRequest &rq, TunNet &n) {
+    Bytes icmp = Icmp(EchoReplyType(rq.family), 0, EchoRest(rq.id, rq.seq, rq.payload));
+    auto frags = rq.family == 4 ? Ipv4Fragments(rq.dst, rq.src, icmp, 1480, rq.seq)
+                                : Ipv6Fragments(rq.dst, rq.src, icmp, 1448, rq.seq);
+    for (const Bytes &f : frags) n.Write(f);
+  });
+  net_->Run([&] {
+    Pinger p(M());
+    ASSERT_TRUE(p.Ok());
+    for (uint16_t seq = 0; seq < 4; ++seq) {
+      size_t size = seq < 3 ? 56 : 4000;
+      ik_request req = p.Send(seq, nullptr, size);
+      Outcome o = p.Receive(&req, 2.0);
+      ASSERT_EQ(o.err, 0) << "payload " << size << ": " << ik_last_error();
+      EXPECT_EQ(o.reply.bytes_received, 8 + size);
+    }
+  });
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, Replies, AllModes(), ModeName);
 
 }  // namespace

@@ -162,12 +162,13 @@ void TunNet::Setup() {
     return;
   }
   const std::string ip = "ip -n " + name_ + " ";
-  // txqueuelen: bursts of thousands of requests must not be dropped on
-  // the way to the responder. ping_group_range is set in this namespace
+  // mtu: large requests reach the responder whole, not in fragments it
+  // would have to reassemble. txqueuelen: bursts of thousands of requests
+  // must not be dropped on the way to the responder. ping_group_range is set in this namespace
   // only, so DGRAM sockets work here without touching the host.
   const char *steps[] = {
       "link set lo up",
-      "link set iktun0 up txqueuelen 20000",
+      "link set iktun0 up mtu 65535 txqueuelen 20000",
       "addr add 198.18.0.1/15 dev iktun0",
       "-6 addr add fd00::1/8 dev iktun0 nodad",
   };
