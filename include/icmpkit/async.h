@@ -1,5 +1,14 @@
 /* Asynchronous API on a caller's libevent event_base.
- * Included by <icmpkit.h>; do not include directly. */
+ * Included by <icmpkit.h>; do not include directly.
+ *
+ * Threads: an ik_async and everything started on it belong to the thread
+ * that runs its event_base (one event_base per thread). Callbacks run on
+ * that thread, inside event_base_dispatch/event_base_loop. Separate
+ * sockets and bases may be used from separate threads at the same time.
+ *
+ * Callback rules (as libuv): a function that takes a callback and returns
+ * an error never calls it; a callback runs exactly once otherwise; after
+ * ik_async_free returns no callback of that object runs again. */
 #ifndef ICMPKIT_ASYNC_H
 #define ICMPKIT_ASYNC_H
 
@@ -9,7 +18,46 @@ extern "C" {
 
 struct event_base;
 
-/* Filled in by the async issue. */
+/* An ik_socket bound to an event_base (the seed's AsyncSocket). */
+typedef struct ik_async ik_async;
+
+/* Completion of ik_async_receive. status: IK_OK with the reply (an echo
+ * reply or an ICMP error quoting the request: check ik_reply_check), or
+ * IK_ETIMEOUT, IK_EUNAVAILABLE (socket closed or detached first),
+ * IK_ESOCKET; reply is NULL unless status is IK_OK. The reply is only
+ * valid during the call. */
+typedef void (*ik_async_cb)(int status, const ik_reply *reply, void *arg);
+
+/* Wraps sock on base: the socket becomes non-blocking and must not be used
+ * directly until ik_async_detach. Errors: IK_EINVAL, IK_EUNAVAILABLE
+ * (closed socket), IK_ENOMEM, IK_ESOCKET. */
+IK_EXTERN int ik_async_new(struct event_base *base, ik_socket *sock,
+                           ik_async **async);
+/* ik_socket_send through the wrapper. Errors: those of ik_socket_send. */
+IK_EXTERN int ik_async_send(ik_async *async, ik_request *req);
+/* Starts waiting up to timeout seconds for the reply to match (same rules
+ * as ik_socket_receive; match and the payload it points at must stay valid
+ * until the callback; NULL: the next echo reply or ICMP error). Returns at
+ * once; cb(status, reply, arg) runs later on the loop thread. Any number
+ * of receives may be pending on one socket; each completes once.
+ * Errors: IK_EINVAL (timeout negative or NaN, cb NULL, family), IK_EFAMILY,
+ * IK_EUNAVAILABLE, IK_ENOMEM. */
+IK_EXTERN int ik_async_receive(ik_async *async, const ik_request *match,
+                               double timeout, ik_async_cb cb, void *arg);
+/* Completes every pending receive with IK_EUNAVAILABLE (callbacks run
+ * before this returns), stops watching and returns the socket, which the
+ * caller owns again; the wrapper can then only be freed. NULL when already
+ * detached or closed. */
+IK_EXTERN ik_socket *ik_async_detach(ik_async *async);
+/* Like detach, then closes the socket. Idempotent. */
+IK_EXTERN int ik_async_close(ik_async *async);
+IK_EXTERN int ik_async_is_closed(const ik_async *async);
+/* The wrapped socket (NULL once detached or closed): for its properties
+ * only. */
+IK_EXTERN ik_socket *ik_async_socket(const ik_async *async);
+/* Closes if needed (pending callbacks get IK_EUNAVAILABLE) and frees.
+ * May be called from a callback of this object. NULL is accepted. */
+IK_EXTERN void ik_async_free(ik_async *async);
 
 #ifdef __cplusplus
 }
