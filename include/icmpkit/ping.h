@@ -7,6 +7,13 @@
 extern "C" {
 #endif
 
+/* One matched reply or ICMP error, as collected by the high-level calls. */
+typedef struct ik_probe_reply {
+  uint16_t sequence;
+  ik_reply reply;
+  double rtt;           /* milliseconds */
+} ik_probe_reply;
+
 /* Options shared by ping, multiping and traceroute. Always start from
  * ik_ping_options_init / ik_multiping_options_init /
  * ik_traceroute_options_init, which set icmplib's defaults. */
@@ -26,6 +33,15 @@ typedef struct ik_ping_options {
   int first_hop;        /* traceroute: default 1 */
   int max_hops;         /* traceroute: default 30 */
   int fast;             /* traceroute: next hop as soon as a reply arrives */
+  /* Progress, all optional (NULL). on_reply runs for every matched reply
+   * or ICMP error as it arrives, before the call returns (index: the
+   * host's position for multiping, 0 for ping, the hop distance for
+   * traceroute). When *cancel becomes nonzero (a signal handler may set
+   * it), probing stops within 0.1 s and the call returns the results so
+   * far. */
+  void (*on_reply)(void *arg, size_t index, const ik_probe_reply *reply);
+  void *on_reply_arg;
+  const volatile int *cancel;
 } ik_ping_options;
 
 /* Default send rate of multiping (probes per second); polite on a real
@@ -35,13 +51,6 @@ typedef struct ik_ping_options {
 IK_EXTERN void ik_ping_options_init(ik_ping_options *opts);       /* count 4, interval 1, timeout 2 */
 IK_EXTERN void ik_multiping_options_init(ik_ping_options *opts);  /* count 2, interval 0.5, timeout 2 */
 IK_EXTERN void ik_traceroute_options_init(ik_ping_options *opts); /* count 2, interval 0.05, timeout 2, hops 1..30 */
-
-/* One matched reply or ICMP error, as collected by the high-level calls. */
-typedef struct ik_probe_reply {
-  uint16_t sequence;
-  ik_reply reply;
-  double rtt;           /* milliseconds */
-} ik_probe_reply;
 
 /* Statistics of one host (icmplib's Host). */
 typedef struct ik_host {
