@@ -63,11 +63,10 @@ int ik_socket_open(ik_socket **sock, int family, const char *source, unsigned fl
   return 0;
 }
 
-int ik_socket_send(ik_socket *sock, ik_request *req) {
-  if (sock == NULL || req == NULL)
-    return ik__fail(IK_EINVAL, "ik_socket_send: %s is NULL", sock == NULL ? "sock" : "req");
-  if (sock->ep == NULL)
-    return closed();
+/* The checks of ik_socket_send on one request of an open socket. */
+static int check_request(const ik_socket *sock, const ik_request *req) {
+  if (req == NULL)
+    return ik__fail(IK_EINVAL, "ik_socket_send: req is NULL");
   if (req->destination.family != sock->family)
     return ik__fail(IK_EFAMILY, "%s request on an %s socket",
                     req->destination.family == IK_AF_INET    ? "IPv4"
@@ -81,7 +80,33 @@ int ik_socket_send(ik_socket *sock, ik_request *req) {
   if (req->payload_size > IK_MAX_PAYLOAD_SIZE)
     return ik__fail(IK_EINVAL, "payload of %zu bytes exceeds %d", req->payload_size,
                     IK_MAX_PAYLOAD_SIZE);
+  return 0;
+}
+
+int ik_socket_send(ik_socket *sock, ik_request *req) {
+  int err;
+  if (sock == NULL)
+    return ik__fail(IK_EINVAL, "ik_socket_send: sock is NULL");
+  if (sock->ep == NULL)
+    return closed();
+  if ((err = check_request(sock, req)) != 0)
+    return err;
   return ik__ep_send(sock->ep, req);
+}
+
+int ik__socket_send_many(ik_socket *sock, ik_request *const *reqs, size_t n, size_t *sent) {
+  size_t valid = 0;
+  int err = 0;
+  *sent = 0;
+  if (sock->ep == NULL)
+    return closed();
+  while (valid < n && (err = check_request(sock, reqs[valid])) == 0)
+    ++valid;
+  /* The valid prefix goes out; then the first invalid request fails, with
+   * its own message. */
+  if (valid > 0 && (err = ik__ep_send_many(sock->ep, reqs, valid, sent)) != 0)
+    return err;
+  return valid < n ? check_request(sock, reqs[valid]) : 0;
 }
 
 unsigned ik__socket_match_flags(const ik_socket *sock) {

@@ -10,4 +10,10 @@ ik__endpoint *ik__socket_endpoint(const ik_socket *sock);
  * (IK__MATCH_ANY_SOURCE while broadcast is enabled). */
 unsigned ik__socket_match_flags(const ik_socket *sock);
 
+/* ik_socket_send's checks, then ik__ep_send_many for the valid prefix of
+ * reqs[0..n); on an error reqs[*sent] failed. Errors: those of
+ * ik_socket_send. */
+int ik__socket_send_many(ik_socket *sock, ik_request *const *reqs, size_t n,
+                         size_t *sent);
+
 #endif
