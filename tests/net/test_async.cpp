@@ -238,4 +238,334 @@ TEST_P(AsyncNs, TenThousandPendingReceivesCompleteOnceEach) {
   EXPECT_EQ(timeouts, kCount / 2);
 }
 
+// ---- errors ----
+
+TEST_P(AsyncNs, ReceiveRefusesNegativeOrNanTimeoutAndNullCallback) {
+  ik_request req = request(answering(), 1);
+  Outcome o;
+  EXPECT_EQ(ik_async_receive(async, &req, -1.0, record, &o), IK_EINVAL);
+  EXPECT_EQ(ik_async_receive(async, &req, std::nan(""), record, &o), IK_EINVAL);
+  EXPECT_EQ(ik_async_receive(async, &req, 1.0, nullptr, &o), IK_EINVAL);
+  EXPECT_EQ(ik_async_receive(nullptr, &req, 1.0, record, &o), IK_EINVAL);
+  run_until([] { return false; }, 0.05);
+  EXPECT_EQ(o.calls, 0) << "a refused receive called back";
+}
+
+TEST_P(AsyncNs, ReceiveRefusesARequestOfTheOtherFamily) {
+  ik_request req = request(family() == IK_AF_INET ? "::1" : "127.0.0.1", 1);
+  Outcome o;
+  EXPECT_EQ(ik_async_receive(async, &req, 1.0, record, &o), IK_EFAMILY);
+  EXPECT_EQ(ik_async_send(async, &req), IK_EFAMILY);
+}
+
+TEST_P(AsyncNs, ClosedWrapperRefusesSendAndReceive) {
+  ik_request req = request(answering(), 1);
+  Outcome o;
+  ASSERT_EQ(ik_async_close(async), 0);
+  EXPECT_TRUE(ik_async_is_closed(async));
+  EXPECT_EQ(ik_async_socket(async), nullptr);
+  EXPECT_TRUE(ik_socket_is_closed(sock)) << "close closes the socket too";
+  EXPECT_EQ(ik_async_send(async, &req), IK_EUNAVAILABLE);
+  EXPECT_EQ(ik_async_receive(async, &req, 1.0, record, &o), IK_EUNAVAILABLE);
+  EXPECT_EQ(ik_async_close(async), 0) << "close is idempotent";
+  EXPECT_EQ(ik_async_detach(async), nullptr);
+}
+
+TEST_P(AsyncNs, WrappingAClosedSocketIsUnavailable) {
+  ik_socket *other = open_socket();
+  ik_async *a = nullptr;
+  ASSERT_EQ(ik_socket_close(other), 0);
+  EXPECT_EQ(ik_async_new(base, other, &a), IK_EUNAVAILABLE);
+  EXPECT_EQ(a, nullptr);
+  ik_socket_free(other);
+}
+
+TEST_P(AsyncNs, WrappingASocketTwiceIsRefused) {
+  ik_async *a = nullptr;
+  EXPECT_EQ(ik_async_new(base, sock, &a), IK_EINVAL);
+  EXPECT_EQ(a, nullptr);
+}
+
+// ---- completion on close, detach and free ----
+
+TEST_P(AsyncNs, DetachCompletesPendingReceivesAndReturnsAUsableSocket) {
+  ik_request req = request(dropped(), 1);
+  Outcome o;
+  ASSERT_EQ(ik_async_receive(async, &req, 5.0, record, &o), 0);
+  ik_socket *back = ik_async_detach(async);
+  EXPECT_EQ(back, sock);
+  EXPECT_EQ(o.calls, 1) << "detach runs the callbacks before it returns";
+  EXPECT_EQ(o.status, IK_EUNAVAILABLE);
+  EXPECT_TRUE(ik_async_is_closed(async));
+  EXPECT_FALSE(ik_socket_is_closed(sock));
+  // The socket works synchronously again, and the old timer never fires.
+  ik_request echo = request(answering(), 2);
+  ik_reply reply;
+  ASSERT_EQ(ik_socket_send(sock, &echo), 0) << ik_last_error();
+  EXPECT_EQ(ik_socket_receive(sock, &echo, 2.0, &reply), 0) << ik_last_error();
+  run_until([] { return false; }, 0.05);
+  EXPECT_EQ(o.calls, 1);
+}
+
+TEST_P(AsyncNs, SocketCanBeWrappedAgainAfterDetach) {
+  ASSERT_EQ(ik_async_detach(async), sock);
+  ik_async *again = nullptr;
+  ASSERT_EQ(ik_async_new(base, sock, &again), 0) << ik_last_error();
+  ik_request req = request(answering(), 4);
+  Outcome o;
+  ASSERT_EQ(ik_async_send(again, &req), 0) << ik_last_error();
+  ASSERT_EQ(ik_async_receive(again, &req, 5.0, record, &o), 0);
+  run_until([&] { return o.calls > 0; });
+  EXPECT_EQ(o.status, 0) << ik_err_name(o.status);
+  ik_async_free(again);
+}
+
+TEST_P(AsyncNs, FreeWithPendingReceivesCallsEachBackOnceAndNeverAgain) {
+  std::vector<ik_request> reqs;
+  std::vector<Outcome> out(100);
+  for (int i = 0; i < 100; ++i) reqs.push_back(request(i % 2 ? answering() : dropped(), i));
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_EQ(ik_async_send(async, &reqs[static_cast<size_t>(i)]), 0) << ik_last_error();
+    ASSERT_EQ(ik_async_receive(async, &reqs[static_cast<size_t>(i)], i % 3 ? 5.0 : 0.0, record,
+                               &out[static_cast<size_t>(i)]),
+              0);
+  }
+  ik_async_free(async);
+  async = nullptr;
+  for (const Outcome &o : out) {
+    EXPECT_EQ(o.calls, 1);
+    EXPECT_EQ(o.status, IK_EUNAVAILABLE);
+  }
+  EXPECT_TRUE(ik_socket_is_closed(sock));
+  run_until([] { return false; }, 0.05);  // no timer or read event is left
+  for (const Outcome &o : out) EXPECT_EQ(o.calls, 1);
+}
+
+// ---- callbacks that call back into the wrapper ----
+
+TEST_P(AsyncNs, CallbackCanFreeTheWrapperWhileRepliesAreBeingDispatched) {
+  std::vector<ik_request> reqs;
+  std::vector<Outcome> out(20);
+  for (int i = 0; i < 20; ++i) reqs.push_back(request(answering(), i));
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_EQ(ik_async_send(async, &reqs[static_cast<size_t>(i)]), 0) << ik_last_error();
+    ASSERT_EQ(ik_async_receive(async, &reqs[static_cast<size_t>(i)], 5.0, record,
+                               &out[static_cast<size_t>(i)]),
+              0);
+  }
+  // The first reply frees the wrapper: the other 19 complete inside that
+  // free (unavailable), though their replies were already waiting.
+  int first = -1;
+  for (int i = 0; i < 20; ++i)
+    out[static_cast<size_t>(i)].then = [&, i](Outcome &o) {
+      if (first < 0 && o.status == 0) {
+        first = i;
+        ik_async *a = async;
+        async = nullptr;
+        ik_async_free(a);
+      }
+    };
+  run_until([&] { return first >= 0; });
+  ASSERT_GE(first, 0);
+  int ok = 0, unavailable = 0;
+  for (const Outcome &o : out) {
+    EXPECT_EQ(o.calls, 1);
+    ok += o.status == 0;
+    unavailable += o.status == IK_EUNAVAILABLE;
+  }
+  EXPECT_EQ(ok, 1);
+  EXPECT_EQ(unavailable, 19);
+  run_until([] { return false; }, 0.05);
+  for (const Outcome &o : out) EXPECT_EQ(o.calls, 1);
+}
+
+TEST_P(AsyncNs, CallbackCanCloseTheWrapperFromATimeout) {
+  ik_request a = request(dropped(), 1), b = request(dropped(), 2);
+  Outcome oa, ob;
+  oa.then = [&](Outcome &) { EXPECT_EQ(ik_async_close(async), 0); };
+  ASSERT_EQ(ik_async_receive(async, &a, 0.01, record, &oa), 0);
+  ASSERT_EQ(ik_async_receive(async, &b, 5.0, record, &ob), 0);
+  run_until([&] { return ob.calls > 0; });
+  EXPECT_EQ(oa.calls, 1);
+  EXPECT_EQ(oa.status, IK_ETIMEOUT);
+  EXPECT_EQ(ob.calls, 1);
+  EXPECT_EQ(ob.status, IK_EUNAVAILABLE);
+  EXPECT_TRUE(ik_socket_is_closed(sock));
+}
+
+TEST_P(AsyncNs, CallbackCanSendAndReceiveAgain) {
+  // A ping loop in callbacks: each reply sends the next request.
+  std::vector<ik_request> reqs(5);
+  std::vector<Outcome> out(5);
+  uint16_t id = ik_unique_identifier();
+  for (int i = 0; i < 5; ++i) {
+    reqs[static_cast<size_t>(i)] = request(answering(), i, id);
+    if (i + 1 < 5)
+      out[static_cast<size_t>(i)].then = [&, i](Outcome &) {
+        ik_request &next = reqs[static_cast<size_t>(i + 1)];
+        EXPECT_EQ(ik_async_send(async, &next), 0) << ik_last_error();
+        EXPECT_EQ(ik_async_receive(async, &next, 5.0, record, &out[static_cast<size_t>(i + 1)]), 0);
+      };
+  }
+  ASSERT_EQ(ik_async_send(async, &reqs[0]), 0) << ik_last_error();
+  ASSERT_EQ(ik_async_receive(async, &reqs[0], 5.0, record, &out[0]), 0);
+  run_until([&] { return out[4].calls > 0; });
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(out[static_cast<size_t>(i)].calls, 1);
+    EXPECT_EQ(out[static_cast<size_t>(i)].status, 0);
+    EXPECT_EQ(out[static_cast<size_t>(i)].reply.sequence, i);
+  }
+}
+
+TEST_P(AsyncNs, CallbackCanDetachAndFreeDuringDetach) {
+  ik_request a = request(dropped(), 1), b = request(dropped(), 2), c = request(dropped(), 3);
+  Outcome oa, ob, oc;
+  // Detach completes a first; a's callback frees the wrapper: b and c
+  // complete inside that free, and nothing runs after it.
+  oa.then = [&](Outcome &) {
+    ik_async *w = async;
+    async = nullptr;
+    ik_async_free(w);
+    EXPECT_EQ(ob.calls, 1);
+    EXPECT_EQ(oc.calls, 1);
+  };
+  ASSERT_EQ(ik_async_receive(async, &a, 5.0, record, &oa), 0);
+  ASSERT_EQ(ik_async_receive(async, &b, 5.0, record, &ob), 0);
+  ASSERT_EQ(ik_async_receive(async, &c, 5.0, record, &oc), 0);
+  ik_async *w = async;
+  EXPECT_EQ(ik_async_detach(w), sock);
+  for (Outcome *o : {&oa, &ob, &oc}) {
+    EXPECT_EQ(o->calls, 1);
+    EXPECT_EQ(o->status, IK_EUNAVAILABLE);
+  }
+  EXPECT_FALSE(ik_socket_is_closed(sock)) << "detach, not close, was asked first";
+}
+
+// ---- matching ----
+
+TEST_P(AsyncNs, NullMatchTakesTheNextReplyOfAnyRequest) {
+  ik_request req = request(answering(), 9);
+  Outcome o;
+  ASSERT_EQ(ik_async_receive(async, nullptr, 5.0, record, &o), 0);
+  ASSERT_EQ(ik_async_send(async, &req), 0) << ik_last_error();
+  run_until([&] { return o.calls > 0; });
+  ASSERT_EQ(o.status, 0) << ik_err_name(o.status);
+  EXPECT_EQ(o.reply.sequence, 9);
+  EXPECT_EQ(o.reply.id, req.id);
+}
+
+TEST_P(AsyncNs, ReplyToAnotherSequenceDoesNotCompleteTheReceive) {
+  ik_request sent = request(answering(), 1);
+  ASSERT_EQ(ik_async_send(async, &sent), 0) << ik_last_error();
+  ik_request other = sent;
+  other.sequence = 2;
+  Outcome o;
+  ASSERT_EQ(ik_async_receive(async, &other, 0.1, record, &o), 0);
+  run_until([&] { return o.calls > 0; });
+  EXPECT_EQ(o.calls, 1);
+  EXPECT_EQ(o.status, IK_ETIMEOUT);
+}
+
+struct Unmatched {
+  int calls = 0;
+  ik_reply reply{};
+  bool has_quoted = false;
+  ik_address quoted{};
+};
+
+void on_unmatched(void *arg, const ik_reply *reply, const ik_address *quoted_dst) {
+  Unmatched *u = static_cast<Unmatched *>(arg);
+  ++u->calls;
+  u->reply = *reply;
+  u->has_quoted = quoted_dst != nullptr;
+  if (quoted_dst != nullptr) u->quoted = *quoted_dst;
+}
+
+TEST_P(AsyncNs, ReplyWithoutPendingReceiveGoesToTheUnmatchedHook) {
+  Unmatched u;
+  ik__async_set_unmatched(async, on_unmatched, &u);
+  ik_request req = request(answering(), 11);
+  ASSERT_EQ(ik_async_send(async, &req), 0) << ik_last_error();
+  run_until([&] { return u.calls > 0; });
+  ASSERT_EQ(u.calls, 1);
+  EXPECT_EQ(u.reply.sequence, 11);
+  EXPECT_EQ(u.reply.id, req.id);
+  EXPECT_FALSE(u.has_quoted);
+}
+
+TEST_P(AsyncNs, IcmpErrorWithoutPendingReceiveGivesTheHookTheQuotedDestination) {
+  Unmatched u;
+  ik__async_set_unmatched(async, on_unmatched, &u);
+  ik_request req = request(rejected(), 12);
+  ASSERT_EQ(ik_async_send(async, &req), 0) << ik_last_error();
+  run_until([&] { return u.calls > 0; });
+  ASSERT_EQ(u.calls, 1);
+  EXPECT_EQ(ik_reply_check(&u.reply), IK_EDEST_UNREACHABLE);
+  ASSERT_TRUE(u.has_quoted);
+  char text[IK_ADDRSTRLEN];
+  ASSERT_EQ(ik_address_format(&u.quoted, text, sizeof text), 0);
+  EXPECT_STREQ(text, rejected());
+}
+
+TEST_P(AsyncNs, SendManyGoesOutAndEachReplyIsReceived) {
+  std::vector<ik_request> reqs;
+  std::vector<ik_request *> ptrs;
+  std::vector<Outcome> out(40);
+  for (int i = 0; i < 40; ++i) reqs.push_back(request(answering(), i));
+  for (ik_request &r : reqs) ptrs.push_back(&r);
+  size_t sent = 99;
+  ASSERT_EQ(ik__async_send_many(async, ptrs.data(), ptrs.size(), &sent), 0) << ik_last_error();
+  EXPECT_EQ(sent, 40u);
+  for (int i = 0; i < 40; ++i)
+    ASSERT_EQ(ik_async_receive(async, &reqs[static_cast<size_t>(i)], 5.0, record,
+                               &out[static_cast<size_t>(i)]),
+              0);
+  run_until([&] { return out[39].calls > 0; });
+  for (const Outcome &o : out) EXPECT_EQ(o.status, 0) << ik_err_name(o.status);
+}
+
+TEST_P(AsyncNs, SendManyStopsAtTheFirstInvalidRequest) {
+  std::vector<ik_request> reqs;
+  for (int i = 0; i < 3; ++i) reqs.push_back(request(answering(), i));
+  reqs[1].ttl = 0;
+  ik_request *ptrs[] = {&reqs[0], &reqs[1], &reqs[2]};
+  size_t sent = 99;
+  EXPECT_EQ(ik__async_send_many(async, ptrs, 3, &sent), IK_EINVAL);
+  EXPECT_EQ(sent, 1u);
+}
+
+// Same scenario through ik_socket_receive and through the wrapper: the
+// replies agree field by field (except the receive time).
+TEST_P(AsyncNs, ResultsEqualThoseOfTheSynchronousReceive) {
+  const char *dests[] = {answering(), rejected()};
+  for (const char *dest : dests) {
+    ASSERT_EQ(ik_async_detach(async), sock);
+    ik_async_free(async);
+    async = nullptr;
+    ik_request req = request(dest, 21);
+    ik_reply sync_reply;
+    ASSERT_EQ(ik_socket_send(sock, &req), 0) << ik_last_error();
+    ASSERT_EQ(ik_socket_receive(sock, &req, 2.0, &sync_reply), 0) << ik_last_error();
+
+    ASSERT_EQ(ik_async_new(base, sock, &async), 0) << ik_last_error();
+    ik_request again = request(dest, 22, req.id);
+    Outcome o;
+    ASSERT_EQ(ik_async_send(async, &again), 0) << ik_last_error();
+    ASSERT_EQ(ik_async_receive(async, &again, 2.0, record, &o), 0);
+    run_until([&] { return o.calls > 0; });
+    ASSERT_EQ(o.status, 0) << ik_err_name(o.status);
+    const ik_reply &r = o.reply;
+    EXPECT_STREQ(r.source, sync_reply.source) << dest;
+    EXPECT_EQ(r.family, sync_reply.family);
+    EXPECT_EQ(r.id, sync_reply.id);
+    EXPECT_EQ(r.sequence, 22);
+    EXPECT_EQ(sync_reply.sequence, 21);
+    EXPECT_EQ(r.type, sync_reply.type);
+    EXPECT_EQ(r.code, sync_reply.code);
+    EXPECT_EQ(r.bytes_received, sync_reply.bytes_received);
+    EXPECT_EQ(r.ttl, sync_reply.ttl);
+    EXPECT_EQ(r.flags, sync_reply.flags);
+  }
+}
+
 }  // namespace
