@@ -15,6 +15,7 @@ struct ik_socket {
   int bound;        /* address holds the bound source */
   char address[IK_ADDRSTRLEN];
   ik__seen seen;    /* replies returned so far, to flag duplicates */
+  int broadcast;    /* as last set by ik_socket_set_broadcast (off at open) */
 };
 
 /* After the deadline, a receive still looks at this many queued messages:
@@ -109,12 +110,10 @@ int ik__socket_send_many(ik_socket *sock, ik_request *const *reqs, size_t n, siz
   return valid < n ? check_request(sock, reqs[valid]) : 0;
 }
 
+/* From the recorded state, not the OS: the async engine asks on every
+ * receive, and a system call each time would cost more than the lookup. */
 unsigned ik__socket_match_flags(const ik_socket *sock) {
-  int broadcast = 0;
-  if (sock->ep != NULL && sock->family == IK_AF_INET &&
-      ik__ep_get_broadcast(sock->ep, &broadcast) == 0 && broadcast)
-    return IK__MATCH_ANY_SOURCE;
-  return 0;
+  return sock->ep != NULL && sock->broadcast ? IK__MATCH_ANY_SOURCE : 0;
 }
 
 ik__endpoint *ik__socket_endpoint(const ik_socket *sock) { return sock->ep; }
@@ -221,5 +220,7 @@ int ik_socket_get_broadcast(const ik_socket *sock, int *enabled) {
 
 int ik_socket_set_broadcast(ik_socket *sock, int enabled) {
   int err = usable_v4(sock, 1, "ik_socket_set_broadcast");
-  return err != 0 ? err : ik__ep_set_broadcast(sock->ep, enabled);
+  if (err == 0 && (err = ik__ep_set_broadcast(sock->ep, enabled)) == 0)
+    sock->broadcast = enabled != 0;
+  return err;
 }

@@ -568,4 +568,26 @@ TEST_P(AsyncNs, ResultsEqualThoseOfTheSynchronousReceive) {
   }
 }
 
+// Sending one request twice brings two identical replies: the second
+// completes the second receive, flagged as a duplicate; a third copy with
+// no receive left reaches the unmatched hook flagged too.
+TEST_P(AsyncNs, SecondCopyOfAReplyIsFlaggedDuplicate) {
+  Unmatched u;
+  ik__async_set_unmatched(async, on_unmatched, &u);
+  ik_request req = request(answering(), 5);
+  Outcome first, second;
+  ASSERT_EQ(ik_async_send(async, &req), 0) << ik_last_error();
+  ASSERT_EQ(ik_async_receive(async, &req, 5.0, record, &first), 0);
+  ASSERT_EQ(ik_async_receive(async, &req, 5.0, record, &second), 0);
+  ASSERT_EQ(ik_async_send(async, &req), 0) << ik_last_error();
+  ASSERT_EQ(ik_async_send(async, &req), 0) << ik_last_error();
+  run_until([&] { return u.calls > 0; });
+  ASSERT_EQ(first.status, 0);
+  ASSERT_EQ(second.status, 0);
+  EXPECT_EQ(first.reply.flags & IK_REPLY_DUPLICATE, 0u) << "the oldest receive gets the first copy";
+  EXPECT_NE(second.reply.flags & IK_REPLY_DUPLICATE, 0u);
+  ASSERT_EQ(u.calls, 1);
+  EXPECT_NE(u.reply.flags & IK_REPLY_DUPLICATE, 0u);
+}
+
 }  // namespace
