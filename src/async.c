@@ -11,9 +11,10 @@
 #include "match.h"
 #include "socket.h"
 
-/* Messages handled per wake-up before yielding to the other events of the
- * base (a 1 ms timer must keep firing during a large multiping). */
-#define IK__ASYNC_BURST 1024
+/* Messages read, or receives timed out, per wake-up before yielding to
+ * the other events of the base (a 1 ms timer must keep firing during a
+ * large multiping). */
+#define IK__ASYNC_BURST 256
 /* Consecutive socket failures after which the pending receives fail with
  * IK_ESOCKET (one failure may just be a consumed socket error). */
 #define IK__ASYNC_SOCKET_FAILURES 8
@@ -414,6 +415,7 @@ static void on_resume(evutil_socket_t fd, short what, void *arg) {
 static void on_timer(evutil_socket_t fd, short what, void *arg) {
   timeout_queue *q = (timeout_queue *)arg;
   ik_async *a = q->owner;
+  unsigned n;
   double now;
   (void)fd;
   (void)what;
@@ -422,9 +424,12 @@ static void on_timer(evutil_socket_t fd, short what, void *arg) {
    * ik_socket_receive (so a zero timeout means "what is there now"). */
   drain(a);
   now = ik__now_mono();
-  while (a->sock != NULL && q->head != NONE && a->entries[q->head].deadline <= now)
+  for (n = 0; n < IK__ASYNC_BURST && a->sock != NULL && q->head != NONE &&
+              a->entries[q->head].deadline <= now;
+       ++n)
     complete(a, q->head, ik__fail(IK_ETIMEOUT, "the timeout has been reached (%gs)", q->timeout),
              NULL);
+  /* The rest (if the burst ran out) on the next turn of the loop. */
   if (a->sock != NULL && q->head != NONE)
     arm(q, a->entries[q->head].deadline);
   leave(a);

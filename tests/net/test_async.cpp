@@ -590,4 +590,52 @@ TEST_P(AsyncNs, SecondCopyOfAReplyIsFlaggedDuplicate) {
   EXPECT_NE(u.reply.flags & IK_REPLY_DUPLICATE, 0u);
 }
 
+// The dispatcher yields to the rest of the loop after a bounded amount of
+// work, both for replies read and for receives timed out; the rest follows
+// on later turns of the loop. (Counted per turn, not timed.)
+TEST_P(AsyncNs, ManyRepliesAreDispatchedOverSeveralTurnsOfTheLoop) {
+  const int kCount = 600;
+  std::vector<ik_request> reqs(kCount);
+  std::vector<Outcome> out(kCount);
+  int done = 0;
+  for (int i = 0; i < kCount; ++i) {
+    reqs[static_cast<size_t>(i)] = request(answering(), i);
+    out[static_cast<size_t>(i)].then = [&done](Outcome &) { ++done; };
+    ASSERT_EQ(ik_async_send(async, &reqs[static_cast<size_t>(i)]), 0) << ik_last_error();
+    ASSERT_EQ(ik_async_receive(async, &reqs[static_cast<size_t>(i)], 10.0, record,
+                               &out[static_cast<size_t>(i)]),
+              0);
+  }
+  event_base_loop(base, EVLOOP_ONCE);
+  EXPECT_GT(done, 0);
+  EXPECT_LE(done, 256) << "one wake-up handled every reply";
+  run_until([&] { return done == kCount; });
+  for (const Outcome &o : out) {
+    EXPECT_EQ(o.calls, 1);
+    EXPECT_EQ(o.status, 0) << ik_err_name(o.status);
+  }
+}
+
+TEST_P(AsyncNs, ManyTimeoutsAreDeliveredOverSeveralTurnsOfTheLoop) {
+  const int kCount = 1000;
+  std::vector<ik_request> reqs(kCount);
+  std::vector<Outcome> out(kCount);
+  int done = 0;
+  for (int i = 0; i < kCount; ++i) {
+    reqs[static_cast<size_t>(i)] = request(dropped(), i);
+    out[static_cast<size_t>(i)].then = [&done](Outcome &) { ++done; };
+    ASSERT_EQ(ik_async_receive(async, &reqs[static_cast<size_t>(i)], 0.0, record,
+                               &out[static_cast<size_t>(i)]),
+              0);
+  }
+  event_base_loop(base, EVLOOP_ONCE);
+  EXPECT_GT(done, 0);
+  EXPECT_LE(done, 256) << "one timer firing timed out every receive";
+  run_until([&] { return done == kCount; });
+  for (const Outcome &o : out) {
+    EXPECT_EQ(o.calls, 1);
+    EXPECT_EQ(o.status, IK_ETIMEOUT);
+  }
+}
+
 }  // namespace
