@@ -4,6 +4,7 @@
 #if defined(__linux__)
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, readlink, getgid under -std=c11 */
 #endif
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,21 @@
 enum { EXIT_ALL_ALIVE = 0, EXIT_SOME_DEAD = 1, EXIT_ERROR = 2 };
 
 static const char *command = "";
+
+/* Set by the first Ctrl-C: the library polls it and returns what it has,
+ * and the results so far are printed as usual. A second Ctrl-C kills. */
+static volatile int interrupted = 0;
+
+static void on_interrupt(int sig) {
+  (void)sig;
+  interrupted = 1;
+  signal(SIGINT, SIG_DFL);
+}
+
+static void catch_interrupt(ik_ping_options *o) {
+  signal(SIGINT, on_interrupt);
+  o->cancel = &interrupted;
+}
 
 /* Monotonic milliseconds, for elapsed times. */
 static double now_ms(void) {
@@ -153,10 +169,94 @@ static int library_error(int err, const char *target) {
   return error_exit("%s: %s", ik_strerror(err), ik_last_error());
 }
 
+/* Human output printed as replies arrive (ping, traceroute). The header
+ * waits in out until the first reply, so that a run the library refuses
+ * (a broadcast without -b, a send error) prints nothing on standard
+ * output. */
+typedef struct live {
+  ikcli_buf out;
+  int write_failed;
+  /* traceroute: the replies of the distance being probed, printed as one
+   * line when the next distance answers */
+  int count, line, next;
+  ik_probe_reply *pending;
+  size_t npending, cap;
+} live;
+
+static void live_write(live *l) {
+  if (l->out.failed || l->write_failed)
+    return;
+  if (l->out.len > 0 && (fwrite(l->out.data, 1, l->out.len, stdout) != l->out.len ||
+                         fflush(stdout) != 0))
+    l->write_failed = 1;
+  ikcli_buf_clear(&l->out);
+}
+
+/* What live_write could not do, as error_exit reports it; else 0. */
+static int live_finish(live *l) {
+  int rc = 0;
+  live_write(l);
+  if (l->out.failed)
+    rc = error_exit("%s%s", "out of memory while formatting the output", "");
+  else if (l->write_failed)
+    rc = error_exit("%s%s", "cannot write to standard output", "");
+  ikcli_buf_free(&l->out);
+  free(l->pending);
+  return rc;
+}
+
+static void ping_reply(void *arg, size_t index, const ik_probe_reply *reply) {
+  live *l = (live *)arg;
+  (void)index;
+  ikcli_ping_reply(&l->out, reply);
+  live_write(l);
+}
+
+static void trace_close_line(live *l) {
+  ik_hop hop;
+  if (l->npending == 0)
+    return;
+  memset(&hop, 0, sizeof hop);
+  snprintf(hop.host.address, sizeof hop.host.address, "%s", l->pending[0].reply.source);
+  hop.host.replies = l->pending;
+  hop.host.replies_len = l->npending;
+  hop.distance = l->line;
+  ikcli_traceroute_hop(&l->out, &hop, l->count);
+  l->next = l->line + 1;
+  l->npending = 0;
+}
+
+static void trace_reply(void *arg, size_t index, const ik_probe_reply *reply) {
+  live *l = (live *)arg;
+  int d = (int)index;
+  /* An answer for a distance already printed cannot be shown any more;
+   * the library probes the distances in order, so it does not happen. */
+  if (d < l->next || d < l->line)
+    return;
+  if (d != l->line) {
+    trace_close_line(l);
+    for (; l->next < d; l->next++)
+      ikcli_traceroute_silent(&l->out, l->next, l->count);
+    l->line = d;
+    live_write(l);
+  }
+  if (l->npending == l->cap) {
+    size_t cap = l->cap ? 2 * l->cap : 8;
+    ik_probe_reply *p = (ik_probe_reply *)realloc(l->pending, cap * sizeof *p);
+    if (p == NULL) {
+      l->out.failed = 1;
+      return;
+    }
+    l->pending = p;
+    l->cap = cap;
+  }
+  l->pending[l->npending++] = *reply;
+}
+
 static int run_ping(const ikcli_args *a) {
   ik_ping_options o;
   ik_host host;
-  ikcli_buf out = {0};
+  live l;
   char msg[512], addr[IK_ADDRSTRLEN];
   const char *target = a->hosts[0];
   int err, fam, rc;
@@ -168,36 +268,44 @@ static int run_ping(const ikcli_args *a) {
   if ((rc = resolve(target, o.family, addr, sizeof addr, &fam)) != 0 ||
       (rc = forced_or_chosen(a, &fam, 1, &o)) != 0)
     return rc;
+  memset(&l, 0, sizeof l);
   memset(&host, 0, sizeof host);
-  t0 = now_ms();
-  if ((err = ik_ping(addr, &o, &host)) != 0)
-    return library_error(err, target);
-  if (a->json) {
-    ikcli_json_host(&out, &host, -1);
-  } else {
-    ikcli_ping_header(&out, target, addr, fam, o.payload_size);
-    ikcli_ping_replies(&out, &host);
-    ikcli_ping_statistics(&out, target, &host, now_ms() - t0);
+  if (!a->json) {
+    ikcli_ping_header(&l.out, target, addr, fam, o.payload_size);
+    o.on_reply = ping_reply;
+    o.on_reply_arg = &l;
   }
-  rc = flush(&out);
+  catch_interrupt(&o);
+  t0 = now_ms();
+  if ((err = ik_ping(addr, &o, &host)) != 0) {
+    ikcli_buf_free(&l.out);
+    free(l.pending);
+    ik_host_free(&host);
+    return library_error(err, target);
+  }
+  if (a->json)
+    ikcli_json_host(&l.out, &host, -1);
+  else
+    ikcli_ping_statistics(&l.out, target, &host, now_ms() - t0);
+  rc = live_finish(&l);
   if (rc == 0)
     rc = host.is_alive ? EXIT_ALL_ALIVE : EXIT_SOME_DEAD;
   ik_host_free(&host);
-  ikcli_buf_free(&out);
   return rc;
 }
 
 /* The progress line of a long multiping: a thread rewrites it on standard
- * error (a terminal only) until the library returns. The library reports
- * no progress, so the line compares the time spent with the expected
+ * error (a terminal only) until the library returns, with the targets that
+ * answered so far (on_reply) and the time spent against the expected
  * duration. Not on Windows, where a run simply prints at the end. */
 typedef struct progress {
-  size_t targets;
+  size_t targets, answered;
+  unsigned char *seen;  /* per target: an echo reply was counted */
   double start, expected;
   int running;
 #if !defined(_WIN32)
   pthread_t thread;
-  pthread_mutex_t lock;
+  pthread_mutex_t lock;  /* answered, done */
   pthread_cond_t wake;
   int done;
 #endif
@@ -224,7 +332,8 @@ static void *progress_main(void *arg) {
     if (p->done)
       break;
     ikcli_buf_clear(&line);
-    ikcli_progress_line(&line, p->targets, (now_ms() - p->start) / 1e3, p->expected);
+    ikcli_progress_line(&line, p->targets, p->answered, (now_ms() - p->start) / 1e3,
+                        p->expected);
     if (line.len > width)
       width = line.len;
     if (!line.failed)
@@ -236,9 +345,20 @@ static void *progress_main(void *arg) {
   ikcli_buf_free(&line);
   return NULL;
 }
+
+static void progress_reply(void *arg, size_t index, const ik_probe_reply *reply) {
+  progress *p = (progress *)arg;
+  if (index >= p->targets || p->seen[index] || !ikcli_is_echo_reply(&reply->reply))
+    return;
+  p->seen[index] = 1;
+  pthread_mutex_lock(&p->lock);
+  p->answered++;
+  pthread_mutex_unlock(&p->lock);
+}
 #endif
 
-static void progress_start(progress *p, size_t targets, const ik_ping_options *o) {
+/* Starts the line when it is wanted, and then counts replies through o. */
+static void progress_start(progress *p, size_t targets, ik_ping_options *o) {
   memset(p, 0, sizeof *p);
   p->targets = targets;
   p->expected = ikcli_multiping_expected(targets, o);
@@ -246,13 +366,22 @@ static void progress_start(progress *p, size_t targets, const ik_ping_options *o
 #if !defined(_WIN32)
   if (p->expected < PROGRESS_MIN_SECONDS || !isatty(STDERR_FILENO))
     return;
+  if ((p->seen = (unsigned char *)calloc(targets, 1)) == NULL)
+    return;  /* no line is no failure */
   pthread_mutex_init(&p->lock, NULL);
   pthread_cond_init(&p->wake, NULL);
   p->running = pthread_create(&p->thread, NULL, progress_main, p) == 0;
   if (!p->running) {
     pthread_cond_destroy(&p->wake);
     pthread_mutex_destroy(&p->lock);
+    free(p->seen);
+    p->seen = NULL;
+    return;
   }
+  o->on_reply = progress_reply;
+  o->on_reply_arg = p;
+#else
+  (void)o;
 #endif
 }
 
@@ -267,6 +396,7 @@ static void progress_stop(progress *p) {
   pthread_join(p->thread, NULL);
   pthread_cond_destroy(&p->wake);
   pthread_mutex_destroy(&p->lock);
+  free(p->seen);
   p->running = 0;
 #else
   (void)p;
@@ -335,6 +465,7 @@ static int run_multiping(const ikcli_args *a) {
   if (rc == 0) {
     progress p;
     progress_start(&p, targets.n, &o);
+    catch_interrupt(&o);
     err = ik_multiping(list, targets.n, &o, hosts);
     progress_stop(&p);
     if (err != 0)
@@ -380,10 +511,10 @@ static int run_traceroute(const ikcli_args *a) {
   ik_ping_options o;
   ik_hop *hops = NULL;
   size_t nhops = 0, i;
-  ikcli_buf out = {0};
+  live l;
   char msg[512], addr[IK_ADDRSTRLEN];
   const char *target = a->hosts[0];
-  int err, fam, rc, reached, next;
+  int err, fam, rc, reached;
 
   ik_traceroute_options_init(&o);
   if (ikcli_apply_options(a, &o, msg, sizeof msg) != 0)
@@ -391,33 +522,44 @@ static int run_traceroute(const ikcli_args *a) {
   if ((rc = resolve(target, o.family, addr, sizeof addr, &fam)) != 0 ||
       (rc = forced_or_chosen(a, &fam, 1, &o)) != 0)
     return rc;
-  if ((err = ik_traceroute(addr, &o, &hops, &nhops)) != 0)
+  memset(&l, 0, sizeof l);
+  l.count = o.count;
+  l.next = o.first_hop;
+  if (!a->json) {
+    ikcli_traceroute_header(&l.out, target, addr, fam, o.max_hops, o.payload_size);
+    o.on_reply = trace_reply;
+    o.on_reply_arg = &l;
+  }
+  catch_interrupt(&o);
+  if ((err = ik_traceroute(addr, &o, &hops, &nhops)) != 0) {
+    ikcli_buf_free(&l.out);
+    free(l.pending);
     return library_error(err, target);
+  }
   /* icmplib's verdict: the last hop that answered is the destination. */
   reached = nhops > 0 && strcmp(hops[nhops - 1].host.address, addr) == 0;
-  if (!a->json)
-    ikcli_traceroute_header(&out, target, addr, fam, o.max_hops, o.payload_size);
-  next = o.first_hop;
+  /* The lines not printed yet come from the final list, which is complete. */
   for (i = 0; i < nhops; i++) {
     if (a->json) {
-      ikcli_json_host(&out, &hops[i].host, hops[i].distance);
+      ikcli_json_host(&l.out, &hops[i].host, hops[i].distance);
       continue;
     }
-    for (; next < hops[i].distance; next++)
-      ikcli_traceroute_silent(&out, next, o.count);
-    ikcli_traceroute_hop(&out, &hops[i], o.count);
-    next = hops[i].distance + 1;
+    if (hops[i].distance < l.next)
+      continue;
+    for (; l.next < hops[i].distance; l.next++)
+      ikcli_traceroute_silent(&l.out, l.next, o.count);
+    ikcli_traceroute_hop(&l.out, &hops[i], o.count);
+    l.next = hops[i].distance + 1;
   }
   if (a->json)
-    ikcli_json_trace_end(&out, addr, reached, nhops);
-  else if (!reached)
-    for (; next <= o.max_hops; next++)
-      ikcli_traceroute_silent(&out, next, o.count);
-  rc = flush(&out);
+    ikcli_json_trace_end(&l.out, addr, reached, nhops);
+  else if (!reached && !interrupted)
+    for (; l.next <= o.max_hops; l.next++)
+      ikcli_traceroute_silent(&l.out, l.next, o.count);
+  rc = live_finish(&l);
   if (rc == 0)
     rc = reached ? EXIT_ALL_ALIVE : EXIT_SOME_DEAD;
   ik_hops_free(hops, nhops);
-  ikcli_buf_free(&out);
   return rc;
 }
 

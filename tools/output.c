@@ -38,24 +38,26 @@ void ikcli_ping_header(ikcli_buf *b, const char *target, const char *address, in
                      (unsigned long)packet_size(family, payload_size));
 }
 
+void ikcli_ping_reply(ikcli_buf *b, const ik_probe_reply *p) {
+  char t[32];
+  if (!ikcli_is_echo_reply(&p->reply)) {
+    ikcli_buf_printf(b, "From %s icmp_seq=%u %s\n", p->reply.source, (unsigned)p->sequence,
+                     ik_reply_message(&p->reply));
+    return;
+  }
+  ikcli_format_rtt(t, sizeof t, p->rtt);
+  ikcli_buf_printf(b, "%lu bytes from %s: icmp_seq=%u", (unsigned long)p->reply.bytes_received,
+                   p->reply.source, (unsigned)p->sequence);
+  if (p->reply.ttl >= 0)
+    ikcli_buf_printf(b, " ttl=%d", p->reply.ttl);
+  ikcli_buf_printf(b, " time=%s ms%s\n", t,
+                   (p->reply.flags & IK_REPLY_DUPLICATE) ? " (DUP!)" : "");
+}
+
 void ikcli_ping_replies(ikcli_buf *b, const ik_host *h) {
   size_t i;
-  for (i = 0; i < h->replies_len; i++) {
-    const ik_probe_reply *p = &h->replies[i];
-    char t[32];
-    if (!ikcli_is_echo_reply(&p->reply)) {
-      ikcli_buf_printf(b, "From %s icmp_seq=%u %s\n", p->reply.source, (unsigned)p->sequence,
-                       ik_reply_message(&p->reply));
-      continue;
-    }
-    ikcli_format_rtt(t, sizeof t, p->rtt);
-    ikcli_buf_printf(b, "%lu bytes from %s: icmp_seq=%u", (unsigned long)p->reply.bytes_received,
-                     p->reply.source, (unsigned)p->sequence);
-    if (p->reply.ttl >= 0)
-      ikcli_buf_printf(b, " ttl=%d", p->reply.ttl);
-    ikcli_buf_printf(b, " time=%s ms%s\n", t,
-                     (p->reply.flags & IK_REPLY_DUPLICATE) ? " (DUP!)" : "");
-  }
+  for (i = 0; i < h->replies_len; i++)
+    ikcli_ping_reply(b, &h->replies[i]);
 }
 
 static size_t error_count(const ik_host *h) {
@@ -125,9 +127,11 @@ static void duration(ikcli_buf *b, double s) {
     ikcli_buf_printf(b, "%ldh%02ldm", v / 3600, (v % 3600) / 60);
 }
 
-void ikcli_progress_line(ikcli_buf *b, size_t targets, double elapsed, double expected) {
+void ikcli_progress_line(ikcli_buf *b, size_t targets, size_t answered, double elapsed,
+                         double expected) {
   double pct = expected > 0 ? elapsed * 100.0 / expected : 100.0;
-  ikcli_buf_printf(b, "multiping: %lu targets, ", (unsigned long)targets);
+  ikcli_buf_printf(b, "multiping: %lu of %lu targets answered, ", (unsigned long)answered,
+                   (unsigned long)targets);
   duration(b, elapsed);
   ikcli_buf_puts(b, " of ~");
   duration(b, expected);
@@ -179,14 +183,27 @@ static const char *unreachable_mark(const ik_reply *r, char *buf, size_t len) {
 
 void ikcli_traceroute_hop(ikcli_buf *b, const ik_hop *hop, int count) {
   const ik_host *h = &hop->host;
+  const char *shown_source = h->address;
   size_t i;
   int shown = 0;
-  ikcli_buf_printf(b, "%2d  %s", hop->distance, h->address);
+  /* The line starts with the router that answered first. */
+  for (i = 0; i < h->replies_len; i++)
+    if (!(h->replies[i].reply.flags & IK_REPLY_DUPLICATE)) {
+      shown_source = h->replies[i].reply.source;
+      break;
+    }
+  ikcli_buf_printf(b, "%2d  %s", hop->distance, shown_source);
   for (i = 0; i < h->replies_len; i++) {
     const ik_probe_reply *p = &h->replies[i];
     char t[32], mark[16];
     if (p->reply.flags & IK_REPLY_DUPLICATE)
       continue;
+    /* Another router at the same distance (load balancing, a route
+     * change): named before its time, as traceroute does. */
+    if (strcmp(p->reply.source, shown_source) != 0) {
+      shown_source = p->reply.source;
+      ikcli_buf_printf(b, "  %s", shown_source);
+    }
     ikcli_format_rtt(t, sizeof t, p->rtt);
     ikcli_buf_printf(b, "  %s ms%s", t, unreachable_mark(&p->reply, mark, sizeof mark));
     shown++;

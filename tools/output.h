@@ -16,9 +16,11 @@ extern "C" {
 /* "PING target (address) 56(84) bytes of data." (IPv6: "56 data bytes"). */
 void ikcli_ping_header(ikcli_buf *b, const char *target, const char *address, int family,
                        size_t payload_size);
-/* One line per reply in h->replies: "64 bytes from A: icmp_seq=N ttl=T
- * time=X ms" (" (DUP!)" for duplicates), or for an ICMP error
+/* The line of one reply: "64 bytes from A: icmp_seq=N ttl=T time=X ms"
+ * (" (DUP!)" for duplicates), or for an ICMP error
  * "From ROUTER icmp_seq=N <ik_reply_message>". */
+void ikcli_ping_reply(ikcli_buf *b, const ik_probe_reply *p);
+/* ikcli_ping_reply for every reply in h->replies. */
 void ikcli_ping_replies(ikcli_buf *b, const ik_host *h);
 /* The closing block: "--- target ping statistics ---", transmitted /
  * received / +duplicates / +errors / loss / time, and the
@@ -32,11 +34,12 @@ void ikcli_multiping_line(ikcli_buf *b, const ik_host *h, int width);
 /* "N of M hosts alive". */
 void ikcli_multiping_summary(ikcli_buf *b, size_t alive, size_t total);
 
-/* The progress line of a long multiping, from the time spent and the
- * expected duration (the library reports no progress, so it is an
- * estimate, and says so): "multiping: 65534 targets, 12s of ~2m11s (9%)".
+/* The progress line of a long multiping: targets that answered so far, and
+ * the time spent against the expected duration (an estimate, and it says
+ * so): "multiping: 912 of 65534 targets answered, 12s of ~2m11s (9%)".
  * No newline: the caller rewrites it in place with "\r". */
-void ikcli_progress_line(ikcli_buf *b, size_t targets, double elapsed, double expected);
+void ikcli_progress_line(ikcli_buf *b, size_t targets, size_t answered, double elapsed,
+                         double expected);
 /* Expected seconds of a multiping: sending every probe at the rate limit
  * (0: no limit), the intervals between one host's probes, and the last
  * timeout. */
@@ -46,8 +49,9 @@ double ikcli_multiping_expected(size_t targets, const ik_ping_options *o);
 void ikcli_traceroute_header(ikcli_buf *b, const char *target, const char *address,
                              int family, int max_hops, size_t payload_size);
 /* " 3  198.18.2.1  0.061 ms  0.052 ms": one time per answered probe, "!H"
- * style marks after destination-unreachable answers, " *" for each of the
- * count probes that got nothing. */
+ * style marks after destination-unreachable answers, another responder's
+ * address before its time, " *" for each of the count probes that got
+ * nothing. */
 void ikcli_traceroute_hop(ikcli_buf *b, const ik_hop *hop, int count);
 /* " 4  * *" for a distance where no router answered. */
 void ikcli_traceroute_silent(ikcli_buf *b, int distance, int count);

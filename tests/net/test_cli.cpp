@@ -54,14 +54,17 @@ std::string Slurp(const std::string &path) {
   return s.str();
 }
 
-// Runs "icmpkit args" with stdout and stderr apart. ns empty: here.
-CliRun RunCli(const Chain *chain, const std::string &role, const std::string &args,
-              bool as_nobody = false) {
+// Runs "icmpkit args" with stdout and stderr apart, in role of topo (here
+// when topo is null). interrupt_after > 0: SIGINT after that many seconds.
+CliRun RunCliIn(const iknet::Topology *topo, const std::string &role, const std::string &args,
+                bool as_nobody = false, double interrupt_after = 0) {
   static int n = 0;
   std::string base = "/tmp/ik-cli-" + std::to_string(getpid()) + "-" + std::to_string(++n);
   std::string cmd = (as_nobody ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : "") +
                     Cli() + " " + args + " >" + base + ".out 2>" + base + ".err";
-  iknet::CommandResult r = chain ? chain->topo.exec(role, cmd) : iknet::run_command(cmd);
+  if (interrupt_after > 0)  // the tool installs its handler over the shell's SIG_IGN
+    cmd += " & p=$!; sleep " + std::to_string(interrupt_after) + "; kill -INT $p; wait $p";
+  iknet::CommandResult r = topo ? topo->exec(role, cmd) : iknet::run_command(cmd);
   CliRun out;
   out.status = r.status;
   out.out = Slurp(base + ".out");
@@ -69,6 +72,19 @@ CliRun RunCli(const Chain *chain, const std::string &role, const std::string &ar
   std::remove((base + ".out").c_str());
   std::remove((base + ".err").c_str());
   return out;
+}
+
+CliRun RunCli(const Chain *chain, const std::string &role, const std::string &args,
+              bool as_nobody = false) {
+  return RunCliIn(chain ? &chain->topo : nullptr, role, args, as_nobody);
+}
+
+std::vector<std::string> SplitLines(const std::string &text) {
+  std::vector<std::string> v;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) v.push_back(line);
+  return v;
 }
 
 std::vector<Value> Lines(const CliRun &r) {
@@ -117,6 +133,32 @@ TEST(CliTool, HelpAndVersionExitZero) {
     EXPECT_EQ(h.status, 0) << cmd;
     EXPECT_EQ(h.out.rfind("usage: icmpkit", 0), 0u) << cmd << "\n" << h.out;
   }
+}
+
+// In a namespace where ping_group_range admits nobody, an unprivileged
+// user without CAP_NET_RAW can open neither socket kind: exit 2, and the
+// message names every remedy.
+TEST(CliTool, NeitherSocketPermittedExitsTwoNamingEveryRemedy) {
+  IKNET_REQUIRE_ROOT();
+  REQUIRE_CLI();
+  iknet::Topology topo;
+  topo.add("solo");
+  topo.sysctl("solo", "net.ipv4.ping_group_range", "1 0");
+  for (const char *args : {"ping -c 1 127.0.0.1", "multiping -c 1 127.0.0.1 ::1",
+                           "traceroute -c 1 ::1"}) {
+    CliRun r = RunCliIn(&topo, "solo", args, true);
+    EXPECT_EQ(r.status, 2) << args << "\n" << r.err;
+    EXPECT_EQ(r.out, "") << args;
+    for (const char *remedy : {"ping_group_range", "setcap cap_net_raw+ep", "as root"})
+      EXPECT_NE(r.err.find(remedy), std::string::npos) << args << ": no '" << remedy << "' in\n"
+                                                       << r.err;
+  }
+  // Forcing the raw socket gets the same help; root is still fine.
+  CliRun forced = RunCliIn(&topo, "solo", "ping --privileged -c 1 127.0.0.1", true);
+  EXPECT_EQ(forced.status, 2) << forced.err;
+  EXPECT_NE(forced.err.find("setcap cap_net_raw+ep"), std::string::npos) << forced.err;
+  CliRun root = RunCliIn(&topo, "solo", "ping -c 1 -W 1 127.0.0.1");
+  EXPECT_EQ(root.status, 0) << root.err;
 }
 
 // ---- the chain ----
@@ -195,6 +237,59 @@ TEST_P(CliChain, PingOfTheTargetExitsZeroWithEveryReply) {
   }
   EXPECT_GT(h["min_rtt"].num, 0);
   EXPECT_LE(h["min_rtt"].num, h["max_rtt"].num);
+}
+
+TEST_P(CliChain, PingHumanOutputIsHeaderRepliesThenStatistics) {
+  std::string target = Chain::target_address(family());
+  CliRun r = Run("ping -c 3 -i 0.05 -W 1 " + target);
+  EXPECT_EQ(r.status, 0) << r.err;
+  std::vector<std::string> l = SplitLines(r.out);
+  ASSERT_EQ(l.size(), 8u) << r.out;
+  EXPECT_EQ(l[0], "PING " + target + " (" + target + ") " +
+                      (family() == 4 ? "56(84) bytes of data." : "56 data bytes"));
+  for (int i = 0; i < 3; i++)
+    EXPECT_EQ(l[1 + i].rfind("64 bytes from " + target + ": icmp_seq=" + std::to_string(i) +
+                                 " ttl=61 time=",
+                             0),
+              0u)
+        << l[1 + i];
+  EXPECT_EQ(l[4], "");
+  EXPECT_EQ(l[5], "--- " + target + " ping statistics ---");
+  EXPECT_EQ(l[6].rfind("3 packets transmitted, 3 received, 0% packet loss, time ", 0), 0u) << l[6];
+  EXPECT_EQ(l[7].rfind("rtt min/avg/max/mdev = ", 0), 0u) << l[7];
+}
+
+TEST_P(CliChain, InterruptedPingPrintsTheStatisticsSoFar) {
+  std::string target = Chain::target_address(family());
+  CliRun r = RunCliIn(&chain_->topo, "pinger",
+                      "ping " + ModeArgs(mode()) + "-c 1000 -i 0.1 -W 1 " + target,
+                      mode() == Mode::nobody_auto, 0.55);
+  EXPECT_EQ(r.status, 0) << r.err;  // replies came: alive, as without the interrupt
+  std::vector<std::string> l = SplitLines(r.out);
+  ASSERT_GE(l.size(), 5u) << r.out;
+  EXPECT_EQ(l[l.size() - 3], "--- " + target + " ping statistics ---") << r.out;
+  int sent = 0, received = 0;
+  ASSERT_EQ(std::sscanf(l[l.size() - 2].c_str(), "%d packets transmitted, %d received", &sent,
+                        &received),
+            2)
+      << r.out;
+  EXPECT_GE(sent, 3);
+  EXPECT_LE(sent, 20);
+  EXPECT_EQ(received, sent);
+  EXPECT_EQ(l.size(), static_cast<size_t>(received) + 5u) << r.out;  // header, replies, block
+}
+
+TEST_P(CliChain, InterruptedJsonPingIsOneCompleteObject) {
+  std::string target = Chain::target_address(family());
+  CliRun r = RunCliIn(&chain_->topo, "pinger",
+                      "ping " + ModeArgs(mode()) + "--json -c 1000 -i 0.1 -W 1 " + target,
+                      mode() == Mode::nobody_auto, 0.55);
+  EXPECT_EQ(r.status, 0) << r.err;
+  std::vector<Value> lines = Lines(r);
+  ASSERT_EQ(lines.size(), 1u) << r.out;
+  EXPECT_GE(lines[0]["packets_sent"].num, 3);
+  EXPECT_LE(lines[0]["packets_sent"].num, 20);
+  EXPECT_EQ(lines[0]["replies"].arr.size(), lines[0]["packets_received"].num);
 }
 
 TEST_P(CliChain, PingIntoABlackholeExitsOne) {
@@ -319,6 +414,27 @@ TEST_P(CliChainMixed, BroadcastPingListsEveryResponder) {
   for (const Value &rep : lines[0]["replies"].arr) sources.insert(rep["source"].str);
   std::vector<std::string> want = Chain::broadcast_responders();
   EXPECT_EQ(sources, std::set<std::string>(want.begin(), want.end()));
+}
+
+TEST_P(CliChainMixed, MulticastPingListsEveryResponder) {
+  // ff02::1 on the pinger's bridge: each host answers from its link-local
+  // address (the pinger itself may answer too).
+  std::set<std::string> want;
+  for (size_t i = 1; i <= Chain::broadcast_responders().size(); i++) {
+    iknet::CommandResult a = chain_->topo.exec(
+        "h" + std::to_string(i),
+        "ip -6 -o addr show dev eth0 scope link | sed -E 's|.* inet6 ([^/]+)/.*|\\1|'");
+    ASSERT_EQ(a.status, 0) << a.output;
+    want.insert(a.output.substr(0, a.output.find('\n')));
+  }
+  CliRun r = Run("ping -c 2 -i 0.1 -W 0.5 --json ff02::1%br0");
+  EXPECT_EQ(r.status, 0) << r.err;
+  std::vector<Value> lines = Lines(r);
+  ASSERT_EQ(lines.size(), 1u);
+  std::set<std::string> sources;
+  for (const Value &rep : lines[0]["replies"].arr)
+    sources.insert(rep["source"].str.substr(0, rep["source"].str.find('%')));
+  for (const std::string &w : want) EXPECT_EQ(sources.count(w), 1u) << w << " did not answer\n" << r.out;
 }
 
 TEST_P(CliChainMixed, BroadcastWithoutDashBIsAUsageError) {

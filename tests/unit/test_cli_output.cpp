@@ -183,6 +183,29 @@ TEST(CliOutput, TracerouteLinesShowTimesMarksAndStars) {
             "12  198.18.2.1  1.50 ms !H *\n");
 }
 
+TEST(CliOutput, TracerouteNamesASecondResponderAtTheSameDistance) {
+  ik_hop hop;
+  Host h("198.18.1.1", 3, {0.1, 0.2, 0.3},
+         {Reply(4, "198.18.1.1", 0, 11, 0, 0.1), Reply(4, "198.18.9.1", 1, 11, 0, 0.2),
+          Reply(4, "198.18.9.1", 2, 11, 0, 0.3)});
+  hop.host = h.h;
+  hop.distance = 2;
+  Out o;
+  ikcli_traceroute_hop(&o.b, &hop, 4);
+  EXPECT_EQ(o.str(), " 2  198.18.1.1  0.100 ms  198.18.9.1  0.200 ms  0.300 ms *\n");
+}
+
+TEST(CliOutput, OneReplyLineIsWhatThePingListPrints) {
+  ik_probe_reply p = Reply(6, "fd00::2", 7, 129, 0, 0.5, 63);
+  ik_probe_reply e = Reply(6, "fd00::1", 8, 3, 0, 0.5);
+  Out o;
+  ikcli_ping_reply(&o.b, &p);
+  ikcli_ping_reply(&o.b, &e);
+  EXPECT_EQ(o.str(),
+            "64 bytes from fd00::2: icmp_seq=7 ttl=63 time=0.500 ms\n"
+            "From fd00::1 icmp_seq=8 Hop limit exceeded\n");
+}
+
 TEST(CliOutput, TracerouteHeaderCountsIpv6Headers) {
   Out o;
   ikcli_traceroute_header(&o.b, "fd00::9", "fd00::9", IK_AF_INET6, 5, 56);
@@ -264,16 +287,16 @@ TEST(CliOutput, JsonStaysValidWithHostileTextAndNonFiniteNumbers) {
   EXPECT_EQ(lines[0]["jitter"].kind, testjson::Value::Null);
 }
 
-TEST(CliOutput, ProgressLineShowsElapsedOfExpectedAndCapsAt99) {
+TEST(CliOutput, ProgressLineShowsAnsweredTargetsAndElapsedOfExpectedCappedAt99) {
   Out o;
-  ikcli_progress_line(&o.b, 65534, 12.2, 131.0);
-  EXPECT_EQ(o.str(), "multiping: 65534 targets, 12s of ~2m11s (9%)");
+  ikcli_progress_line(&o.b, 65534, 912, 12.2, 131.0);
+  EXPECT_EQ(o.str(), "multiping: 912 of 65534 targets answered, 12s of ~2m11s (9%)");
   ikcli_buf_clear(&o.b);
-  ikcli_progress_line(&o.b, 3, 200.0, 100.0);
-  EXPECT_EQ(o.str(), "multiping: 3 targets, 3m20s of ~1m40s (99%)");
+  ikcli_progress_line(&o.b, 3, 0, 200.0, 100.0);
+  EXPECT_EQ(o.str(), "multiping: 0 of 3 targets answered, 3m20s of ~1m40s (99%)");
   ikcli_buf_clear(&o.b);
-  ikcli_progress_line(&o.b, 1048576, 4000.0, 7300.0);
-  EXPECT_EQ(o.str(), "multiping: 1048576 targets, 1h06m of ~2h01m (54%)");
+  ikcli_progress_line(&o.b, 1048576, 1048576, 4000.0, 7300.0);
+  EXPECT_EQ(o.str(), "multiping: 1048576 of 1048576 targets answered, 1h06m of ~2h01m (54%)");
 }
 
 TEST(CliOutput, ExpectedMultipingTimeIsSendingOrSpacingPlusTimeout) {
