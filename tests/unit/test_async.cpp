@@ -4,13 +4,17 @@
 
 #include <event2/event.h>
 
-#include "icmpkit.h"
+extern "C" {
+#include "backend.h"  // ik__libevent_init: Windows needs WSAStartup before a base
+}
 
 namespace {
 
 struct Base {
-  event_base *b = event_base_new();
-  ~Base() { event_base_free(b); }
+  event_base *b = ik__libevent_init() == 0 ? event_base_new() : nullptr;
+  ~Base() {
+    if (b != nullptr) event_base_free(b);
+  }
 };
 
 TEST(AsyncArguments, NewRefusesNullArgumentsAndClearsTheOutput) {
