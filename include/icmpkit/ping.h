@@ -90,6 +90,49 @@ IK_EXTERN int ik_multiping(const char *const *addresses, size_t n,
 IK_EXTERN int ik_traceroute(const char *address, const ik_ping_options *opts,
                             ik_hop **hops, size_t *nhops);
 
+/* ---- The same three on a caller's libevent event_base ----
+ *
+ * Each starts a job and returns at once; the job runs on base's loop
+ * thread and ends by calling cb(status, arg) once (the callback rules of
+ * icmpkit/async.h: never when the start call fails, never after
+ * ik_job_free). Names are resolved before the call returns (a blocking
+ * lookup: pass IP literals to keep the loop responsive). opts (NULL: the
+ * call's defaults) is copied; the results (host, hosts, hops/nhops) must
+ * stay valid until cb. status: IK_OK; IK_ECANCELED (ik_job_cancel or
+ * *opts->cancel) with the results so far; or an error that stopped the job
+ * (IK_ENOMEM, IK_ESOCKET, ping: the error of its send such as
+ * IK_EBROADCAST), with results holding no allocation. opts->on_reply runs
+ * on the loop thread and must not free the job. */
+struct event_base;
+typedef struct ik_job ik_job;
+typedef void (*ik_job_cb)(int status, void *arg);
+
+/* job: gets the handle (free it with ik_job_free, from cb if you like);
+ * NULL: the job frees itself after cb. Errors: as ik_ping, and IK_EINVAL
+ * for a NULL base or cb. */
+IK_EXTERN int ik_async_ping(struct event_base *base, const char *address,
+                            const ik_ping_options *opts, ik_host *host,
+                            ik_job_cb cb, void *arg, ik_job **job);
+/* Errors: as ik_multiping, and IK_EINVAL for a NULL base or cb. */
+IK_EXTERN int ik_async_multiping(struct event_base *base,
+                                 const char *const *addresses, size_t n,
+                                 const ik_ping_options *opts, ik_host *hosts,
+                                 ik_job_cb cb, void *arg, ik_job **job);
+/* *hops and *nhops are written just before cb runs. Errors: as
+ * ik_traceroute, and IK_EINVAL for a NULL base or cb. */
+IK_EXTERN int ik_async_traceroute(struct event_base *base,
+                                  const char *address,
+                                  const ik_ping_options *opts, ik_hop **hops,
+                                  size_t *nhops, ik_job_cb cb, void *arg,
+                                  ik_job **job);
+/* Stops probing; cb runs soon on the loop with IK_ECANCELED and the
+ * results so far. Nothing happens once cb has run. NULL is accepted. */
+IK_EXTERN void ik_job_cancel(ik_job *job);
+/* Frees the job. If cb has not run yet, the work stops, cb never runs and
+ * the results are left empty (nothing allocated). May be called from cb;
+ * not from on_reply. NULL is accepted. */
+IK_EXTERN void ik_job_free(ik_job *job);
+
 #ifdef __cplusplus
 }
 #endif
