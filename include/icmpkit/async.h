@@ -37,7 +37,8 @@ IK_EXTERN int ik_async_new(struct event_base *base, ik_socket *sock,
 IK_EXTERN int ik_async_send(ik_async *async, ik_request *req);
 /* Starts waiting up to timeout seconds for the reply to match (same rules
  * as ik_socket_receive; match and the payload it points at must stay valid
- * until the callback; NULL: the next echo reply or ICMP error). Returns at
+ * until the callback; NULL: the next echo reply or ICMP error). Call it
+ * after sending match: Linux DGRAM sockets change its id. Returns at
  * once; cb(status, reply, arg) runs later on the loop thread. Any number
  * of receives may be pending on one socket; each completes once.
  * Errors: IK_EINVAL (timeout negative or NaN, cb NULL, family), IK_EFAMILY,
@@ -49,7 +50,8 @@ IK_EXTERN int ik_async_receive(ik_async *async, const ik_request *match,
  * caller owns again; the wrapper can then only be freed. NULL when already
  * detached or closed. */
 IK_EXTERN ik_socket *ik_async_detach(ik_async *async);
-/* Like detach, then closes the socket. Idempotent. */
+/* Like detach, then closes the socket. Idempotent. Neither this nor
+ * ik_async_free frees the ik_socket: ik_socket_free it yourself. */
 IK_EXTERN int ik_async_close(ik_async *async);
 IK_EXTERN int ik_async_is_closed(const ik_async *async);
 /* The wrapped socket (NULL once detached or closed): for its properties
