@@ -536,6 +536,22 @@ TEST_P(AsyncMultiping, FreeingAJobWithWorkPendingNeverCallsBack) {
   event_base_free(base);
 }
 
+#if defined(IKNET_ASYNC_MULTIPING)
+TEST_P(AsyncMultiping, ExampleTicksWhilePingingAndReportsEveryHost) {
+  std::string flag = mode_.privileged ? "" : " --unprivileged";
+  CommandResult r = chain_->topo.exec("pinger", std::string(IKNET_ASYNC_MULTIPING) + flag + " " +
+                                                    Chain::target_address(4) + " " + Chain::target_address(6) +
+                                                    " 127.0.0.1 2>&1");
+  EXPECT_EQ(r.status, 0) << r.output;
+  for (const std::string &h : {Chain::target_address(4), Chain::target_address(6), std::string("127.0.0.1")}) {
+    EXPECT_NE(r.output.find(h + ": 3 sent, 3 received"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find(h + ": reply from " + h + " icmp_seq=2"), std::string::npos) << r.output;
+  }
+  /* 3 probes 0.2 s apart: at least 4 of the 0.1 s ticks come in between. */
+  EXPECT_NE(r.output.find("tick 4\n"), std::string::npos) << r.output;
+}
+#endif
+
 INSTANTIATE_TEST_SUITE_P(Modes, AsyncMultiping, ::testing::ValuesIn(v4_modes()), ModeName);
 
 }  // namespace
