@@ -355,6 +355,36 @@ TEST_P(MultipingChain, BroadcastPingRecordsEveryResponderAndCountsEachProbeOnce)
   ik_host_free(&h);
 }
 
+/* r1 sends the pinger a second copy of every echo reply (nft dup). */
+TEST_P(MultipingChain, DuplicatedRepliesAreRecordedFlaggedAndNotCounted) {
+  chain_->topo.nft("r1", "table ip ikdup {\n"
+                         " chain forward {\n"
+                         "  type filter hook forward priority 0; policy accept;\n"
+                         "  ip daddr " + Chain::pinger_address(4) + " icmp type echo-reply dup to " +
+                         Chain::pinger_address(4) + " device \"eth0\"\n"
+                         " }\n"
+                         "}\n");
+  ik_ping_options o = quick_ping(mode_, 3);
+  o.interval = 0.1;
+  ik_host h;
+  ASSERT_EQ(ik_ping(Chain::target_address(4).c_str(), &o, &h), 0) << ik_last_error();
+  EXPECT_EQ(h.packets_sent, 3);
+  EXPECT_EQ(h.packets_received, 3);
+  EXPECT_EQ(h.packet_loss, 0.0);
+  EXPECT_EQ(h.rtts_len, 3u);
+  /* The call returns at the last probe's first reply: its copy may come
+   * too late to be seen. */
+  EXPECT_GE(h.duplicates, 2) << summary(h);
+  EXPECT_LE(h.duplicates, 3) << summary(h);
+  ASSERT_EQ(h.replies_len, 3u + static_cast<size_t>(h.duplicates)) << summary(h);
+  int flagged = 0;
+  for (size_t i = 0; i < h.replies_len; ++i) flagged += (h.replies[i].reply.flags & IK_REPLY_DUPLICATE) != 0;
+  EXPECT_EQ(flagged, h.duplicates);
+  EXPECT_EQ(h.replies[1].sequence, 0u);
+  EXPECT_NE(h.replies[1].reply.flags & IK_REPLY_DUPLICATE, 0u) << "the copy of probe 0";
+  ik_host_free(&h);
+}
+
 TEST_P(MultipingChain, BroadcastDestinationWithoutTheOptionFailsThePing) {
   ik_ping_options o = quick_ping(mode_, 1);
   ik_host h;
