@@ -393,6 +393,29 @@ TEST_P(AsyncNs, CallbackCanCloseTheWrapperFromATimeout) {
   EXPECT_TRUE(ik_socket_is_closed(sock));
 }
 
+TEST_P(AsyncNs, CallbackCanFreeTheWrapperFromATimeout) {
+  ik_request a = request(dropped(), 1), b = request(dropped(), 2), c = request(dropped(), 3);
+  Outcome oa, ob, oc;
+  // a and b share a timeout queue: the free inside a's callback runs from
+  // that queue's own timer, whose event goes with the wrapper.
+  oa.then = [&](Outcome &) {
+    ik_async *w = async;
+    async = nullptr;
+    ik_async_free(w);
+  };
+  ASSERT_EQ(ik_async_receive(async, &a, 0.01, record, &oa), 0);
+  ASSERT_EQ(ik_async_receive(async, &b, 0.01, record, &ob), 0);
+  ASSERT_EQ(ik_async_receive(async, &c, 5.0, record, &oc), 0);
+  run_until([&] { return oc.calls > 0; });
+  EXPECT_EQ(oa.status, IK_ETIMEOUT);
+  for (Outcome *o : {&ob, &oc}) {
+    EXPECT_EQ(o->calls, 1);
+    EXPECT_EQ(o->status, IK_EUNAVAILABLE);
+  }
+  run_until([] { return false; }, 0.05);
+  EXPECT_EQ(oa.calls, 1);
+}
+
 TEST_P(AsyncNs, CallbackCanSendAndReceiveAgain) {
   // A ping loop in callbacks: each reply sends the next request.
   std::vector<ik_request> reqs(5);
