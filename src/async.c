@@ -358,12 +358,22 @@ static void leave(ik_async *a) {
 static void deliver(ik_async *a, const ik__received *rx) {
   uint32_t idx = table_find(a, rx);
   ik_reply reply;
+  int seen;
   if (idx == NONE && a->any_head != NONE)
     idx = any_find(a, rx);
   if (idx == NONE && (a->unmatched == NULL || !ik__match(NULL, rx, 0)))
     return;
+  /* Only what answered a receive (payload checked) is remembered: a
+   * message that failed that check must not make the genuine reply after
+   * it look like a copy. An unmatched message is a copy only with the
+   * remembered payload; with another one it is someone else's (another
+   * process's raw socket, a forgery) and nobody's business here. */
+  if (idx != NONE)
+    seen = ik__seen_check(&a->seen, rx) ? IK__SEEN_COPY : IK__SEEN_NEW;
+  else if ((seen = ik__seen_lookup(&a->seen, rx)) == IK__SEEN_OTHER)
+    return;
   ik__reply_from(rx, &reply);
-  if (ik__seen_check(&a->seen, rx))
+  if (seen == IK__SEEN_COPY)
     reply.flags |= IK_REPLY_DUPLICATE;
   if (idx != NONE)
     complete(a, idx, 0, &reply);

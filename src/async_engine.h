@@ -9,7 +9,10 @@
 
 /* Called on the loop thread for every usable echo reply or ICMP error read
  * from async that completed no pending receive: late replies, duplicates,
- * further responders to a broadcast or multicast probe.
+ * further responders to a broadcast or multicast probe. An echo reply is
+ * flagged IK_REPLY_DUPLICATE when it copies, payload included, one that
+ * completed a receive (among the last IK__SEEN_SIZE); one with that
+ * source, id and sequence but another payload is not passed on.
  * quoted_dst: for an ICMP error, the destination of the quoted request;
  * for an echo reply, NULL. */
 typedef void (*ik__unmatched_fn)(void *arg, const ik_reply *reply,

@@ -44,17 +44,48 @@ void ik__reply_from(const ik__received *rx, ik_reply *reply) {
   reply->flags = 0;
 }
 
-int ik__seen_check(ik__seen *seen, const ik__received *rx) {
+static uint32_t payload_digest(const ik__packet *p) {
+  uint32_t h = 2166136261u ^ (uint32_t)p->data_len; /* FNV-1a */
+  size_t i;
+  for (i = 0; i < p->data_len; ++i)
+    h = (h ^ p->data[i]) * 16777619u;
+  return h;
+}
+
+/* The slot holding rx's source, id and sequence, or IK__SEEN_SIZE. */
+static unsigned seen_find(const ik__seen *seen, const ik__received *rx) {
   unsigned i;
-  if (!rx->pkt.is_echo_reply)
-    return 0;
   for (i = 0; i < seen->count; ++i)
     if (seen->entry[i].id == rx->pkt.id && seen->entry[i].sequence == rx->pkt.sequence &&
         ik__address_equal(&seen->entry[i].source, &rx->source))
+      return i;
+  return IK__SEEN_SIZE;
+}
+
+int ik__seen_lookup(const ik__seen *seen, const ik__received *rx) {
+  unsigned i;
+  if (!rx->pkt.is_echo_reply || (i = seen_find(seen, rx)) == IK__SEEN_SIZE)
+    return IK__SEEN_NEW;
+  return seen->entry[i].digest == payload_digest(&rx->pkt) ? IK__SEEN_COPY : IK__SEEN_OTHER;
+}
+
+int ik__seen_check(ik__seen *seen, const ik__received *rx) {
+  unsigned i;
+  uint32_t digest;
+  if (!rx->pkt.is_echo_reply)
+    return 0;
+  digest = payload_digest(&rx->pkt);
+  if ((i = seen_find(seen, rx)) != IK__SEEN_SIZE) {
+    if (seen->entry[i].digest == digest)
       return 1;
+    /* The same id and sequence sent again with another payload. */
+    seen->entry[i].digest = digest;
+    return 0;
+  }
   seen->entry[seen->next].source = rx->source;
   seen->entry[seen->next].id = rx->pkt.id;
   seen->entry[seen->next].sequence = rx->pkt.sequence;
+  seen->entry[seen->next].digest = digest;
   seen->next = (seen->next + 1) % IK__SEEN_SIZE;
   if (seen->count < IK__SEEN_SIZE)
     ++seen->count;

@@ -25,22 +25,32 @@ void ik__reply_from(const ik__received *rx, ik_reply *reply);
 
 /* Echo replies a socket already returned, so that later copies are
  * flagged IK_REPLY_DUPLICATE. A ring of the last IK__SEEN_SIZE (source, id,
- * sequence): memory stays fixed on a long-running socket, at the price of
- * not recognising a copy that arrives after that many newer replies.
- * Zero-initialise before use. */
+ * sequence, payload digest): memory stays fixed on a long-running socket,
+ * at the price of not recognising a copy that arrives after that many
+ * newer replies. The digest tells a copy from a message that merely shares
+ * source, id and sequence (another process's reply on a raw socket, a
+ * forgery). Zero-initialise before use. */
 #define IK__SEEN_SIZE 64
 typedef struct ik__seen {
   struct {
     ik_address source;
     uint16_t id, sequence;
+    uint32_t digest;
   } entry[IK__SEEN_SIZE];
   unsigned next;  /* slot written next */
   unsigned count; /* slots in use */
 } ik__seen;
 
-/* Records rx when it is an echo reply. 1 when the same source, id and
- * sequence were recorded before (rx is a duplicate), else 0. Replies from
- * different sources (broadcast) are not duplicates of each other. */
+/* What the ring knows of an echo reply's source, id and sequence. */
+#define IK__SEEN_NEW 0   /* nothing (or rx is not an echo reply) */
+#define IK__SEEN_COPY 1  /* recorded with the same payload: a duplicate */
+#define IK__SEEN_OTHER 2 /* recorded with another payload: not a copy */
+int ik__seen_lookup(const ik__seen *seen, const ik__received *rx);
+
+/* Records rx, an echo reply that answered a request (its payload checked);
+ * 1 when it is a copy of one recorded before (IK__SEEN_COPY), else 0.
+ * Replies from different sources (broadcast) are not duplicates of each
+ * other. */
 int ik__seen_check(ik__seen *seen, const ik__received *rx);
 
 /* 1 for the errors with which the codec or ik__ep_read reject one message

@@ -611,7 +611,10 @@ static void unmatched(void *arg, const ik_reply *reply, const ik_address *quoted
      * time between the two arrivals. */
     rtt = h->replies[i].rtt + (reply->time - r->time) * 1000.0;
     if (ik__address_equal(&r->source_addr, &reply->source_addr)) {
-      record(job, (uint32_t)t, reply, rtt, 0, 1);
+      /* A copy only if async.c recognised the payload; one it could not
+       * (its memory of answers is bounded) proves nothing. */
+      if (reply->flags & IK_REPLY_DUPLICATE)
+        record(job, (uint32_t)t, reply, rtt, 0, 1);
       return;
     }
     answered = 1;

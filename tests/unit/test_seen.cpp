@@ -1,4 +1,4 @@
-// Duplicate detection (ik__seen_check in src/match.c), fed with hand-made
+// Duplicate detection (ik__seen_check, ik__seen_lookup in src/match.c), fed with hand-made
 // ik__received values: no sockets.
 #include <gtest/gtest.h>
 
@@ -45,6 +45,43 @@ TEST(Seen, SameProbeAnsweredByAnotherHostIsNotADuplicate) {
   // Broadcast: every host answers the same (id, sequence).
   ik__seen seen{};
   ik__received a = Reply("198.18.0.9", 1, 2), b = Reply("198.18.0.10", 1, 2);
+  ik__seen_check(&seen, &a);
+  EXPECT_EQ(ik__seen_check(&seen, &b), 0);
+  EXPECT_EQ(ik__seen_check(&seen, &b), 1);
+}
+
+TEST(Seen, SameIdAndSequenceWithAnotherPayloadIsNotACopy) {
+  // Another process's reply on a raw socket, or a forgery.
+  const uint8_t mine[4] = {1, 2, 3, 4}, theirs[4] = {1, 2, 3, 5};
+  ik__seen seen{};
+  ik__received a = Reply("198.18.0.9", 1, 2), b = a;
+  a.pkt.data = mine;
+  a.pkt.data_len = sizeof mine;
+  b.pkt.data = theirs;
+  b.pkt.data_len = sizeof theirs;
+  ik__seen_check(&seen, &a);
+  EXPECT_EQ(ik__seen_lookup(&seen, &a), IK__SEEN_COPY);
+  EXPECT_EQ(ik__seen_lookup(&seen, &b), IK__SEEN_OTHER);
+  b.pkt.data_len = 3;
+  EXPECT_EQ(ik__seen_lookup(&seen, &b), IK__SEEN_OTHER);
+}
+
+TEST(Seen, LookupRecordsNothing) {
+  ik__seen seen{};
+  ik__received r = Reply("198.18.0.9", 1, 2);
+  EXPECT_EQ(ik__seen_lookup(&seen, &r), IK__SEEN_NEW);
+  EXPECT_EQ(ik__seen_lookup(&seen, &r), IK__SEEN_NEW);
+  EXPECT_EQ(ik__seen_check(&seen, &r), 0);
+}
+
+TEST(Seen, RequestSentAgainWithAnotherPayloadIsRecordedAnew) {
+  const uint8_t first[2] = {1, 2}, second[2] = {3, 4};
+  ik__seen seen{};
+  ik__received a = Reply("198.18.0.9", 1, 2), b = a;
+  a.pkt.data = first;
+  a.pkt.data_len = sizeof first;
+  b.pkt.data = second;
+  b.pkt.data_len = sizeof second;
   ik__seen_check(&seen, &a);
   EXPECT_EQ(ik__seen_check(&seen, &b), 0);
   EXPECT_EQ(ik__seen_check(&seen, &b), 1);
