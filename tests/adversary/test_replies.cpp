@@ -11,13 +11,11 @@
 #include <vector>
 
 #include "adversary.h"
+#include "hostile.h"
 #include "pinger.h"
 
 namespace adv {
 namespace {
-
-constexpr int kGoodTtl = 44;
-constexpr int kBadTtl = 33;
 
 class Replies : public TunFixture<::testing::TestWithParam<Mode>> {
  protected:
@@ -25,12 +23,10 @@ class Replies : public TunFixture<::testing::TestWithParam<Mode>> {
   const Hosts &H() const { return HostsFor(GetParam().family); }
 
   // Answers each request with hostile(rq) and then a correct reply.
-  void HostileThenGood(std::function<std::vector<Bytes>(const EchoRequest &)> hostile) {
+  void HostileThenGood(Hostile hostile) {
     net_->SetScript([hostile](const EchoRequest &rq, TunNet &n) {
       for (const Bytes &p : hostile(rq)) n.Write(p);
-      ReplySpec good;
-      good.ip.ttl = kGoodTtl;
-      n.Reply(rq, good);
+      n.Write(GoodReply(rq));
     });
   }
 
@@ -50,20 +46,10 @@ class Replies : public TunFixture<::testing::TestWithParam<Mode>> {
     });
     EXPECT_EQ(net_->Requests().size(), 1u);
   }
-
-  static ReplySpec Bad() {
-    ReplySpec s;
-    s.ip.ttl = kBadTtl;
-    return s;
-  }
 };
 
 TEST_P(Replies, CorrectReplyIsReceivedWithItsFields) {
-  net_->SetScript([](const EchoRequest &rq, TunNet &n) {
-    ReplySpec good;
-    good.ip.ttl = kGoodTtl;
-    n.Reply(rq, good);
-  });
+  net_->SetScript([](const EchoRequest &rq, TunNet &n) { n.Write(GoodReply(rq)); });
   net_->Run([&] {
     Pinger p(M());
     ASSERT_TRUE(p.Ok());
@@ -84,99 +70,44 @@ TEST_P(Replies, CorrectReplyIsReceivedWithItsFields) {
 }
 
 TEST_P(Replies, BadChecksumIsNeverAccepted) {
-  HostileThenGood([](const EchoRequest &rq) {
-    ReplySpec s = Bad();
-    s.ip.bad_checksum = true;
-    return std::vector<Bytes>{EchoReplyPacket(rq, s)};
-  });
+  HostileThenGood(BadChecksumReply);
   ExpectOnlyTheGoodReply();
 }
 
 TEST_P(Replies, AlteredPayloadWithValidChecksumIsNeverAccepted) {
-  HostileThenGood([](const EchoRequest &rq) {
-    ReplySpec s = Bad();
-    s.payload = rq.payload;
-    (*s.payload)[10] ^= 0x01;
-    return std::vector<Bytes>{EchoReplyPacket(rq, s)};
-  });
+  HostileThenGood(AlteredPayloadReply);
   ExpectOnlyTheGoodReply();
 }
 
 TEST_P(Replies, TruncatedRepliesAreNeverAccepted) {
-  HostileThenGood([](const EchoRequest &rq) {
-    std::vector<Bytes> out;
-    for (size_t keep : {size_t{48}, size_t{1}, size_t{0}}) {  // payload bytes kept
-      ReplySpec s = Bad();
-      s.payload = Bytes(rq.payload.begin(), rq.payload.begin() + static_cast<long>(keep));
-      out.push_back(EchoReplyPacket(rq, s));
-    }
-    // Shorter than an echo header: type, code, checksum only.
-    IpOpts o;
-    o.ttl = kBadTtl;
-    out.push_back(Ip(rq.dst, rq.src, Icmp(EchoReplyType(rq.family), 0, {}), o));
-    return out;
-  });
+  HostileThenGood(TruncatedReplies);
   ExpectOnlyTheGoodReply();
 }
 
 TEST_P(Replies, OversizedRepliesAreNeverAccepted) {
-  HostileThenGood([](const EchoRequest &rq) {
-    std::vector<Bytes> out;
-    for (size_t extra : {size_t{1}, size_t{100}, size_t{60000}}) {
-      ReplySpec s = Bad();
-      s.payload = rq.payload;
-      s.payload->resize(rq.payload.size() + extra, 0x77);
-      out.push_back(EchoReplyPacket(rq, s));
-    }
-    return out;
-  });
+  HostileThenGood(OversizedReplies);
   ExpectOnlyTheGoodReply();
 }
 
 TEST_P(Replies, ReplyFromAnotherHostIsNeverAccepted) {
-  HostileThenGood([this](const EchoRequest &rq) {
-    ReplySpec s = Bad();
-    s.src = H().other;
-    return std::vector<Bytes>{EchoReplyPacket(rq, s)};
-  });
+  HostileThenGood(ReplyFromAnotherHost);
   ExpectOnlyTheGoodReply();
 }
 
 TEST_P(Replies, ReplyWithAnotherIdIsNeverAccepted) {
-  HostileThenGood([](const EchoRequest &rq) {
-    std::vector<Bytes> out;
-    for (uint16_t delta : {1, 0x100, 0x8000}) {
-      ReplySpec s = Bad();
-      s.id = static_cast<uint16_t>(rq.id + delta);
-      out.push_back(EchoReplyPacket(rq, s));
-    }
-    return out;
-  });
+  HostileThenGood(RepliesWithAnotherId);
   ExpectOnlyTheGoodReply();
 }
 
 TEST_P(Replies, ReplyWithAnotherSequenceIsNeverAccepted) {
-  HostileThenGood([](const EchoRequest &rq) {
-    std::vector<Bytes> out;
-    for (uint16_t delta : {1, 0xffff, 0x100}) {
-      ReplySpec s = Bad();
-      s.seq = static_cast<uint16_t>(rq.seq + delta);
-      out.push_back(EchoReplyPacket(rq, s));
-    }
-    return out;
-  });
+  HostileThenGood([](const EchoRequest &rq) { return RepliesWithSequenceOffsets(rq, {1, 0xffff, 0x100}); });
   ExpectOnlyTheGoodReply();
 }
 
 TEST_P(Replies, EchoRequestLookingLikeTheReplyIsNeverAccepted) {
   // Same id, sequence and payload, but an echo request (what a raw socket
   // sees of its own traffic on loopback).
-  HostileThenGood([](const EchoRequest &rq) {
-    IpOpts o;
-    o.ttl = kBadTtl;
-    return std::vector<Bytes>{Ip(rq.dst, rq.src,
-                                 Icmp(EchoRequestType(rq.family), 0, EchoRest(rq.id, rq.seq, rq.payload)), o)};
-  });
+  HostileThenGood(EchoRequestLookalike);
   ExpectOnlyTheGoodReply();
 }
 
@@ -232,10 +163,8 @@ TEST_P(Replies, OldSequenceIsSkippedForTheCurrentOne) {
   net_->SetScript([](const EchoRequest &rq, TunNet &n) {
     if (rq.seq != 1) return;
     for (const EchoRequest &old : n.Requests())
-      if (old.seq == 0) n.Reply(old, Bad());
-    ReplySpec good;
-    good.ip.ttl = kGoodTtl;
-    n.Reply(rq, good);
+      if (old.seq == 0) n.Reply(old, BadSpec());
+    n.Write(GoodReply(rq));
   });
   net_->Run([&] {
     Pinger p(M());
