@@ -88,7 +88,10 @@ static uint32_t mix(uint32_t h) {
  * when either side has none. */
 static uint32_t key_hash(const ik_async *a, uint16_t id, uint16_t sequence,
                          const ik_address *addr) {
-  uint32_t h = a->seed ^ ((uint32_t)id << 16 | sequence);
+  /* Mixed before the address joins: XORed raw, a sequence that counts up
+   * with the address (one probe per host of a range) cancels it out and
+   * piles every key into a few slots. */
+  uint32_t h = mix(a->seed ^ ((uint32_t)id << 16 | sequence));
   size_t i, len = addr->family == IK_AF_INET ? 4 : 16;
   for (i = 0; i < len; i += 4)
     h = mix(h ^ ((uint32_t)addr->bytes[i] << 24 | (uint32_t)addr->bytes[i + 1] << 16 |
