@@ -120,6 +120,21 @@ TEST_P(PingScenario, DuplicatesAreCountedOnceAndFlagged) {
                      Echo(2)}});
 }
 
+TEST_P(PingScenario, DamagedCopiesAfterTheReplyAreNotDuplicates) {
+  // After the genuine reply come copies that share its source, id and
+  // sequence but not its payload (another process's reply on a raw
+  // socket looks the same): they are no duplicates, and nothing else.
+  PingArgs a;
+  net_->SetScript([count = a.count](const EchoRequest &rq, TunNet &n) {
+    n.Write(GoodReply(rq));
+    if (rq.seq + 1 == count) return;  // ping may have returned already
+    for (const Hostile &h : {Hostile(AlteredPayloadReply), Hostile(TruncatedReplies),
+                             Hostile(OversizedReplies)})
+      for (const Bytes &p : h(rq)) n.Write(p);
+  });
+  PingAndExpect(a, {a.count, a.count, 0, Echoes(a.count)});
+}
+
 TEST_P(PingScenario, BadChecksumsAreNeverCounted) { ExpectOnlyGoodReplies(BadChecksumReply); }
 
 TEST_P(PingScenario, AlteredPayloadsAreNeverCounted) { ExpectOnlyGoodReplies(AlteredPayloadReply); }
