@@ -222,17 +222,18 @@ static void stop(ik_job *job, int status) {
   event_active(job->done_ev, EV_TIMEOUT, 0);
 }
 
-/* Makes (capacity for) room for element len of an array whose capacity
- * is count, 2 count, 4 count ...: exact sizes come at the end. */
+/* Makes room for element len of an array whose capacity is base, 2 base,
+ * 4 base ... (base: the probes per host, at most 16, so that a long ping
+ * does not reserve its whole count at once); exact sizes come at the end. */
 static int room(void **array, size_t len, size_t count, size_t size) {
-  size_t cap, k;
+  size_t base = count < 16 ? count : 16, cap, k;
   void *p;
   if (len == 0) {
-    cap = count;
+    cap = base;
   } else {
-    if (len < count || len % count != 0)
+    if (len < base || len % base != 0)
       return 0;
-    k = len / count;
+    k = len / base;
     if ((k & (k - 1)) != 0)
       return 0;
     cap = 2 * len;
