@@ -15,7 +15,8 @@
 #define IK__TICK_PROBES 256  /* sends per loop turn, so replies are read in between */
 #define IK__CHUNK 1024       /* probe slots allocated at a time */
 #define IK__BACKOFF 0.001    /* seconds to wait after IK_ENOSPACE before resending */
-#define IK__CANCEL_POLL 0.1  /* seconds between looks at *opts->cancel */
+#define IK__CANCEL_POLL 0.05 /* seconds between looks at *opts->cancel */
+#define IK__CANCEL_GRACE 0.05 /* seconds a canceled job waits for replies in flight */
 #define IK__BURST 0.01       /* seconds of rate the token bucket may save up */
 
 enum { KIND_PING, KIND_MULTI, KIND_TRACE };
@@ -54,6 +55,7 @@ struct ik_job {
   void *cb_arg;
   int self_owned;       /* started with job == NULL: freed after cb */
   int stopped, finished, status;
+  int canceling;        /* no more sends; ends at the grace or the last reply */
   char detail[256];     /* ik_last_error() of status, restored before cb */
   family_ctx fam[2];    /* [0] IPv4, [1] IPv6 */
   struct event *tick_ev, *poll_ev, *done_ev;
@@ -290,6 +292,19 @@ static void record(ik_job *job, uint32_t t, const ik_reply *reply, double rtt, i
                        r);
 }
 
+/* Cancellation stops the sending at once and gives the probes in flight a
+ * moment, so that a reply already on its way still counts (a probe sent
+ * just before the cancel would otherwise always show as lost). */
+static void begin_cancel(ik_job *job) {
+  if (job->stopped || job->canceling)
+    return;
+  job->canceling = 1;
+  if (job->pending == 0)
+    stop(job, IK_ECANCELED);
+  else
+    arm(job->tick_ev, IK__CANCEL_GRACE);
+}
+
 static void check_done(ik_job *job) {
   if (job->stopped || job->pending > 0 || job->fam[0].nbatch > 0 || job->fam[1].nbatch > 0)
     return;
@@ -321,6 +336,11 @@ static void probe_done(int status, const ik_reply *reply, void *arg) {
   slot_put(job, p);
   if (job->stopped)
     return;
+  if (job->canceling) {
+    if (job->pending == 0)
+      stop(job, IK_ECANCELED);
+    return;
+  }
   if (job->kind == KIND_TRACE)
     event_active(job->tick_ev, EV_TIMEOUT, 0);
   else
@@ -526,7 +546,9 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg) {
   (void)what;
   if (job->stopped)
     return;
-  if (job->kind == KIND_TRACE)
+  if (job->canceling) /* the grace is over */
+    stop(job, IK_ECANCELED);
+  else if (job->kind == KIND_TRACE)
     trace_tick(job);
   else
     multi_tick(job);
@@ -537,7 +559,7 @@ static void poll_cb(evutil_socket_t fd, short what, void *arg) {
   (void)fd;
   (void)what;
   if (*job->opts.cancel)
-    stop(job, IK_ECANCELED);
+    begin_cancel(job);
 }
 
 /* ---- late replies: duplicates and further responders ---- */
@@ -751,7 +773,7 @@ static void job_free_events(ik_job *job) {
 
 void ik_job_cancel(ik_job *job) {
   if (job != NULL && !job->finished)
-    stop(job, IK_ECANCELED);
+    begin_cancel(job);
 }
 
 void ik_job_free(ik_job *job) {

@@ -125,8 +125,9 @@ IK_EXTERN int ik_async_traceroute(struct event_base *base,
                                   const ik_ping_options *opts, ik_hop **hops,
                                   size_t *nhops, ik_job_cb cb, void *arg,
                                   ik_job **job);
-/* Stops probing; cb runs soon on the loop with IK_ECANCELED and the
- * results so far. Nothing happens once cb has run. NULL is accepted. */
+/* Stops probing: nothing more is sent, replies in flight get up to 50 ms,
+ * then cb runs on the loop with IK_ECANCELED and the results so far.
+ * Nothing happens once cb has run. NULL is accepted. */
 IK_EXTERN void ik_job_cancel(ik_job *job);
 /* Frees the job. If cb has not run yet, the work stops, cb never runs and
  * the results are left empty (nothing allocated). May be called from cb;
