@@ -524,7 +524,8 @@ const char *ikcli_usage(ikcli_command command) {
              "                  fd00::/120 (IPv4: without network and broadcast\n"
              "                  addresses; at most 2^20 addresses)\n"
              "\n"
-             "-f and -g may be repeated and combined with HOST operands.\n"
+             "-f and -g may be repeated and combined with HOST operands; the results\n"
+             "list the HOST operands first, then the -f hosts, then the -g ranges.\n"
              "--json prints one object per target (keys as for ping --json).\n",
              common);
     break;
