@@ -39,7 +39,7 @@ std::string Cli() {
 
 #define REQUIRE_CLI()                                                              \
   do {                                                                             \
-    if (Cli().empty()) GTEST_SKIP() << "the icmpkit tool is not built (src/ping.c)"; \
+    if (Cli().empty()) GTEST_SKIP() << "the icmpkit tool is not built (ICMPKIT_BUILD_TOOLS=OFF)"; \
   } while (0)
 
 struct CliRun {
