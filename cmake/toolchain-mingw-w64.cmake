@@ -3,9 +3,10 @@
 #   cmake -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-mingw-w64.cmake \
 #         -DICMPKIT_MINGW_PREFIX=$PWD/.deps/mingw ...
 # ICMPKIT_MINGW_PREFIX is where libevent and GoogleTest were installed for
-# mingw (scripts/test-windows builds them there). Executables are linked
-# -static so Wine needs no libstdc++/libgcc/libwinpthread DLLs next to them,
-# and run through wine when it is installed (ctest, gtest_discover_tests).
+# mingw (scripts/test-windows builds them there). Executables and a shared
+# libicmpkit.dll are linked -static so Wine (and Windows) need no
+# libstdc++/libgcc/libwinpthread DLLs next to them; executables run through
+# wine when it is installed (ctest, gtest_discover_tests).
 set(CMAKE_SYSTEM_NAME Windows)
 set(CMAKE_SYSTEM_PROCESSOR x86_64)
 
@@ -27,10 +28,13 @@ set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-static")
+set(CMAKE_SHARED_LINKER_FLAGS_INIT "-static")
 
 # wine64 itself, not Debian's wine wrapper, which warns on stderr about a
 # missing wine32 (and ctest matches some outputs against stderr too).
 find_program(ICMPKIT_WINE NAMES wine64 wine PATHS /usr/lib/wine /usr/lib64/wine)
+# With BUILD_SHARED_LIBS, libicmpkit.dll stays in <build>/src, which Wine
+# searches through WINEPATH (Z: is Wine's drive for /).
 if(ICMPKIT_WINE)
-  set(CMAKE_CROSSCOMPILING_EMULATOR ${ICMPKIT_WINE})
+  set(CMAKE_CROSSCOMPILING_EMULATOR ${CMAKE_COMMAND} -E env "WINEPATH=Z:${CMAKE_BINARY_DIR}/src" ${ICMPKIT_WINE})
 endif()

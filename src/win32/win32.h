@@ -6,24 +6,12 @@
 /* Windows 8: GetSystemTimePreciseAsFileTime. */
 #ifndef _WIN32_WINNT
 #  define _WIN32_WINNT 0x0602
-/* Requests whose memory the endpoint still holds (in flight, ready,
- * orphaned by a close, or last read), process-wide. For tests. */
-long ik__win32_live_transactions(void);
-
 #endif
 #ifndef WIN32_LEAN_AND_MEAN
 #  define WIN32_LEAN_AND_MEAN
-/* Requests whose memory the endpoint still holds (in flight, ready,
- * orphaned by a close, or last read), process-wide. For tests. */
-long ik__win32_live_transactions(void);
-
 #endif
 #ifndef NOMINMAX
 #  define NOMINMAX
-/* Requests whose memory the endpoint still holds (in flight, ready,
- * orphaned by a close, or last read), process-wide. For tests. */
-long ik__win32_live_transactions(void);
-
 #endif
 
 #include <winsock2.h>
