@@ -27,6 +27,9 @@ endif()
 
 function(icmpkit_target_defaults target)
   if(MSVC)
+    # The sources call the standard C functions (strcpy, fopen, strerror)
+    # with bounds checked; MSVC's _s variants are not portable C.
+    target_compile_definitions(${target} PRIVATE _CRT_SECURE_NO_WARNINGS)
     target_compile_options(${target} PRIVATE /W4)
     if(ICMPKIT_WERROR)
       target_compile_options(${target} PRIVATE /WX)
