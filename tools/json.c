@@ -125,26 +125,27 @@ void ikcli_json_string(ikcli_buf *b, const char *s) {
 }
 
 void ikcli_json_number(ikcli_buf *b, double v) {
-  char text[40];
-  int digits;
+  char text[352]; /* %.3f of DBL_MAX: 309 digits, the point, 3 decimals */
+  size_t n;
   if (!isfinite(v)) {
     ikcli_buf_puts(b, "null");
     return;
   }
-  if (v == 0.0) {  /* also -0.0, which some parsers reject as "-0" */
+  /* Three decimals: milliseconds to the microsecond, as the text output
+   * prints them; icmplib rounds its statistics and loss to 3 digits too.
+   * More digits would only show the clock's arithmetic (0.49996376037597656).
+   * %f never writes an exponent, and the CLI never calls setlocale, so the
+   * "C" locale's decimal point is what JSON wants. */
+  snprintf(text, sizeof text, "%.3f", v);
+  n = strlen(text);
+  while (text[n - 1] == '0')
+    text[--n] = '\0';
+  if (text[n - 1] == '.')
+    text[--n] = '\0';
+  if (strcmp(text, "-0") == 0) /* what rounds to zero is 0 (-0 trips some parsers) */
     ikcli_buf_puts(b, "0");
-    return;
-  }
-  /* %.17g always round-trips but prints 0.1 as 0.10000000000000001. */
-  for (digits = 15; digits <= 17; digits++) {
-    snprintf(text, sizeof text, "%.*g", digits, v);
-    if (strtod(text, NULL) == v)
-      break;
-  }
-  /* %g never writes "inf"/"nan" here, and its forms (1e-05, 123.5, 1e+20)
-   * are all valid JSON numbers. A locale with a decimal comma would break
-   * that: the CLI never calls setlocale, so it runs in the "C" locale. */
-  ikcli_buf_puts(b, text);
+  else
+    ikcli_buf_put(b, text, n);
 }
 
 void ikcli_json_int(ikcli_buf *b, long long v) { ikcli_buf_printf(b, "%lld", v); }

@@ -31,8 +31,9 @@ void ikcli_buf_printf(ikcli_buf *b, const char *fmt, ...)
 /* A JSON string literal: quotes, backslash and control characters escaped;
  * bytes that are not valid UTF-8 become U+FFFD so the output always parses. */
 void ikcli_json_string(ikcli_buf *b, const char *s);
-/* The shortest decimal that reads back as the same double; null for NaN
- * and infinities (JSON has no such numbers). */
+/* A decimal with at most three decimals, trailing zeros dropped (RTTs in
+ * milliseconds to the microsecond; 0.5, 12, 0.333); null for NaN and
+ * infinities (JSON has no such numbers). */
 void ikcli_json_number(ikcli_buf *b, double v);
 void ikcli_json_int(ikcli_buf *b, long long v);
 void ikcli_json_bool(ikcli_buf *b, int v);

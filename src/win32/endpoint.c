@@ -219,8 +219,9 @@ int ik__ep_open(ik__endpoint **out, int family, const ik_address *source, int un
   if (ep->icmp == INVALID_HANDLE_VALUE) {
     DWORD e = GetLastError();
     if (family == IK_AF_INET6 && (e == ERROR_NOT_SUPPORTED || e == ERROR_CALL_NOT_IMPLEMENTED))
-      err = ik__fail(IK_ENOTSUP, "ICMPv6 is not supported on this system (Icmp6CreateFile: %s)",
-                     ik__win32_error_text(e, text, sizeof text));
+      /* Only the code: the system's text ("... not supported on this
+       * system") would repeat ik_strerror(IK_ENOTSUP), printed before it. */
+      err = ik__fail(IK_ENOTSUP, "no ICMPv6 echo API (Icmp6CreateFile: error %lu)", (unsigned long)e);
     else
       err = ik__fail(IK_ESOCKET, "%s: %s", family == IK_AF_INET ? "IcmpCreateFile" : "Icmp6CreateFile",
                      ik__win32_error_text(e, text, sizeof text));

@@ -63,8 +63,10 @@ int ik__icmp_api_get(int family, const ik__icmp_api **api) {
   const char *missing = system_missing[family == IK_AF_INET6];
   if (missing == NULL)
     missing = system_missing[0]; /* IcmpCloseHandle serves both */
+  /* The message completes ik_strerror(IK_ENOTSUP), "not supported on this
+   * system", which callers print before it: it names what is missing. */
   if (missing != NULL)
-    return ik__fail(IK_ENOTSUP, "%s is not supported on this system (iphlpapi.dll has no %s)",
+    return ik__fail(IK_ENOTSUP, "iphlpapi.dll has no %s echo API (no %s)",
                     family == IK_AF_INET6 ? "ICMPv6" : "ICMP", missing);
   *api = &system_api;
   return 0;

@@ -58,18 +58,29 @@ TEST(CliJson, InvalidUtf8BecomesReplacementCharacter) {
   EXPECT_EQ(Str("a\xff" "b"), "\"a\\ufffdb\"");
 }
 
-TEST(CliJson, NumbersAreShortestRoundTrip) {
+TEST(CliJson, NumbersHaveAtMostThreeDecimalsWithoutTrailingZeros) {
+  EXPECT_EQ(Num(0.49996376037597656), "0.5");  // an RTT as the clock gives it
+  EXPECT_EQ(Num(0.07224082946777344), "0.072");
+  EXPECT_EQ(Num(11.595010757446289), "11.595");
   EXPECT_EQ(Num(0.1), "0.1");
   EXPECT_EQ(Num(12.036), "12.036");
+  EXPECT_EQ(Num(0.333), "0.333");
   EXPECT_EQ(Num(1.0), "1");
+  EXPECT_EQ(Num(100.0), "100");
   EXPECT_EQ(Num(-2.5), "-2.5");
   EXPECT_EQ(Num(0.0), "0");
   EXPECT_EQ(Num(-0.0), "0");
-  const double samples[] = {11.595010757446289, 1e-7, 123456789.125, 1e300, 5e-324,
-                            std::numeric_limits<double>::max()};
+  EXPECT_EQ(Num(-0.0001), "0");  // rounds to zero: no "-0"
+  EXPECT_EQ(Num(0.0004), "0");
+}
+
+TEST(CliJson, EveryNumberParsesBackWithinHalfAThousandth) {
+  const double samples[] = {11.595010757446289, 1e-7, 0.0015, 123456789.125, 2999.9996, 1e300,
+                            -1e300, 5e-324, std::numeric_limits<double>::max()};
   for (double d : samples) {
-    testjson::Value v = testjson::Parse(Num(d));
-    EXPECT_EQ(v.num, d) << Num(d);
+    testjson::Value v = testjson::Parse(Num(d));  // throws if it is not JSON
+    ASSERT_EQ(v.kind, testjson::Value::Number) << Num(d);
+    EXPECT_LE(std::fabs(v.num - d), std::fabs(d) * 1e-15 + 0.0005) << Num(d);
   }
 }
 

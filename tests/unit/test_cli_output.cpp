@@ -257,6 +257,22 @@ TEST(CliOutput, JsonHostHasExactlyTheIssueKeysAndValues) {
   EXPECT_EQ(r[2]["rtt"].num, 2.0);
 }
 
+TEST(CliOutput, JsonRttsAreMillisecondsToTheMicrosecond) {
+  // RTTs as the clock gives them: the JSON shows three decimals, as the
+  // text output does, not the arithmetic's last digits.
+  Host h("127.0.0.1", 2, {0.49996376037597656, 0.07224082946777344},
+         {Reply(4, "127.0.0.1", 0, 0, 0, 0.49996376037597656),
+          Reply(4, "127.0.0.1", 1, 0, 0, 0.07224082946777344)});
+  Out o;
+  ikcli_json_host(&o.b, &h.h, -1);
+  EXPECT_NE(o.str().find("\"rtts\":[0.5,0.072]"), std::string::npos) << o.str();
+  EXPECT_EQ(o.str().find("0.4999"), std::string::npos) << o.str();
+  EXPECT_EQ(o.str().find("0.07224"), std::string::npos) << o.str();
+  const testjson::Value v = testjson::ParseLines(o.str()).at(0);
+  EXPECT_EQ(v["replies"].arr.at(0)["rtt"].num, 0.5);
+  EXPECT_EQ(v["replies"].arr.at(1)["rtt"].num, 0.072);
+}
+
 TEST(CliOutput, JsonHopAddsDistanceAndTraceEndsWithASummary) {
   Host h("fd00::1", 2, {}, {Reply(6, "fd00::1", 0, 3, 0, 0.25)});
   Out o;
