@@ -522,7 +522,12 @@ TEST_P(AsyncNs, IcmpErrorWithoutPendingReceiveGivesTheHookTheQuotedDestination) 
   ik_request req = request(rejected(), 12);
   ASSERT_EQ(ik_async_send(async, &req), 0) << ik_last_error();
   run_until([&] { return u.calls > 0; });
-  ASSERT_EQ(u.calls, 1);
+  // Failed once in 300+ runs (CI, ASan, loaded machine), not reproduced
+  // since: the namespace's ICMP counters tell whether the kernel sent the
+  // error (Out...Unreachs) and whether it reached the socket.
+  ASSERT_EQ(u.calls, 1) << iknet::run_command("ip netns exec " + net->topo.ns("pinger") +
+                                              " nstat -asz | grep -E 'Icmp6?(In|Out)(DestUnreachs|Errors|Echos) '")
+                               .output;
   EXPECT_EQ(ik_reply_check(&u.reply), IK_EDEST_UNREACHABLE);
   ASSERT_TRUE(u.has_quoted);
   char text[IK_ADDRSTRLEN];
