@@ -28,4 +28,8 @@ int ik__async_send_many(ik_async *async, ik_request *const *reqs, size_t n,
 /* The event_base the wrapper lives on. */
 struct event_base *ik__async_base(const ik_async *async);
 
+/* A new event_base whose timers read the precise monotonic clock, as the
+ * synchronous calls' private bases do (ping.c). NULL when out of memory. */
+struct event_base *ik__precise_base_new(void);
+
 #endif

@@ -102,7 +102,10 @@ IK_EXTERN int ik_traceroute(const char *address, const ik_ping_options *opts,
  * *opts->cancel) with the results so far; or an error that stopped the job
  * (IK_ENOMEM, IK_ESOCKET, ping: the error of its send such as
  * IK_EBROADCAST), with results holding no allocation. opts->on_reply runs
- * on the loop thread and must not free the job. */
+ * on the loop thread and must not free the job. Intervals follow base's
+ * clock: for intervals of a few milliseconds create base with
+ * EVENT_BASE_FLAG_PRECISE_TIMER, as the synchronous calls do (libevent's
+ * default clock on Linux advances once per kernel tick, 1 to 10 ms). */
 struct event_base;
 typedef struct ik_job ik_job;
 typedef void (*ik_job_cb)(int status, void *arg);
