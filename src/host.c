@@ -18,11 +18,26 @@ static double round_like_python(double x, int digits) {
   return strtod(text, NULL);
 }
 
-void ik__host_finish(ik_host *host) {
-  size_t i, n = host->rtts_len;
-  double sum = 0.0, deltas = 0.0, lo, hi;
+void ik__host_stats_add(ik__host_stats *s, double rtt) {
+  if (s->received == 0) {
+    s->lo = s->hi = rtt;
+  } else {
+    /* |previous - this|, as icmplib's loop computes it. */
+    s->deltas += s->last > rtt ? s->last - rtt : rtt - s->last;
+    if (rtt < s->lo) s->lo = rtt;
+    if (rtt > s->hi) s->hi = rtt;
+  }
+  /* Summed in order, one addition at a time, as icmplib's loop does: the
+   * rounding of the last digit depends on it. */
+  s->sum += rtt;
+  s->last = rtt;
+  s->received++;
+}
 
-  host->packets_received = (int)n;
+void ik__host_finish_stats(ik_host *host, const ik__host_stats *s) {
+  int n = s->received;
+
+  host->packets_received = n;
   /* icmplib: 1 - received / sent rounded to 3 digits, 0 when nothing was
    * sent (Debian's python3-icmplib 2.1 models.py; icmplib 3 rounds to 2). */
   host->packet_loss = host->packets_sent > 0
@@ -33,23 +48,21 @@ void ik__host_finish(ik_host *host) {
     host->min_rtt = host->avg_rtt = host->max_rtt = host->jitter = 0.0;
     return;
   }
-  lo = hi = host->rtts[0];
-  /* Summed in order, one addition at a time, as icmplib's loop does: the
-   * rounding of the last digit depends on it. */
-  for (i = 0; i < n; i++) {
-    double r = host->rtts[i];
-    sum += r;
-    if (r < lo) lo = r;
-    if (r > hi) hi = r;
-    if (i + 1 < n)
-      deltas += r > host->rtts[i + 1] ? r - host->rtts[i + 1] : host->rtts[i + 1] - r;
-  }
-  host->min_rtt = round_like_python(lo, 3);
-  host->max_rtt = round_like_python(hi, 3);
-  host->avg_rtt = round_like_python(sum / (double)n, 3);
+  host->min_rtt = round_like_python(s->lo, 3);
+  host->max_rtt = round_like_python(s->hi, 3);
+  host->avg_rtt = round_like_python(s->sum / (double)n, 3);
   /* icmplib 3's jitter: the mean absolute difference of consecutive RTTs,
    * 0 with fewer than two. */
-  host->jitter = n < 2 ? 0.0 : round_like_python(deltas / (double)(n - 1), 3);
+  host->jitter = n < 2 ? 0.0 : round_like_python(s->deltas / (double)(n - 1), 3);
+}
+
+void ik__host_finish(ik_host *host) {
+  ik__host_stats s;
+  size_t i;
+  memset(&s, 0, sizeof s);
+  for (i = 0; i < host->rtts_len; i++)
+    ik__host_stats_add(&s, host->rtts[i]);
+  ik__host_finish_stats(host, &s);
 }
 
 void ik_host_free(ik_host *host) {

@@ -35,6 +35,19 @@ int ik__address_is_group(const ik_address *a);
  * them to verify the echo). */
 void ik__payload_fill(uint32_t seed, uint8_t *buf, size_t len);
 
+/* What icmplib's statistics need from the RTTs of a host, gathered one
+ * RTT at a time (ik__host_stats_add) so that a streamed multiping keeps
+ * no RTT array; the operations and their order are those of
+ * ik__host_finish, so both give bit-identical results. */
+typedef struct ik__host_stats {
+  double sum, deltas, last, lo, hi;
+  int received;
+} ik__host_stats;
+
+void ik__host_stats_add(ik__host_stats *s, double rtt);
+/* ik__host_finish from gathered statistics instead of host->rtts. */
+void ik__host_finish_stats(ik_host *host, const ik__host_stats *s);
+
 /* Completes a result whose packets_sent, rtts and rtts_len are set:
  * packets_received, packet_loss, min/avg/max RTT, jitter and is_alive,
  * computed and rounded as icmplib computes them (see src/host.c).

@@ -31,6 +31,12 @@ typedef struct probe {
   uint32_t target; /* host index; traceroute: hop index */
 } probe;
 
+/* A multiping host whose results stream to on_host: statistics only. */
+typedef struct target_stats {
+  ik__host_stats rtt;
+  int sent, duplicates, error;
+} target_stats;
+
 typedef struct chunk {
   struct chunk *next;
   probe slots[IK__CHUNK];
@@ -67,7 +73,11 @@ struct ik_job {
   /* Targets: hosts for ping/multiping (the caller's), hops for traceroute
    * (the job's, one per TTL). */
   size_t n;
-  ik_host *hosts;
+  ik_host *hosts;       /* NULL when streaming */
+  int stream;           /* multiping with on_host: stats instead of hosts */
+  target_stats *stats;  /* streaming: per host */
+  char (*unresolved)[IK_ADDRSTRLEN]; /* streaming: names that did not resolve, in order */
+  size_t nunresolved;
   ik_address *dst;
   double *last_send;    /* per host, multiping with count > 1 */
   size_t round, next;   /* multiping cursor: probe `round` of host `next` */
@@ -260,25 +270,34 @@ static void shrink(void **array, size_t len, size_t size) {
  * into rtts). */
 static void record(ik_job *job, uint32_t t, const ik_reply *reply, double rtt, int counted,
                    int duplicate) {
-  ik_host *h = &job->hosts[t];
+  ik_host *h = NULL;
   size_t count = (size_t)job->opts.count;
-  ik_probe_reply *r;
+  ik_probe_reply one, *r = &one;
 
-  if (room((void **)&h->replies, h->replies_len, count, sizeof *h->replies) != 0 ||
-      (counted && room((void **)&h->rtts, h->rtts_len, count, sizeof *h->rtts) != 0)) {
-    stop(job, IK_ENOMEM);
-    return;
+  if (job->stream) {
+    target_stats *s = &job->stats[t];
+    s->duplicates += duplicate != 0;
+    if (counted)
+      ik__host_stats_add(&s->rtt, rtt);
+    if (job->opts.on_reply == NULL)
+      return;
+  } else {
+    h = &job->hosts[t];
+    if (room((void **)&h->replies, h->replies_len, count, sizeof *h->replies) != 0 ||
+        (counted && room((void **)&h->rtts, h->rtts_len, count, sizeof *h->rtts) != 0)) {
+      stop(job, IK_ENOMEM);
+      return;
+    }
+    r = &h->replies[h->replies_len++];
+    h->duplicates += duplicate != 0;
+    if (counted)
+      h->rtts[h->rtts_len++] = rtt;
   }
-  r = &h->replies[h->replies_len++];
   r->sequence = reply->sequence;
   r->reply = *reply;
   r->rtt = rtt;
-  if (duplicate) {
+  if (duplicate)
     r->reply.flags |= IK_REPLY_DUPLICATE;
-    h->duplicates++;
-  }
-  if (counted)
-    h->rtts[h->rtts_len++] = rtt;
   if (job->kind == KIND_TRACE && counted) {
     memcpy(h->address, reply->source, sizeof h->address);
     if (ik_reply_check(reply) == IK_OK)
@@ -349,6 +368,10 @@ static void probe_done(int status, const ik_reply *reply, void *arg) {
 
 /* ---- sending ---- */
 
+static int *host_error(ik_job *job, size_t t) {
+  return job->stream ? &job->stats[t].error : &job->hosts[t].error;
+}
+
 /* A request went out: wait for its reply. */
 static void armed(family_ctx *f, probe *p) {
   ik_job *job = f->job;
@@ -357,7 +380,10 @@ static void armed(family_ctx *f, probe *p) {
     f->id = p->req.id;
     f->id_known = 1;
   }
-  job->hosts[p->target].packets_sent++;
+  if (job->stream)
+    job->stats[p->target].sent++;
+  else
+    job->hosts[p->target].packets_sent++;
   err = ik_async_receive(f->async, &p->req, job->opts.timeout, probe_done, p);
   if (err != 0) {
     slot_put(job, p);
@@ -372,11 +398,11 @@ static void armed(family_ctx *f, probe *p) {
 /* A request could not be sent: icmplib counts it as not sent. Probing
  * that host stops (the error says why); a traceroute stops. */
 static void send_failed(ik_job *job, probe *p, int err) {
-  ik_host *h = &job->hosts[p->target];
+  int *h_error = host_error(job, p->target);
   if (job->kind == KIND_TRACE) {
     stop(job, err);
-  } else if (h->error == 0) {
-    h->error = err;
+  } else if (*h_error == 0) {
+    *h_error = err;
     if (job->kind == KIND_PING)
       snprintf(job->detail, sizeof job->detail, "%s", ik_last_error());
   }
@@ -417,7 +443,7 @@ static void multi_fill(ik_job *job, double now, size_t quota, double *due) {
     size_t t = job->next;
     family_ctx *f;
     probe *p;
-    if (job->hosts[t].error == 0) {
+    if (*host_error(job, t) == 0) {
       if (job->round > 0 && job->last_send[t] + job->opts.interval > now) {
         *due = job->last_send[t] + job->opts.interval;
         return;
@@ -625,6 +651,12 @@ static void unmatched(void *arg, const ik_reply *reply, const ik_address *quoted
       reply->id != f->id || reply->sequence >= (unsigned)job->opts.count ||
       ik_reply_check(reply) != IK_OK || (t = late_target(job, reply)) < 0)
     return;
+  if (job->stream) {
+    /* No replies kept to compare with: the source is the host's (late_target
+     * found it by source), so a payload async.c knows is a copy. */
+    job->stats[t].duplicates += (reply->flags & IK_REPLY_DUPLICATE) != 0;
+    return;
+  }
   h = &job->hosts[t];
   for (i = 0; i < h->replies_len; i++) {
     const ik_reply *r = &h->replies[i].reply;
@@ -675,6 +707,10 @@ static void release(ik_job *job) {
   }
   job->free_slots = NULL;
   free(job->dst);
+  free(job->stats);
+  free(job->unresolved);
+  job->stats = NULL;
+  job->unresolved = NULL;
   free(job->last_send);
   free(job->by_source);
   job->dst = NULL;
@@ -684,7 +720,7 @@ static void release(ik_job *job) {
 
 static void empty_hosts(ik_host *hosts, size_t n) {
   size_t i;
-  for (i = 0; i < n; i++)
+  for (i = 0; hosts != NULL && i < n; i++)
     ik_host_free(&hosts[i]);
 }
 
@@ -695,6 +731,25 @@ static void finish_hosts(ik_job *job) {
     shrink((void **)&h->rtts, h->rtts_len, sizeof *h->rtts);
     shrink((void **)&h->replies, h->replies_len, sizeof *h->replies);
     ik__host_finish(h);
+  }
+}
+
+/* Streaming: each host's results to on_host, in input order. */
+static void stream_hosts(ik_job *job) {
+  size_t i, unresolved = 0;
+  for (i = 0; i < job->n; i++) {
+    const target_stats *s = &job->stats[i];
+    ik_host h;
+    memset(&h, 0, sizeof h);
+    if (job->dst[i].family == 0)
+      memcpy(h.address, job->unresolved[unresolved++], sizeof h.address);
+    else
+      ik_address_format(&job->dst[i], h.address, sizeof h.address);
+    h.packets_sent = s->sent;
+    h.duplicates = s->duplicates;
+    h.error = s->error;
+    ik__host_finish_stats(&h, &s->rtt);
+    job->opts.on_host(job->opts.on_host_arg, i, &h);
   }
 }
 
@@ -747,6 +802,8 @@ static void done_cb(evutil_socket_t fd, short what, void *arg) {
       status = err;
       snprintf(job->detail, sizeof job->detail, "%s", ik_last_error());
     }
+  } else if (job->stream) {
+    stream_hosts(job);
   } else {
     finish_hosts(job);
   }
@@ -858,7 +915,7 @@ static int open_family(ik_job *job, int family, const char *source_text) {
   return 0;
 }
 
-/* Resolves name into dst and its text into text; a failure is
+/* Resolves name into dst and its text into text (unless NULL); a failure is
  * IK_ENAMELOOKUP naming the name. */
 static int resolve_one(const char *name, int family, ik_address *dst, char *text, size_t len) {
   size_t found = 0;
@@ -867,7 +924,7 @@ static int resolve_one(const char *name, int family, ik_address *dst, char *text
     return ik__fail(IK_ENAMELOOKUP, "the address is NULL");
   if ((err = ik_resolve(name, family, dst, 1, &found)) == 0 && found == 0)
     err = ik__fail(IK_ENAMELOOKUP, "cannot resolve '%.200s'", name);
-  if (err == 0)
+  if (err == 0 && text != NULL)
     err = ik_address_format(dst, text, len);
   return err == IK_EADDRFORMAT ? IK_ENAMELOOKUP : err;
 }
@@ -875,7 +932,28 @@ static int resolve_one(const char *name, int family, ik_address *dst, char *text
 /* Fills hosts[i] and dst[i] for addresses[i]; a name that does not
  * resolve marks its host (multiping) or fails the call (ping). */
 static int resolve_hosts(ik_job *job, const char *const *addresses) {
-  size_t i;
+  size_t i, cap = 0;
+  if (job->stream) {
+    /* The address texts are formatted at the end, one at a time. */
+    for (i = 0; i < job->n; i++) {
+      int err = resolve_one(addresses[i], job->opts.family, &job->dst[i], NULL, 0);
+      if (err == 0)
+        continue;
+      memset(&job->dst[i], 0, sizeof job->dst[i]);
+      job->stats[i].error = err;
+      if (job->nunresolved == cap) {
+        void *p = realloc(job->unresolved, (cap = cap ? 2 * cap : 8) * sizeof *job->unresolved);
+        if (p == NULL)
+          return ik__fail(IK_ENOMEM, "no memory for %zu unresolved names", cap);
+        job->unresolved = (char (*)[IK_ADDRSTRLEN])p;
+      }
+      memset(job->unresolved[job->nunresolved], 0, sizeof job->unresolved[0]);
+      if (addresses[i] != NULL)
+        strncpy(job->unresolved[job->nunresolved], addresses[i], sizeof job->unresolved[0] - 1);
+      job->nunresolved++;
+    }
+    return 0;
+  }
   for (i = 0; i < job->n; i++) {
     ik_host *h = &job->hosts[i];
     int err;
@@ -913,7 +991,11 @@ static int job_start(ik_job *job, const char *const *addresses, size_t n, ik_hos
     job->n = hops;
   } else {
     job->n = n;
-    job->hosts = hosts;
+    job->stream = job->kind == KIND_MULTI && job->opts.on_host != NULL;
+    if (!job->stream)
+      job->hosts = hosts;
+    else if (n > 0 && (job->stats = (target_stats *)calloc(n, sizeof *job->stats)) == NULL)
+      return ik__fail(IK_ENOMEM, "no memory for %zu targets", n);
     if ((err = resolve_hosts(job, addresses)) != 0)
       return err;
     if (job->opts.count > 1 && n > 0 &&
@@ -946,8 +1028,8 @@ static int job_begin(ik_job *job, ik_job **out, const char *const *addresses, si
     release(job);
     if (job->kind == KIND_TRACE)
       free(job->hosts);
-    else if (hosts != NULL)
-      empty_hosts(hosts, job->n);
+    else
+      empty_hosts(job->hosts, job->n);
     job_free_events(job);
     free(job);
     return err;
@@ -980,7 +1062,7 @@ int ik_async_multiping(struct event_base *base, const char *const *addresses, si
   int err;
   if (job != NULL)
     *job = NULL;
-  if (n > 0 && (addresses == NULL || hosts == NULL))
+  if (n > 0 && (addresses == NULL || (hosts == NULL && (opts == NULL || opts->on_host == NULL))))
     return ik__fail(IK_EINVAL, "ik_multiping: %s is NULL", addresses == NULL ? "addresses" : "hosts");
   if (n > UINT32_MAX / 4)
     return ik__fail(IK_EINVAL, "ik_multiping: %zu hosts is too many", n);

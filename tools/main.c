@@ -443,16 +443,39 @@ static int collect_targets(const ikcli_args *a, int family, ikcli_targets *resol
   return err;
 }
 
+/* Text multiping: each host's line as the library hands its results over
+ * (in input order, at the end), so that no array of ik_host is held: a
+ * sweep of 65,534 hosts costs the library's statistics only. */
+typedef struct text_lines {
+  ikcli_buf out;
+  int width, rc;
+  size_t alive;
+} text_lines;
+
+static void text_host(void *arg, size_t index, const ik_host *h) {
+  text_lines *t = (text_lines *)arg;
+  (void)index;
+  t->alive += h->is_alive != 0;
+  if (t->rc != 0)
+    return;
+  ikcli_multiping_line(&t->out, h, t->width);
+  if (h->error != 0)
+    fprintf(stderr, "icmpkit multiping: %s: %s\n", h->address, ik_strerror(h->error));
+  if (t->out.len > (1u << 16))
+    t->rc = flush(&t->out);
+}
+
 static int run_multiping(const ikcli_args *a) {
   ik_ping_options o;
   ikcli_targets targets = {0};
   ik_host *hosts = NULL;
   const char *const *list = NULL;
-  ikcli_buf out = {0};
+  text_lines text;
   char msg[512];
-  int families[2], width = 0, rc, err;
+  int families[2], rc, err;
   size_t nfam = 0, i, alive = 0;
 
+  memset(&text, 0, sizeof text);
   ik_multiping_options_init(&o);
   if (ikcli_apply_options(a, &o, msg, sizeof msg) != 0)
     return error_exit("%s%s", msg, "");
@@ -460,8 +483,19 @@ static int run_multiping(const ikcli_args *a) {
   if (rc == 0)
     rc = forced_or_chosen(a, families, nfam, &o);
   if (rc == 0 && ((list = ikcli_targets_list(&targets)) == NULL ||
-                  (hosts = (ik_host *)calloc(targets.n, sizeof *hosts)) == NULL))
+                  (a->json && (hosts = (ik_host *)calloc(targets.n, sizeof *hosts)) == NULL)))
     rc = error_exit("%s%s", "out of memory", "");
+  if (rc == 0 && !a->json) {
+    /* The library's address texts are these resolved ones, formatted the
+     * same way: the column width is known before the run. */
+    for (i = 0; i < targets.n; i++) {
+      int len = (int)strlen(list[i]);
+      if (len > text.width)
+        text.width = len;
+    }
+    o.on_host = text_host;
+    o.on_host_arg = &text;
+  }
   if (rc == 0) {
     progress p;
     progress_start(&p, targets.n, &o);
@@ -471,39 +505,31 @@ static int run_multiping(const ikcli_args *a) {
     if (err != 0)
       rc = library_error(err, "");
   }
-  if (rc != 0) {
-    free(hosts);
-    ikcli_targets_free(&targets);
-    return rc;
+  if (rc == 0 && a->json) {
+    for (i = 0; i < targets.n && rc == 0; i++) {
+      alive += hosts[i].is_alive != 0;
+      ikcli_json_host(&text.out, &hosts[i], -1);
+      if (hosts[i].error != 0)
+        fprintf(stderr, "icmpkit multiping: %s: %s\n", hosts[i].address,
+                ik_strerror(hosts[i].error));
+      if (text.out.len > (1u << 20))
+        rc = flush(&text.out);
+    }
+  } else if (rc == 0) {
+    rc = text.rc;
+    alive = text.alive;
+    if (rc == 0)
+      ikcli_multiping_summary(&text.out, alive, targets.n);
   }
-  for (i = 0; i < targets.n; i++) {
-    int len = (int)strlen(hosts[i].address);
-    if (len > width)
-      width = len;
-  }
-  for (i = 0; i < targets.n && rc == 0; i++) {
-    alive += hosts[i].is_alive != 0;
-    if (a->json)
-      ikcli_json_host(&out, &hosts[i], -1);
-    else
-      ikcli_multiping_line(&out, &hosts[i], width);
-    if (hosts[i].error != 0)
-      fprintf(stderr, "icmpkit multiping: %s: %s\n", hosts[i].address,
-              ik_strerror(hosts[i].error));
-    if (out.len > (1u << 20))
-      rc = flush(&out);
-  }
-  if (rc == 0 && !a->json)
-    ikcli_multiping_summary(&out, alive, targets.n);
   if (rc == 0)
-    rc = flush(&out);
+    rc = flush(&text.out);
   if (rc == 0)
     rc = alive == targets.n ? EXIT_ALL_ALIVE : EXIT_SOME_DEAD;
-  for (i = 0; i < targets.n; i++)
+  for (i = 0; hosts != NULL && i < targets.n; i++)
     ik_host_free(&hosts[i]);
   free(hosts);
   ikcli_targets_free(&targets);
-  ikcli_buf_free(&out);
+  ikcli_buf_free(&text.out);
   return rc;
 }
 

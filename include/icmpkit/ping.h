@@ -14,6 +14,22 @@ typedef struct ik_probe_reply {
   double rtt;           /* milliseconds */
 } ik_probe_reply;
 
+/* Statistics of one host (icmplib's Host). */
+typedef struct ik_host {
+  char address[IK_ADDRSTRLEN];
+  int packets_sent;
+  int packets_received;
+  double packet_loss;   /* 0..1 */
+  double min_rtt, avg_rtt, max_rtt, jitter; /* ms; 0 when none */
+  double *rtts;         /* packets_received RTTs in ms */
+  size_t rtts_len;
+  int is_alive;
+  int duplicates;
+  ik_probe_reply *replies; /* every matched reply or ICMP error */
+  size_t replies_len;
+  int error;            /* 0, or the ik_error that stopped probing it */
+} ik_host;
+
 /* Options shared by ping, multiping and traceroute. Always start from
  * ik_ping_options_init / ik_multiping_options_init /
  * ik_traceroute_options_init, which set icmplib's defaults. */
@@ -42,6 +58,18 @@ typedef struct ik_ping_options {
   void (*on_reply)(void *arg, size_t index, const ik_probe_reply *reply);
   void *on_reply_arg;
   const volatile int *cancel;
+  /* multiping only, optional: the results of each host go to on_host
+   * (index: its position), in input order, once probing is over (just
+   * before the call returns or cb runs), and hosts is not used (may be
+   * NULL). Only statistics are kept, about 80 bytes a host instead of an
+   * ik_host and its arrays: the host passed has rtts and replies NULL, the
+   * same statistics as otherwise, and is valid during the call only.
+   * Copies of a reply that arrive after its probe completed are counted
+   * in duplicates but do not reach on_reply; late answers from another
+   * address than the host's are not kept. Not called when the call fails;
+   * must not free the job. */
+  void (*on_host)(void *arg, size_t index, const ik_host *host);
+  void *on_host_arg;
 } ik_ping_options;
 
 /* Default send rate of multiping (probes per second); polite on a real
@@ -51,22 +79,6 @@ typedef struct ik_ping_options {
 IK_EXTERN void ik_ping_options_init(ik_ping_options *opts);       /* count 4, interval 1, timeout 2 */
 IK_EXTERN void ik_multiping_options_init(ik_ping_options *opts);  /* count 2, interval 0.5, timeout 2 */
 IK_EXTERN void ik_traceroute_options_init(ik_ping_options *opts); /* count 2, interval 0.05, timeout 2, hops 1..30 */
-
-/* Statistics of one host (icmplib's Host). */
-typedef struct ik_host {
-  char address[IK_ADDRSTRLEN];
-  int packets_sent;
-  int packets_received;
-  double packet_loss;   /* 0..1 */
-  double min_rtt, avg_rtt, max_rtt, jitter; /* ms; 0 when none */
-  double *rtts;         /* packets_received RTTs in ms */
-  size_t rtts_len;
-  int is_alive;
-  int duplicates;
-  ik_probe_reply *replies; /* every matched reply or ICMP error */
-  size_t replies_len;
-  int error;            /* 0, or the ik_error that stopped probing it */
-} ik_host;
 
 /* One traceroute hop (icmplib's Hop). */
 typedef struct ik_hop {
@@ -81,8 +93,10 @@ IK_EXTERN void ik_hops_free(ik_hop *hops, size_t n);
 /* Errors: IK_EINVAL, IK_ENAMELOOKUP, socket errors of ik_socket_open. */
 IK_EXTERN int ik_ping(const char *address, const ik_ping_options *opts,
                       ik_host *host);
-/* Results in input order; a host whose name does not resolve gets
- * host.error = IK_ENAMELOOKUP and the call still probes the others. */
+/* Results in input order (hosts may be NULL when opts->on_host streams
+ * them); a host whose name does not resolve gets host.error =
+ * IK_ENAMELOOKUP and the call still probes the others. Errors: as
+ * ik_ping, and IK_EINVAL for NULL addresses or hosts. */
 IK_EXTERN int ik_multiping(const char *const *addresses, size_t n,
                            const ik_ping_options *opts, ik_host *hosts);
 /* *hops is allocated (free with ik_hops_free); only responding hops are

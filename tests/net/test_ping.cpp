@@ -336,6 +336,79 @@ TEST_P(MultipingChain, AnUnresolvableNameMarksOnlyItsHost) {
   for (ik_host &h : hosts) ik_host_free(&h);
 }
 
+struct Streamed {
+  std::vector<size_t> order;
+  std::vector<ik_host> hosts;
+};
+
+void keep_host(void *arg, size_t index, const ik_host *h) {
+  Streamed *s = static_cast<Streamed *>(arg);
+  s->order.push_back(index);
+  s->hosts.push_back(*h);
+}
+
+TEST_P(MultipingChain, OnHostStreamsEachHostInOrderWithTheStatisticsOfTheArray) {
+  const std::string t4 = Chain::target_address(4), t6 = Chain::target_address(6);
+  const std::string silent = "198.19." + std::to_string(static_cast<int>(Chain::Fate::blackhole_route) + 1) + ".9";
+  const char *list[] = {t4.c_str(), "nowhere.invalid", t6.c_str(), silent.c_str(), "127.0.0.1"};
+  ik_ping_options o = quick_ping(mode_, 3);
+  o.rate = 0;
+  ik_host kept[5];
+  ASSERT_EQ(ik_multiping(list, 5, &o, kept), 0) << ik_last_error();
+  Streamed s;
+  o.on_host = keep_host;
+  o.on_host_arg = &s;
+  ASSERT_EQ(ik_multiping(list, 5, &o, nullptr), 0) << ik_last_error();
+  ASSERT_EQ(s.order, (std::vector<size_t>{0, 1, 2, 3, 4}));
+  for (size_t i = 0; i < 5; ++i) {
+    const ik_host &a = kept[i], &b = s.hosts[i];
+    SCOPED_TRACE(summary(a));
+    EXPECT_STREQ(b.address, a.address);
+    EXPECT_EQ(b.packets_sent, a.packets_sent);
+    EXPECT_EQ(b.packets_received, a.packets_received);
+    EXPECT_EQ(b.packet_loss, a.packet_loss);
+    EXPECT_EQ(b.is_alive, a.is_alive);
+    EXPECT_EQ(b.error, a.error);
+    EXPECT_EQ(b.duplicates, 0);
+    EXPECT_EQ(b.rtts, nullptr);
+    EXPECT_EQ(b.replies, nullptr);
+    EXPECT_EQ(b.rtts_len, 0u);
+    /* RTTs differ between runs; their statistics must be coherent. */
+    EXPECT_LE(b.min_rtt, b.avg_rtt);
+    EXPECT_LE(b.avg_rtt, b.max_rtt);
+    EXPECT_EQ(b.min_rtt > 0, a.min_rtt > 0);
+    ik_host_free(&kept[i]);
+  }
+  EXPECT_EQ(s.hosts[1].error, IK_ENAMELOOKUP);
+  EXPECT_STREQ(s.hosts[1].address, "nowhere.invalid");
+  EXPECT_EQ(s.hosts[0].packets_received, 3);
+  EXPECT_EQ(s.hosts[3].packets_received, 0);
+}
+
+TEST_P(MultipingChain, OnHostCountsLateCopiesAsDuplicates) {
+  chain_->topo.nft("r1", "table ip ikdup {\n"
+                         " chain forward {\n"
+                         "  type filter hook forward priority 0; policy accept;\n"
+                         "  ip daddr " + Chain::pinger_address(4) + " icmp type echo-reply dup to " +
+                         Chain::pinger_address(4) + " device \"eth0\"\n"
+                         " }\n"
+                         "}\n");
+  const std::string t4 = Chain::target_address(4);
+  const char *list[] = {t4.c_str()};
+  ik_ping_options o = quick_ping(mode_, 3);
+  o.interval = 0.1;
+  o.rate = 0;
+  Streamed s;
+  o.on_host = keep_host;
+  o.on_host_arg = &s;
+  ASSERT_EQ(ik_multiping(list, 1, &o, nullptr), 0) << ik_last_error();
+  ASSERT_EQ(s.hosts.size(), 1u);
+  EXPECT_EQ(s.hosts[0].packets_received, 3);
+  /* The call may return before the last probe's copy arrives. */
+  EXPECT_GE(s.hosts[0].duplicates, 2);
+  EXPECT_LE(s.hosts[0].duplicates, 3);
+}
+
 TEST_P(MultipingChain, BroadcastPingRecordsEveryResponderAndCountsEachProbeOnce) {
   ik_ping_options o = quick_ping(mode_, 2);
   o.broadcast = 1;

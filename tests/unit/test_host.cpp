@@ -120,3 +120,28 @@ TEST(Host, FreeClearsPointersAndAcceptsNull) {
   ik_host_free(nullptr);
   ik_hops_free(nullptr, 3);
 }
+
+// A streamed multiping gathers the RTTs one at a time: the statistics must be
+// the very same doubles as from the whole list.
+TEST(Host, StatisticsGatheredOneRttAtATimeEqualThoseOfTheList) {
+  const std::vector<double> rtts = {0.287, 13.135194778442383, 0.1 + 0.2, 9.614229202270508,
+                                    1e-3, 16.018152236938477, 0.30000000000000004};
+  ik_host whole = MakeHost(9, rtts);
+  ik__host_finish(&whole);
+  ik__host_stats s;
+  std::memset(&s, 0, sizeof s);
+  for (double r : rtts) ik__host_stats_add(&s, r);
+  ik_host streamed;
+  std::memset(&streamed, 0, sizeof streamed);
+  streamed.packets_sent = 9;
+  ik__host_finish_stats(&streamed, &s);
+  EXPECT_EQ(streamed.packets_received, whole.packets_received);
+  EXPECT_EQ(streamed.packet_loss, whole.packet_loss);
+  EXPECT_EQ(streamed.min_rtt, whole.min_rtt);
+  EXPECT_EQ(streamed.avg_rtt, whole.avg_rtt);
+  EXPECT_EQ(streamed.max_rtt, whole.max_rtt);
+  EXPECT_EQ(streamed.jitter, whole.jitter);
+  EXPECT_EQ(streamed.is_alive, 1);
+  EXPECT_EQ(streamed.rtts, nullptr);
+  ik_host_free(&whole);
+}
