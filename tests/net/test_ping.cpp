@@ -610,6 +610,50 @@ TEST_P(AsyncMultiping, CancelCompletesWithCanceledAndTheResultsSoFar) {
   event_base_free(base);
 }
 
+/* The synchronous call is a wrapper over the async engine: both give the
+ * same verdicts and replies (times aside) for the same mixed list. */
+TEST_P(AsyncMultiping, GivesTheSameResultsAsMultiping) {
+  using F = Chain::Fate;
+  std::vector<std::string> names = {Chain::target_address(4), Chain::target_address(6),
+                                    Chain::router_address(2, 4), Chain::router_address(1, 6),
+                                    "127.0.0.1", "::1",
+                                    Chain::address_for(F::nft_drop, 4), Chain::address_for(F::nft_drop, 6),
+                                    Chain::address_for(F::nft_host_unreachable, 4),
+                                    Chain::address_for(F::nft_host_unreachable, 6),
+                                    Chain::address_for(F::nft_admin_prohibited, 6),
+                                    Chain::address_for(F::blackhole_route, 4), "no.such.host.invalid"};
+  std::vector<const char *> list;
+  for (const std::string &s : names) list.push_back(s.c_str());
+  ik_ping_options o;
+  ik_multiping_options_init(&o);
+  o.count = 2;
+  o.interval = 0.05;
+  o.timeout = 0.4;
+  o.privileged = mode_.privileged;
+  std::vector<ik_host> sync_hosts(names.size()), async_hosts(names.size());
+  ASSERT_EQ(ik_multiping(list.data(), list.size(), &o, sync_hosts.data()), 0) << ik_last_error();
+  struct event_base *base = event_base_new();
+  Done done;
+  ik_job *job = nullptr;
+  ASSERT_EQ(ik_async_multiping(base, list.data(), list.size(), &o, async_hosts.data(), on_done, &done, &job), 0)
+      << ik_last_error();
+  event_base_dispatch(base);
+  EXPECT_EQ(done.calls, 1);
+  EXPECT_EQ(done.status, 0);
+  size_t alive = 0;
+  for (size_t i = 0; i < names.size(); ++i) {
+    EXPECT_EQ(summary(async_hosts[i]), summary(sync_hosts[i]));
+    alive += async_hosts[i].is_alive;
+  }
+  EXPECT_EQ(alive, 6u) << "targets, routers and loopback answer; the rest do not";
+  for (size_t i = 0; i < names.size(); ++i) {
+    ik_host_free(&sync_hosts[i]);
+    ik_host_free(&async_hosts[i]);
+  }
+  ik_job_free(job);
+  event_base_free(base);
+}
+
 /* ASan and valgrind check the rest: nothing leaks, nothing runs after. */
 TEST_P(AsyncMultiping, FreeingAJobWithWorkPendingNeverCallsBack) {
   std::vector<std::string> names(500, Chain::address_for(Chain::Fate::blackhole_route, 4));
