@@ -634,4 +634,129 @@ TEST_F(Bridge, UnwatchedEndpointNoLongerKeepsTheLoopAlive) {
   EXPECT_EQ(state.calls, 0);
 }
 
+// ---- the async wrapper and a ping job on the Windows backend ------------------
+
+struct AsyncWin32 : Bridge {
+  struct Outcome {
+    int calls = 0;
+    int status = 1;
+    ik_reply reply{};
+    DWORD thread = 0;
+  };
+  static void record(int status, const ik_reply *reply, void *arg) {
+    auto *o = static_cast<Outcome *>(arg);
+    ++o->calls;
+    o->status = status;
+    if (reply != nullptr)
+      o->reply = *reply;
+    o->thread = GetCurrentThreadId();
+  }
+  ik_async *async = nullptr;
+  std::vector<ik_request> reqs;
+  std::vector<Outcome> out;
+
+  void TearDown() override {
+    ik_async_free(async);
+    Bridge::TearDown();
+  }
+  // Wraps an IPv4 socket, sends n requests and starts a receive for each.
+  void start(size_t n) {
+    open(IK_AF_INET);
+    ASSERT_EQ(ik_async_new(base, sock, &async), 0) << ik_last_error();
+    reqs.resize(n);
+    out.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      ASSERT_EQ(ik_request_init(&reqs[i], "198.18.0.9", 0x77, static_cast<long>(i)), 0);
+      ASSERT_EQ(ik_async_send(async, &reqs[i]), 0) << ik_last_error();
+      ASSERT_EQ(ik_async_receive(async, &reqs[i], 10.0, record, &out[i]), 0) << ik_last_error();
+    }
+  }
+  // Runs the loop until done() or about limit seconds.
+  void run_until(const std::function<bool()> &done, double limit = 10.0) {
+    for (int i = 0; i < static_cast<int>(limit * 100) && !done(); ++i) {
+      timeval tick{0, 10000};
+      event_base_loopexit(base, &tick);
+      event_base_loop(base, EVLOOP_ONCE);
+    }
+  }
+};
+
+TEST_F(AsyncWin32, CompletionsFromPoolThreadsCompleteTheirReceivesOnTheLoopThread) {
+  start(2);
+  std::thread os([&] {
+    fake.complete(1, IP_SUCCESS, "198.18.0.9");
+    fake.complete(0, IP_TTL_EXPIRED_TRANSIT, "198.18.0.1");
+  });
+  run_until([&] { return out[0].calls > 0 && out[1].calls > 0; });
+  os.join();
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(out[i].calls, 1);
+    EXPECT_EQ(out[i].status, 0) << ik_err_name(out[i].status);
+    EXPECT_EQ(out[i].thread, GetCurrentThreadId()) << "a callback ran on a pool thread";
+    EXPECT_EQ(out[i].reply.id, 0x77);
+    EXPECT_EQ(out[i].reply.sequence, static_cast<int>(i));
+  }
+  EXPECT_STREQ(out[1].reply.source, "198.18.0.9");
+  EXPECT_STREQ(out[0].reply.source, "198.18.0.1");
+  EXPECT_EQ(ik_reply_check(&out[0].reply), IK_ETIME_EXCEEDED);
+}
+
+TEST_F(AsyncWin32, FreeWithRequestsInFlightCallsEachBackOnceAndNeverAgain) {
+  start(3);
+  ik_async_free(async);
+  async = nullptr;
+  for (const Outcome &o : out) {
+    EXPECT_EQ(o.calls, 1);
+    EXPECT_EQ(o.status, IK_EUNAVAILABLE) << ik_err_name(o.status);
+  }
+  // The OS completes them later, into buffers the backend still holds
+  // (TearDown checks they are all freed).
+  for (size_t i = 0; i < 3; ++i)
+    fake.complete(i, IP_SUCCESS, "198.18.0.9");
+  run_until([] { return false; }, 0.2);
+  for (const Outcome &o : out)
+    EXPECT_EQ(o.calls, 1);
+}
+
+TEST_F(AsyncWin32, DetachCompletesReceivesAndTheSocketStillGetsItsReply) {
+  start(1);
+  EXPECT_EQ(ik_async_detach(async), sock);
+  EXPECT_EQ(out[0].calls, 1);
+  EXPECT_EQ(out[0].status, IK_EUNAVAILABLE);
+  fake.complete(0, IP_SUCCESS, "198.18.0.9");
+  ik_reply reply;
+  ASSERT_EQ(ik_socket_receive(sock, &reqs[0], 10.0, &reply), 0) << ik_last_error();
+  EXPECT_EQ(reply.sequence, 0);
+  EXPECT_EQ(out[0].calls, 1);
+}
+
+TEST_F(AsyncWin32, CanceledPingCompletesOnceAndLeavesNothingBehind) {
+  ik_ping_options o;
+  ik_ping_options_init(&o);
+  o.count = 3;
+  o.interval = 0.05;
+  o.timeout = 5;
+  ik_host host;
+  ik_job *job = nullptr;
+  Outcome done;
+  auto on_done = [](int status, void *arg) { record(status, nullptr, arg); };
+  ASSERT_EQ(ik_async_ping(base, "198.18.0.9", &o, &host, on_done, &done, &job), 0) << ik_last_error();
+  run_until([&] { return !fake.calls.empty(); });
+  ASSERT_FALSE(fake.calls.empty()) << "the job sent nothing";
+  ik_job_cancel(job);
+  run_until([&] { return done.calls > 0; }, 5.0);
+  EXPECT_EQ(done.calls, 1);
+  EXPECT_EQ(done.status, IK_ECANCELED) << ik_err_name(done.status);
+  EXPECT_EQ(done.thread, GetCurrentThreadId());
+  EXPECT_GE(host.packets_sent, 1);
+  EXPECT_EQ(host.packets_received, 0);
+  ik_job_free(job);
+  // The OS answers after all: nothing may run or leak (TearDown checks).
+  for (size_t i = 0; i < fake.calls.size(); ++i)
+    fake.complete(i, IP_SUCCESS, "198.18.0.9");
+  run_until([] { return false; }, 0.2);
+  EXPECT_EQ(done.calls, 1);
+  ik_host_free(&host);
+}
+
 } // namespace
