@@ -243,8 +243,18 @@ int ik_address_format(const ik_address *addr, char *buf, size_t len) {
   if (addr == NULL || buf == NULL) return ik__fail(IK_EINVAL, "ik_address_format: NULL argument");
   if (len > 0) buf[0] = '\0';
   if (addr->family == IK_AF_INET) {
-    snprintf(text, sizeof text, "%u.%u.%u.%u", addr->bytes[0], addr->bytes[1], addr->bytes[2],
-             addr->bytes[3]);
+    /* "%u.%u.%u.%u" by hand: a multiping formats one per host. */
+    char *t = text;
+    int i;
+    for (i = 0; i < 4; i++) {
+      unsigned b = addr->bytes[i];
+      if (b >= 100)
+        *t++ = (char)('0' + b / 100);
+      if (b >= 10)
+        *t++ = (char)('0' + b / 10 % 10);
+      *t++ = (char)('0' + b % 10);
+      *t++ = i < 3 ? '.' : '\0';
+    }
   } else if (addr->family == IK_AF_INET6) {
     format_v6(addr->bytes, text, sizeof text);
     if (addr->scope_id != 0) {

@@ -55,8 +55,11 @@ static uint32_t payload_digest(const ik__packet *p) {
 /* The slot holding rx's source, id and sequence, or IK__SEEN_SIZE. */
 static unsigned seen_find(const ik__seen *seen, const ik__received *rx) {
   unsigned i;
+  /* The first four address bytes first, compared inline: a sweep's
+   * replies all share id and sequence, so this runs 64 times a reply. */
   for (i = 0; i < seen->count; ++i)
     if (seen->entry[i].id == rx->pkt.id && seen->entry[i].sequence == rx->pkt.sequence &&
+        memcmp(seen->entry[i].source.bytes, rx->source.bytes, 4) == 0 &&
         ik__address_equal(&seen->entry[i].source, &rx->source))
       return i;
   return IK__SEEN_SIZE;

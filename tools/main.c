@@ -410,7 +410,7 @@ static int collect_targets(const ikcli_args *a, int family, ikcli_targets *resol
   ikcli_targets given = {0};
   const char *const *list;
   char msg[512], addr[IK_ADDRSTRLEN];
-  size_t i;
+  size_t i, ranges;
   int err = 0, fam, seen4 = 0, seen6 = 0;
 
   for (i = 0; i < a->nhosts && err == 0; i++)
@@ -419,6 +419,7 @@ static int collect_targets(const ikcli_args *a, int family, ikcli_targets *resol
   for (i = 0; i < a->nfiles && err == 0; i++)
     if (ikcli_targets_add_file(&given, a->files[i], msg, sizeof msg) != 0)
       err = error_exit("%s%s", msg, "");
+  ranges = given.n;
   for (i = 0; i < a->ncidrs && err == 0; i++)
     if (ikcli_targets_add_cidr(&given, a->cidrs[i], msg, sizeof msg) != 0)
       err = error_exit("%s%s", msg, "");
@@ -427,9 +428,15 @@ static int collect_targets(const ikcli_args *a, int family, ikcli_targets *resol
   if (err == 0 && (list = ikcli_targets_list(&given)) == NULL)
     err = error_exit("%s%s", "out of memory", "");
   for (i = 0; err == 0 && i < given.n; i++) {
-    if ((err = resolve(list[i], family, addr, sizeof addr, &fam)) != 0)
+    const char *name = list[i];
+    /* An address of a -g range is already the text resolve gives (same
+     * formatting): only its family is checked, by resolve when it is not
+     * the one asked for, which fails the run with resolve's message. */
+    fam = strchr(name, ':') != NULL ? IK_AF_INET6 : IK_AF_INET;
+    if ((i < ranges || (family != 0 && fam != family)) &&
+        (err = resolve(name, family, addr, sizeof addr, &fam)) != 0)
       break;
-    if ((err = ikcli_targets_add(resolved, addr, msg, sizeof msg)) != 0)
+    if ((err = ikcli_targets_add(resolved, i < ranges ? addr : name, msg, sizeof msg)) != 0)
       err = error_exit("%s%s", msg, "");
     seen4 |= fam == IK_AF_INET;
     seen6 |= fam == IK_AF_INET6;

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstring>
 #include <string>
 
@@ -349,4 +350,22 @@ TEST(AddressGroup, BroadcastAndMulticast) {
     ASSERT_EQ(ik_address_parse(single, &a), IK_OK) << single;
     EXPECT_FALSE(ik__address_is_group(&a)) << single;
   }
+}
+
+// IPv4 is formatted without snprintf: every octet value in every position
+// must come out as "%u.%u.%u.%u" prints it.
+TEST(AddressFormat, Ipv4IsWhatPrintfWritesForEveryOctetValue) {
+  for (unsigned v = 0; v < 256; v++)
+    for (int pos = 0; pos < 4; pos++) {
+      ik_address a;
+      std::memset(&a, 0, sizeof a);
+      a.family = IK_AF_INET;
+      uint8_t b[4] = {1, 22, 133, 4};
+      b[pos] = static_cast<uint8_t>(v);
+      std::memcpy(a.bytes, b, 4);
+      char got[IK_ADDRSTRLEN], expect[IK_ADDRSTRLEN];
+      ASSERT_EQ(ik_address_format(&a, got, sizeof got), 0);
+      std::snprintf(expect, sizeof expect, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
+      ASSERT_STREQ(got, expect);
+    }
 }

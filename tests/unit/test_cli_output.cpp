@@ -327,3 +327,41 @@ TEST(CliOutput, ExpectedMultipingTimeIsSendingOrSpacingPlusTimeout) {
   o.rate = 0;
   EXPECT_DOUBLE_EQ(ikcli_multiping_expected(65534, &o), 2.5);
 }
+
+// The summary line is built without printf: it must stay byte for byte what
+// "%-*s : xmt/rcv/%%loss = %d/%d/%d%%, min/avg/max = %.3f/%.3f/%.3f" gives,
+// for any value (ties of the third decimal, -0, huge, NaN, infinities).
+TEST(CliOutput, MultipingLineEqualsPrintfForAnyCountsAndTimes) {
+  std::vector<double> times = {0.0, -0.0, 0.0005, 0.0015, 2.675, 1.0005, 999999.9995, 1e6, 1e300, -1.25,
+                               std::numeric_limits<double>::infinity(),
+                               std::numeric_limits<double>::quiet_NaN()};
+  unsigned long long state = 2463534242ull;
+  for (int i = 0; i < 30000; i++) {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    double u = static_cast<double>(state >> 11) / 9007199254740992.0;
+    times.push_back(i % 3 == 0 ? u * 50.0 : i % 3 == 1 ? u * 1e6
+                                                       : (static_cast<double>(state % 10000000) + 0.5) / 1000.0);
+  }
+  for (size_t i = 0; i + 2 < times.size(); i++) {
+    Host h(i % 2 ? "fd00::1" : "127.1.2.3", static_cast<int>(i % 5) + 1, {1.0}, {});
+    h.h.packets_received = static_cast<int>(i % 3);
+    h.h.min_rtt = times[i];
+    h.h.avg_rtt = times[i + 1];
+    h.h.max_rtt = times[i + 2];
+    int width = static_cast<int>(i % 16);
+    Out o;
+    ikcli_multiping_line(&o.b, &h.h, width);
+    char expect[4096];
+    int n = std::snprintf(expect, sizeof expect, "%-*s : xmt/rcv/%%loss = %d/%d/%d%%", width, h.h.address,
+                          h.h.packets_sent, h.h.packets_received,
+                          (h.h.packets_sent - h.h.packets_received) * 100 / h.h.packets_sent);
+    if (h.h.packets_received > 0)
+      std::snprintf(expect + n, sizeof expect - static_cast<size_t>(n), ", min/avg/max = %.3f/%.3f/%.3f\n",
+                    h.h.min_rtt, h.h.avg_rtt, h.h.max_rtt);
+    else
+      std::snprintf(expect + n, sizeof expect - static_cast<size_t>(n), "\n");
+    ASSERT_EQ(o.str(), expect) << "values " << times[i] << " " << times[i + 1] << " " << times[i + 2];
+  }
+}

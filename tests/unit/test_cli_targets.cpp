@@ -191,3 +191,27 @@ TEST(CliTargets, HostOperandsAreChecked) {
   EXPECT_EQ(ikcli_targets_add(&t.t, std::string(255, 'h').c_str(), t.msg, sizeof t.msg), 0);
   EXPECT_EQ(t.t.n, 1u);
 }
+
+// Range addresses are formatted by hand: each must be what "%u.%u.%u.%u"
+// prints, for one- two- and three-digit octets in every position.
+TEST(CliTargets, Ipv4RangeAddressesAreDottedQuadsAsPrintfWritesThem) {
+  Targets t;
+  const unsigned firsts[] = {0, 9, 10, 99, 100, 255};
+  for (unsigned f : firsts) {
+    std::string r = std::to_string(f) + ".0.0.0/20";
+    ASSERT_EQ(t.Cidr(r.c_str()), 0) << t.msg;
+  }
+  ASSERT_EQ(t.Cidr("198.16.0.0/14"), 0) << t.msg;
+  std::vector<std::string> expect;
+  char text[32];
+  for (unsigned f : firsts)
+    for (unsigned i = 1; i + 1 < (1u << 12); i++) {
+      std::snprintf(text, sizeof text, "%u.%u.%u.%u", f, 0u, i >> 8, i & 255);
+      expect.push_back(text);
+    }
+  for (unsigned i = 1; i + 1 < (1u << 18); i++) {
+    std::snprintf(text, sizeof text, "%u.%u.%u.%u", 198u, 16 + (i >> 16), (i >> 8) & 255, i & 255);
+    expect.push_back(text);
+  }
+  EXPECT_TRUE(t.All() == expect);
+}

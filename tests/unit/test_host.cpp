@@ -2,6 +2,8 @@
 // RTT lists, and the free functions.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -144,4 +146,35 @@ TEST(Host, StatisticsGatheredOneRttAtATimeEqualThoseOfTheList) {
   EXPECT_EQ(streamed.is_alive, 1);
   EXPECT_EQ(streamed.rtts, nullptr);
   ik_host_free(&whole);
+}
+
+// Statistics are rounded by a fast path away from ties; every value must
+// still equal printf's exact rounding read back by strtod (Python's round).
+TEST(Host, RoundingEqualsPrintfAndStrtodOnRandomAndNearTieValues) {
+  std::vector<double> values = {0.0, -0.0, 0.0005, 0.0015, 2.675, 1.0005, 999999.9995, 0.1 + 0.2};
+  unsigned long long state = 88172645463325252ull;
+  for (int i = 0; i < 200000; i++) {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    double u = static_cast<double>(state >> 11) / 9007199254740992.0;  // [0, 1)
+    if (i % 4 == 0)
+      values.push_back(u * 100.0);  // RTTs in ms
+    else if (i % 4 == 1)
+      values.push_back(u * 1e6);
+    else if (i % 4 == 2)  // next to a tie of the third decimal
+      values.push_back((static_cast<double>(state % 100000000) + 0.5) / 1000.0);
+    else
+      values.push_back(std::nextafter((static_cast<double>(state % 1000000) + 0.5) / 1000.0,
+                                      (state & 1) ? 0.0 : 1e9));
+  }
+  for (double v : values) {
+    ik_host h = MakeHost(1, {v});
+    ik__host_finish(&h);
+    char text[400];
+    std::snprintf(text, sizeof text, "%.3f", v);
+    double expect = std::strtod(text, nullptr);
+    ASSERT_EQ(std::memcmp(&h.min_rtt, &expect, sizeof expect), 0) << text << " from " << v;
+    ik_host_free(&h);
+  }
 }
