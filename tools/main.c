@@ -408,10 +408,10 @@ static void progress_stop(progress *p) {
 static int collect_targets(const ikcli_args *a, int family, ikcli_targets *resolved,
                            int *families, size_t *nfam) {
   ikcli_targets given = {0};
-  const char *const *list;
+  const char *const *list = NULL;
   char msg[512], addr[IK_ADDRSTRLEN];
   size_t i, ranges;
-  int err = 0, fam, seen4 = 0, seen6 = 0;
+  int err = 0, fam, seen4 = 0, seen6 = 0, mismatch = 0;
 
   for (i = 0; i < a->nhosts && err == 0; i++)
     if ((err = ikcli_targets_add(&given, a->hosts[i], msg, sizeof msg)) != 0)
@@ -420,26 +420,42 @@ static int collect_targets(const ikcli_args *a, int family, ikcli_targets *resol
     if (ikcli_targets_add_file(&given, a->files[i], msg, sizeof msg) != 0)
       err = error_exit("%s%s", msg, "");
   ranges = given.n;
-  for (i = 0; i < a->ncidrs && err == 0; i++)
-    if (ikcli_targets_add_cidr(&given, a->cidrs[i], msg, sizeof msg) != 0)
+  for (i = 0; i < a->ncidrs && err == 0; i++) {
+    size_t start = given.n;
+    if (ikcli_targets_add_cidr(&given, a->cidrs[i], msg, sizeof msg) != 0) {
       err = error_exit("%s%s", msg, "");
+    } else if (given.n > start) {
+      /* A range's addresses share the family of its first one. */
+      fam = strchr(given.arena + given.offsets[start], ':') != NULL ? IK_AF_INET6 : IK_AF_INET;
+      seen4 |= fam == IK_AF_INET;
+      seen6 |= fam == IK_AF_INET6;
+      mismatch |= family != 0 && fam != family;
+    }
+  }
   if (err == 0 && given.n == 0)
     err = error_exit("no targets (the files given hold no host)%s%s", "", "");
   if (err == 0 && (list = ikcli_targets_list(&given)) == NULL)
     err = error_exit("%s%s", "out of memory", "");
-  for (i = 0; err == 0 && i < given.n; i++) {
-    const char *name = list[i];
-    /* An address of a -g range is already the text resolve gives (same
-     * formatting): only its family is checked, by resolve when it is not
-     * the one asked for, which fails the run with resolve's message. */
-    fam = strchr(name, ':') != NULL ? IK_AF_INET6 : IK_AF_INET;
-    if ((i < ranges || (family != 0 && fam != family)) &&
-        (err = resolve(name, family, addr, sizeof addr, &fam)) != 0)
+  /* Names are resolved one by one. The addresses of -g ranges are already
+   * the text resolve would give (the same formatting): they are taken as
+   * they are, in one piece, unless a range is not of the family asked for
+   * (-4/-6), which resolve then refuses with its message. */
+  for (i = 0; err == 0 && i < given.n && (i < ranges || mismatch); i++) {
+    if ((err = resolve(list[i], family, addr, sizeof addr, &fam)) != 0)
       break;
-    if ((err = ikcli_targets_add(resolved, i < ranges ? addr : name, msg, sizeof msg)) != 0)
+    if ((err = ikcli_targets_add(resolved, addr, msg, sizeof msg)) != 0)
       err = error_exit("%s%s", msg, "");
     seen4 |= fam == IK_AF_INET;
     seen6 |= fam == IK_AF_INET6;
+  }
+  if (err == 0 && !mismatch && given.n > ranges) {
+    if (resolved->n == 0) {
+      ikcli_targets_free(resolved);
+      *resolved = given;
+      memset(&given, 0, sizeof given);
+    } else if (ikcli_targets_append(resolved, &given, ranges, msg, sizeof msg) != 0) {
+      err = error_exit("%s%s", msg, "");
+    }
   }
   *nfam = 0;
   if (seen4)

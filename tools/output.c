@@ -97,78 +97,111 @@ void ikcli_ping_statistics(ikcli_buf *b, const char *target, const ik_host *h,
   }
 }
 
-/* printf's "%d", without printf: a sweep prints three per host. */
-static void put_int(ikcli_buf *b, int v) {
-  char t[16];
-  size_t i = sizeof t;
+/* printf's "%d" at t, without printf: a sweep prints three per host.
+ * Returns the length (at most 11). */
+static size_t int_text(char *t, int v) {
+  char r[12];
+  size_t i = sizeof r, n;
   unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
   do {
-    t[--i] = (char)('0' + u % 10);
+    r[--i] = (char)('0' + u % 10);
     u /= 10;
   } while (u != 0);
   if (v < 0)
-    t[--i] = '-';
-  ikcli_buf_put(b, t + i, sizeof t - i);
+    r[--i] = '-';
+  n = sizeof r - i;
+  memcpy(t, r + i, n);
+  return n;
 }
 
-/* printf's "%.3f", byte for byte. printf rounds the exact binary value;
- * v * 1000 is within 1.2e-7 of it below 1e6, so away from a tie its
- * nearest integer is the one printf prints. Ties, negative numbers (and
- * -0), huge ones, NaN and infinities go to printf. */
-static void put_ms3(ikcli_buf *b, double v) {
-  if (!signbit(v) && v < 1e6) {
-    double y = v * 1000.0, f = floor(y), d = y - f;
-    if (d < 0.5 - 1e-6 || d > 0.5 + 1e-6) {
-      unsigned long k = (unsigned long)f + (d > 0.5);
-      char t[24];
-      size_t i = sizeof t;
-      int digits = 0;
-      while (digits < 4 || k != 0) {
-        if (digits == 3)
-          t[--i] = '.';
-        t[--i] = (char)('0' + k % 10);
-        k /= 10;
-        digits++;
-      }
-      ikcli_buf_put(b, t + i, sizeof t - i);
-      return;
-    }
+/* printf's "%.3f" at t, byte for byte, when it can be done without
+ * printf; returns the length (at most 10), or 0. printf rounds the exact
+ * binary value; v * 1000 is within 1.2e-7 of it below 1e6, so away from a
+ * tie its nearest integer is the one printf prints. Ties, negative numbers
+ * (and -0), huge ones, NaN and infinities are left to printf. */
+static size_t ms3_text(char *t, double v) {
+  double y, f, d;
+  unsigned long k;
+  char r[16];
+  size_t i = sizeof r;
+  int digits = 0;
+  if (signbit(v) || !(v < 1e6))
+    return 0;
+  y = v * 1000.0;
+  f = floor(y);
+  d = y - f;
+  if (!(d < 0.5 - 1e-6 || d > 0.5 + 1e-6))
+    return 0;
+  k = (unsigned long)f + (d > 0.5);
+  while (digits < 4 || k != 0) {
+    if (digits == 3)
+      r[--i] = '.';
+    r[--i] = (char)('0' + k % 10);
+    k /= 10;
+    digits++;
   }
-  ikcli_buf_printf(b, "%.3f", v);
+  memcpy(t, r + i, sizeof r - i);
+  return sizeof r - i;
+}
+
+/* The line as printf writes it, for what ms3_text leaves to printf. */
+static void multiping_line_printf(ikcli_buf *b, const ik_host *h, int width, int loss) {
+  ikcli_buf_printf(b, "%-*s : xmt/rcv/%%loss = %d/%d/%d%%", width, h->address, h->packets_sent,
+                   h->packets_received, loss);
+  if (h->packets_received > 0)
+    ikcli_buf_printf(b, ", min/avg/max = %.3f/%.3f/%.3f", h->min_rtt, h->avg_rtt, h->max_rtt);
 }
 
 void ikcli_multiping_line(ikcli_buf *b, const ik_host *h, int width) {
   int loss = h->packets_sent > 0
       ? (h->packets_sent - h->packets_received) * 100 / h->packets_sent : 0;
-  size_t len;
+  /* address, padding, counts and three times: well under 400 bytes */
+  char line[IK_ADDRSTRLEN + 256 + 128];
+  size_t n, len = strlen(h->address);
   if (h->error != 0 && h->packets_sent == 0) {
     ikcli_buf_printf(b, "%-*s : %s\n", width, h->address, ik_strerror(h->error));
     return;
   }
-  /* "%-*s : xmt/rcv/%%loss = %d/%d/%d%%", built by hand: printf was the
-   * largest user-space cost of a sweep. */
-  len = strlen(h->address);
-  ikcli_buf_put(b, h->address, len);
-  for (; width > 0 && len < (size_t)width; len++)
-    ikcli_buf_put(b, " ", 1);
-  ikcli_buf_puts(b, " : xmt/rcv/%loss = ");
-  put_int(b, h->packets_sent);
-  ikcli_buf_put(b, "/", 1);
-  put_int(b, h->packets_received);
-  ikcli_buf_put(b, "/", 1);
-  put_int(b, loss);
-  ikcli_buf_put(b, "%", 1);
-  if (h->packets_received > 0) {
-    ikcli_buf_puts(b, ", min/avg/max = ");
-    put_ms3(b, h->min_rtt);
-    ikcli_buf_put(b, "/", 1);
-    put_ms3(b, h->avg_rtt);
-    ikcli_buf_put(b, "/", 1);
-    put_ms3(b, h->max_rtt);
+  /* Built by hand in one piece: printf, then the many small appends,
+   * were the largest user-space costs of a sweep. */
+  if (len >= IK_ADDRSTRLEN || width > 256) {
+    multiping_line_printf(b, h, width, loss);
+  } else {
+    memcpy(line, h->address, len);
+    for (n = len; width > 0 && n < (size_t)width; n++)
+      line[n] = ' ';
+    memcpy(line + n, " : xmt/rcv/%loss = ", 19);
+    n += 19;
+    n += int_text(line + n, h->packets_sent);
+    line[n++] = '/';
+    n += int_text(line + n, h->packets_received);
+    line[n++] = '/';
+    n += int_text(line + n, loss);
+    line[n++] = '%';
+    if (h->packets_received > 0) {
+      const double times[3] = {h->min_rtt, h->avg_rtt, h->max_rtt};
+      int i;
+      memcpy(line + n, ", min/avg/max = ", 16);
+      n += 16;
+      for (i = 0; i < 3 && n > 0; i++) {
+        size_t k = ms3_text(line + n, times[i]);
+        if (k == 0) {
+          n = 0; /* a time only printf writes right */
+        } else {
+          n += k;
+          if (i < 2)
+            line[n++] = '/';
+        }
+      }
+    }
+    if (n > 0)
+      ikcli_buf_put(b, line, n);
+    else
+      multiping_line_printf(b, h, width, loss);
   }
   if (h->duplicates > 0)
     ikcli_buf_printf(b, ", +%d duplicates", h->duplicates);
-  ikcli_buf_puts(b, "\n");
+  ikcli_buf_put(b, "\n", 1);
 }
 
 void ikcli_multiping_summary(ikcli_buf *b, size_t alive, size_t total) {

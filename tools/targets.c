@@ -278,6 +278,28 @@ int ikcli_targets_add_file(ikcli_targets *t, const char *path, char *msg, size_t
   return err;
 }
 
+int ikcli_targets_append(ikcli_targets *t, const ikcli_targets *from, size_t first, char *msg,
+                         size_t msglen) {
+  size_t i, count, start, bytes;
+  if (first >= from->n)
+    return 0;
+  count = from->n - first;
+  if (count > IKCLI_MAX_TARGETS - t->n)
+    return fail(msg, msglen, IK_EINVAL, "too many targets: at most %lu in one run",
+                (unsigned long)IKCLI_MAX_TARGETS);
+  start = from->offsets[first];
+  bytes = from->arena_len - start;
+  if (grow((void **)&t->offsets, &t->cap, t->n + count, sizeof *t->offsets) != 0 ||
+      grow((void **)&t->arena, &t->arena_cap, t->arena_len + bytes, 1) != 0)
+    return fail(msg, msglen, IK_ENOMEM, "out of memory for the target list");
+  memcpy(t->arena + t->arena_len, from->arena + start, bytes);
+  for (i = 0; i < count; i++)
+    t->offsets[t->n + i] = from->offsets[first + i] - start + t->arena_len;
+  t->n += count;
+  t->arena_len += bytes;
+  return 0;
+}
+
 const char *const *ikcli_targets_list(ikcli_targets *t) {
   size_t i;
   const char **list = (const char **)realloc((void *)t->list, (t->n + 1) * sizeof *list);

@@ -43,6 +43,9 @@ int ikcli_targets_add_text(ikcli_targets *t, const uint8_t *data, size_t len,
                            const char *name, char *msg, size_t msglen);
 /* Reads path ("-" for standard input) and calls ikcli_targets_add_text. */
 int ikcli_targets_add_file(ikcli_targets *t, const char *path, char *msg, size_t msglen);
+/* Appends from's names first..from->n - 1, in one copy. */
+int ikcli_targets_append(ikcli_targets *t, const ikcli_targets *from, size_t first, char *msg,
+                         size_t msglen);
 /* Array of the n names (valid until the next add or free). NULL on ENOMEM. */
 const char *const *ikcli_targets_list(ikcli_targets *t);
 void ikcli_targets_free(ikcli_targets *t);

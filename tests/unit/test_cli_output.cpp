@@ -350,7 +350,7 @@ TEST(CliOutput, MultipingLineEqualsPrintfForAnyCountsAndTimes) {
     h.h.min_rtt = times[i];
     h.h.avg_rtt = times[i + 1];
     h.h.max_rtt = times[i + 2];
-    int width = static_cast<int>(i % 16);
+    int width = i % 97 == 0 ? 300 : static_cast<int>(i % 16);  // 300: past the line buffer
     Out o;
     ikcli_multiping_line(&o.b, &h.h, width);
     char expect[4096];

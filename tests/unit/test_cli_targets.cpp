@@ -215,3 +215,26 @@ TEST(CliTargets, Ipv4RangeAddressesAreDottedQuadsAsPrintfWritesThem) {
   }
   EXPECT_TRUE(t.All() == expect);
 }
+
+TEST(CliTargets, AppendCopiesTheNamesFromAnIndexInOrder) {
+  Targets from, to;
+  ASSERT_EQ(from.Text("a.example\nb.example\n"), 0) << from.msg;
+  ASSERT_EQ(from.Cidr("198.18.0.0/30"), 0) << from.msg;
+  ASSERT_EQ(ikcli_targets_add(&to.t, "first", to.msg, sizeof to.msg), 0);
+  ASSERT_EQ(ikcli_targets_append(&to.t, &from.t, 1, to.msg, sizeof to.msg), 0) << to.msg;
+  EXPECT_EQ(to.All(), (V{"first", "b.example", "198.18.0.1", "198.18.0.2"}));
+  ASSERT_EQ(ikcli_targets_append(&to.t, &from.t, from.t.n, to.msg, sizeof to.msg), 0);
+  EXPECT_EQ(to.t.n, 4u);
+  ASSERT_EQ(ikcli_targets_add(&to.t, "last", to.msg, sizeof to.msg), 0);
+  EXPECT_EQ(to.All().back(), "last");
+}
+
+TEST(CliTargets, AppendRefusesToPassTheTargetLimit) {
+  Targets from, to;
+  ASSERT_EQ(from.Cidr("10.0.0.0/12"), 0) << from.msg;
+  ASSERT_EQ(to.Cidr("198.18.0.0/30"), 0) << to.msg;
+  ASSERT_EQ(ikcli_targets_add(&to.t, "x", to.msg, sizeof to.msg), 0);  // 2^20 - 2 + 3: one too many
+  EXPECT_EQ(ikcli_targets_append(&to.t, &from.t, 0, to.msg, sizeof to.msg), IK_EINVAL);
+  EXPECT_NE(std::string(to.msg).find("too many targets"), std::string::npos) << to.msg;
+  EXPECT_EQ(to.t.n, 3u);
+}
