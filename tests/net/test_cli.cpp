@@ -437,6 +437,25 @@ TEST_P(CliChainMixed, MulticastPingListsEveryResponder) {
   for (const std::string &w : want) EXPECT_EQ(sources.count(w), 1u) << w << " did not answer\n" << r.out;
 }
 
+TEST_P(CliChainMixed, LongMultipingShowsAProgressLineOnlyOnATerminal) {
+  if (mode() != Mode::privileged) GTEST_SKIP() << "one mode is enough: the line does not depend on it";
+  if (iknet::run_command("command -v script").status != 0) GTEST_SKIP() << "script(1) is not installed";
+  // 3 probes 0.5 s apart with a 2 s timeout: expected to last 3 s, the
+  // threshold of the progress line. script(1) gives the tool a terminal;
+  // standard output goes to /dev/null, so what script copies out is
+  // standard error alone.
+  std::string args = "multiping --privileged -c 3 -i 0.5 -W 2 -g 127.0.3.0/28";
+  iknet::CommandResult tty =
+      chain_->topo.exec("pinger", "script -qec '" + Cli() + " " + args + " >/dev/null' /dev/null");
+  EXPECT_EQ(tty.status, 0) << tty.output;
+  EXPECT_NE(tty.output.find("\rmultiping: "), std::string::npos) << tty.output;
+  EXPECT_NE(tty.output.find(" of 14 targets answered, "), std::string::npos) << tty.output;
+  CliRun plain = Run("multiping -c 3 -i 0.5 -W 2 -g 127.0.3.0/28");
+  EXPECT_EQ(plain.status, 0) << plain.err;
+  EXPECT_EQ(plain.err.find("targets answered"), std::string::npos) << plain.err;
+  EXPECT_NE(plain.out.find("14 of 14 hosts alive"), std::string::npos) << plain.out;
+}
+
 TEST_P(CliChainMixed, BroadcastWithoutDashBIsAUsageError) {
   CliRun r = Run("ping -c 1 -W 0.3 " + Chain::broadcast_address());
   EXPECT_EQ(r.status, 2);
