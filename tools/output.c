@@ -38,11 +38,62 @@ void ikcli_ping_header(ikcli_buf *b, const char *target, const char *address, in
                      (unsigned long)packet_size(family, payload_size));
 }
 
+/* iputils ping's words for an ICMP error (the library's ik_reply_message
+ * keeps icmplib's). What iputils reads from the message itself (the MTU
+ * of "Frag needed", a parameter problem's pointer) is not in an ik_reply
+ * and is left out. */
+static const char *iputils_text(const ik_reply *r, char *buf, size_t len) {
+  static const char *const unreach4[16] = {
+      "Destination Net Unreachable", "Destination Host Unreachable",
+      "Destination Protocol Unreachable", "Destination Port Unreachable",
+      "Frag needed and DF set", "Source Route Failed", "Destination Net Unknown",
+      "Destination Host Unknown", "Source Host Isolated", "Destination Net Prohibited",
+      "Destination Host Prohibited", "Destination Net Unreachable for Type of Service",
+      "Destination Host Unreachable for Type of Service", "Packet filtered",
+      "Precedence Violation", "Precedence Cutoff"};
+  static const char *const unreach6[5] = {"No route", "Administratively prohibited", NULL,
+                                          "Address unreachable", "Port unreachable"};
+  int code = r->code;
+  if (r->family == IK_AF_INET6) {
+    if (r->type == 1 && code >= 0 && code < 5 && unreach6[code] != NULL)
+      snprintf(buf, len, "Destination unreachable: %s", unreach6[code]);
+    else if (r->type == 1)
+      snprintf(buf, len, "Destination unreachable: Unknown code %d", code);
+    else if (r->type == 2)
+      snprintf(buf, len, "Packet too big");
+    else if (r->type == 3 && (code == 0 || code == 1))
+      snprintf(buf, len, "Time exceeded: %s", code == 0 ? "Hop limit" : "Defragmentation failure");
+    else if (r->type == 3)
+      snprintf(buf, len, "Time exceeded: code %d", code);
+    else if (r->type == 4)
+      snprintf(buf, len, "Parameter problem: code %d", code);
+    else
+      return ik_reply_message(r);
+    return buf;
+  }
+  if (r->type == 3 && code >= 0 && code < 16)
+    return unreach4[code];
+  if (r->type == 3)
+    snprintf(buf, len, "Dest Unreachable, Bad Code: %d", code);
+  else if (r->type == 11 && (code == 0 || code == 1))
+    return code == 0 ? "Time to live exceeded" : "Frag reassembly time exceeded";
+  else if (r->type == 11)
+    snprintf(buf, len, "Time exceeded, Bad Code: %d", code);
+  else if (r->type == 4)
+    return "Source Quench";
+  else if (r->type == 12)
+    return "Parameter problem";
+  else
+    return ik_reply_message(r);
+  return buf;
+}
+
 void ikcli_ping_reply(ikcli_buf *b, const ik_probe_reply *p) {
   char t[32];
   if (!ikcli_is_echo_reply(&p->reply)) {
+    char text[64];
     ikcli_buf_printf(b, "From %s icmp_seq=%u %s\n", p->reply.source, (unsigned)p->sequence,
-                     ik_reply_message(&p->reply));
+                     iputils_text(&p->reply, text, sizeof text));
     return;
   }
   ikcli_format_rtt(t, sizeof t, p->rtt);

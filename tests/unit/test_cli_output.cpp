@@ -80,16 +80,38 @@ TEST(CliOutput, PingReplyLinesShowBytesSourceSequenceTtlTimeAndDuplicates) {
             "64 bytes from 127.0.0.1: icmp_seq=1 ttl=63 time=12.2 ms (DUP!)\n");
 }
 
-TEST(CliOutput, IcmpErrorsReadFromRouterWithIcmplibText) {
+TEST(CliOutput, IcmpErrorsReadFromRouterWithIputilsText) {
   Host h("198.18.9.9", 3, {},
          {Reply(4, "198.18.0.1", 0, 3, 0, 0.2), Reply(4, "198.18.0.1", 1, 11, 0, 0.3),
           Reply(6, "fd00::1", 2, 1, 3, 0.4)});
   Out o;
   ikcli_ping_replies(&o.b, &h.h);
   EXPECT_EQ(o.str(),
-            "From 198.18.0.1 icmp_seq=0 Destination network unreachable\n"
+            "From 198.18.0.1 icmp_seq=0 Destination Net Unreachable\n"
             "From 198.18.0.1 icmp_seq=1 Time to live exceeded\n"
-            "From fd00::1 icmp_seq=2 Address unreachable\n");
+            "From fd00::1 icmp_seq=2 Destination unreachable: Address unreachable\n");
+}
+
+TEST(CliOutput, UnnamedCodesAndOtherTypesReadAsIputilsOrIcmplibSays) {
+  Host h("198.18.9.9", 9, {},
+         {Reply(4, "198.18.0.1", 0, 3, 16, 0.1), Reply(4, "198.18.0.1", 1, 11, 2, 0.1),
+          Reply(4, "198.18.0.1", 2, 4, 0, 0.1), Reply(4, "198.18.0.1", 3, 12, 1, 0.1),
+          Reply(4, "198.18.0.1", 4, 5, 1, 0.1), Reply(6, "fd00::1", 5, 1, 2, 0.1),
+          Reply(6, "fd00::1", 6, 3, 7, 0.1), Reply(6, "fd00::1", 7, 2, 0, 0.1),
+          Reply(6, "fd00::1", 8, 4, 1, 0.1), Reply(6, "fd00::1", 9, 137, 0, 0.1)});
+  Out o;
+  ikcli_ping_replies(&o.b, &h.h);
+  EXPECT_EQ(o.str(),
+            "From 198.18.0.1 icmp_seq=0 Dest Unreachable, Bad Code: 16\n"
+            "From 198.18.0.1 icmp_seq=1 Time exceeded, Bad Code: 2\n"
+            "From 198.18.0.1 icmp_seq=2 Source Quench\n"
+            "From 198.18.0.1 icmp_seq=3 Parameter problem\n"
+            "From 198.18.0.1 icmp_seq=4 Error type: 5, code: 1\n"
+            "From fd00::1 icmp_seq=5 Destination unreachable: Unknown code 2\n"
+            "From fd00::1 icmp_seq=6 Time exceeded: code 7\n"
+            "From fd00::1 icmp_seq=7 Packet too big\n"
+            "From fd00::1 icmp_seq=8 Parameter problem: code 1\n"
+            "From fd00::1 icmp_seq=9 Error type: 137, code: 0\n");
 }
 
 TEST(CliOutput, RttPrecisionFallsAsTheTimeGrows) {
@@ -203,7 +225,7 @@ TEST(CliOutput, OneReplyLineIsWhatThePingListPrints) {
   ikcli_ping_reply(&o.b, &e);
   EXPECT_EQ(o.str(),
             "64 bytes from fd00::2: icmp_seq=7 ttl=63 time=0.500 ms\n"
-            "From fd00::1 icmp_seq=8 Hop limit exceeded\n");
+            "From fd00::1 icmp_seq=8 Time exceeded: Hop limit\n");
 }
 
 TEST(CliOutput, TracerouteHeaderCountsIpv6Headers) {
