@@ -385,14 +385,19 @@ TEST_P(MultipingChain, OnHostStreamsEachHostInOrderWithTheStatisticsOfTheArray) 
   EXPECT_EQ(s.hosts[3].packets_received, 0);
 }
 
+/* r1 sends the pinger a second copy of every IPv4 echo reply (nft dup). */
+void duplicate_echo_replies_at_r1(Chain &chain) {
+  chain.topo.nft("r1", "table ip ikdup {\n"
+                       " chain forward {\n"
+                       "  type filter hook forward priority 0; policy accept;\n"
+                       "  ip daddr " + Chain::pinger_address(4) + " icmp type echo-reply dup to " +
+                       Chain::pinger_address(4) + " device \"eth0\"\n"
+                       " }\n"
+                       "}\n");
+}
+
 TEST_P(MultipingChain, OnHostCountsLateCopiesAsDuplicates) {
-  chain_->topo.nft("r1", "table ip ikdup {\n"
-                         " chain forward {\n"
-                         "  type filter hook forward priority 0; policy accept;\n"
-                         "  ip daddr " + Chain::pinger_address(4) + " icmp type echo-reply dup to " +
-                         Chain::pinger_address(4) + " device \"eth0\"\n"
-                         " }\n"
-                         "}\n");
+  duplicate_echo_replies_at_r1(*chain_);
   const std::string t4 = Chain::target_address(4);
   const char *list[] = {t4.c_str()};
   ik_ping_options o = quick_ping(mode_, 3);
@@ -428,15 +433,8 @@ TEST_P(MultipingChain, BroadcastPingRecordsEveryResponderAndCountsEachProbeOnce)
   ik_host_free(&h);
 }
 
-/* r1 sends the pinger a second copy of every echo reply (nft dup). */
 TEST_P(MultipingChain, DuplicatedRepliesAreRecordedFlaggedAndNotCounted) {
-  chain_->topo.nft("r1", "table ip ikdup {\n"
-                         " chain forward {\n"
-                         "  type filter hook forward priority 0; policy accept;\n"
-                         "  ip daddr " + Chain::pinger_address(4) + " icmp type echo-reply dup to " +
-                         Chain::pinger_address(4) + " device \"eth0\"\n"
-                         " }\n"
-                         "}\n");
+  duplicate_echo_replies_at_r1(*chain_);
   ik_ping_options o = quick_ping(mode_, 3);
   o.interval = 0.1;
   ik_host h;
