@@ -173,20 +173,30 @@ TEST(Harness, DestructorDeletesEveryNamespace) {
   for (const std::string &n : names) EXPECT_FALSE(netns_exists(n)) << n;
 }
 
-/* Run only by the next two tests, in a child process. */
-TEST(Harness, DISABLED_ChildDiesWithLiveNamespaces) {
-  Topology topo;
-  const char *how = std::getenv("IKNET_DIE_BY");
-  std::printf("NAMESPACES %s %s\n", topo.add("a").c_str(), topo.add("b").c_str());
-  std::fflush(stdout);
-  raise(how && std::string(how) == "SIGKILL" ? SIGKILL : how && std::string(how) == "SIGTERM" ? SIGTERM : SIGABRT);
-}
+/* The child of namespaces_of_dying_child: this binary run again with
+ * IKNET_DIE_BY set makes two namespaces and dies by that signal before any
+ * test runs. A fresh process, not a fork: the harness's cleanup belongs to
+ * the process that made the namespaces. */
+class DieWithLiveNamespaces : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    const char *how = std::getenv("IKNET_DIE_BY");
+    if (how == nullptr) return;
+    Topology *topo = new Topology;  // the process dies with it
+    std::printf("NAMESPACES %s %s\n", topo->add("a").c_str(), topo->add("b").c_str());
+    std::fflush(stdout);
+    std::string h = how;
+    raise(h == "SIGKILL" ? SIGKILL : h == "SIGTERM" ? SIGTERM : SIGABRT);
+  }
+};
+::testing::Environment *const g_die_with_live_namespaces =
+    ::testing::AddGlobalTestEnvironment(new DieWithLiveNamespaces);
 
 std::vector<std::string> namespaces_of_dying_child(const std::string &signal_name) {
   CommandResult r = iknet::run_command(
       "IKNET_DIE_BY=" + signal_name +
       " /proc/" + std::to_string(getpid()) +
-      "/exe --gtest_also_run_disabled_tests --gtest_filter=Harness.DISABLED_ChildDiesWithLiveNamespaces");
+      "/exe --gtest_filter=Harness.DestructorDeletesEveryNamespace");  // environments run only with a test
   std::vector<std::string> names;
   size_t at = r.output.find("NAMESPACES ");
   if (at == std::string::npos) {
