@@ -10,6 +10,7 @@
 
 #if IK__POSIX_LINUX
 #  include <linux/errqueue.h>
+#  include <linux/net_tstamp.h>
 #endif
 
 int ik__posix_layout(int family, int unprivileged) {
@@ -170,6 +171,8 @@ int ik__posix_decode_errqueue(int family, const struct msghdr *msg, size_t len,
   if (ee == NULL)
     return ik__fail(IK_EMALFORMED, "error queue entry without sock_extended_err");
   memcpy(&e, ee, sizeof e);
+  if (e.ee_origin == SO_EE_ORIGIN_TIMESTAMPING)
+    return ik__fail(IK_EUNRELATED, "transmit timestamp, not an error");
   if (e.ee_origin != origin)
     return ik__fail(IK_EUNRELATED, "local error on the socket: %s", strerror((int)e.ee_errno));
   if (len < 8)
@@ -204,5 +207,29 @@ int ik__posix_decode_errqueue(int family, const struct msghdr *msg, size_t len,
       ik__posix_from_sockaddr(SO_EE_OFFENDER(ee), (socklen_t)offender_room, &rx->source);
   }
   return 0;
+}
+
+int ik__posix_decode_tx_stamp(int family, const struct msghdr *msg, uint32_t *key,
+                              double *time) {
+  const struct sock_extended_err *ee = find_extended_err(msg, family);
+  struct sock_extended_err e;
+  struct cmsghdr *c;
+  if (ee == NULL)
+    return 0;
+  memcpy(&e, ee, sizeof e);
+  if (e.ee_origin != SO_EE_ORIGIN_TIMESTAMPING)
+    return 0;
+  *key = e.ee_data;
+  *time = 0;
+  for (c = CMSG_FIRSTHDR((struct msghdr *)msg); c != NULL;
+       c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
+    struct timespec ts; /* the first of scm_timestamping's three: software */
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPING &&
+        c->cmsg_len >= CMSG_LEN(sizeof ts)) {
+      memcpy(&ts, CMSG_DATA(c), sizeof ts);
+      *time = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    }
+  }
+  return 1;
 }
 #endif

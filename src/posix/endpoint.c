@@ -18,6 +18,10 @@
 
 #if IK__POSIX_LINUX
 #  include <linux/icmp.h> /* ICMP_FILTER */
+#  include <linux/net_tstamp.h>
+#  ifndef SOF_TIMESTAMPING_OPT_RX_FILTER
+#    define SOF_TIMESTAMPING_OPT_RX_FILTER (1 << 17) /* Linux 6.12 */
+#  endif
 #endif
 
 #include <event2/event.h>
@@ -25,6 +29,7 @@
 #define IK__BATCH 64    /* datagrams per recvmmsg */
 #define IK__SLOT 2048   /* bytes per batched datagram */
 #define IK__RCVBUF (1 << 20) /* room for bursts of replies (the kernel clamps it) */
+#define IK__STAMP 1          /* receive_one: the entry was a transmit timestamp */
 
 struct ik__endpoint {
   int fd;
@@ -43,6 +48,18 @@ struct ik__endpoint {
   uint8_t txbuf[8 + IK_MAX_PAYLOAD_SIZE + 16];
   size_t largest_sent; /* longest echo request sent, in bytes */
 #if IK__POSIX_LINUX
+  /* Transmit timestamps (see collect_tx_stamp). */
+  int tx_stamps;      /* single sends ask the kernel for one */
+  int stamps_maybe;   /* the error queue may hold a late one */
+  uint32_t tskey;     /* the key the kernel gives the next one */
+  uint32_t last_key;  /* the last one read: its key and time */
+  double last_stamp;
+  unsigned long stamped; /* sends whose req->time is the kernel's stamp */
+  /* An error-queue entry that was not our timestamp, read while looking
+   * for it: ik__ep_read hands it out first. */
+  int stash_full, stash_err;
+  ik__received stash;
+  uint8_t stash_data[IK__POSIX_RXBUF];
   /* Datagrams taken by one recvmmsg and not yet handed out. Batches are
    * read while every request sent fits a slot with an IP header, so our
    * replies, and the errors quoting our requests (at most 576 / 1280 bytes),
@@ -130,6 +147,21 @@ static int install_filter(ik__endpoint *ep) {
   }
 }
 
+#if IK__POSIX_LINUX
+/* Reporting flags only: each single send asks for its own software
+ * transmit stamp (a control message), so batches cost nothing more.
+ * OPT_RX_FILTER keeps the stamps' control message off received datagrams,
+ * which carry SO_TIMESTAMPNS already; kernels before 6.12 refuse the flag
+ * and add it, which read_control ignores. Kernels that refuse both leave
+ * RTTs starting at the user-space send time. */
+static void enable_tx_stamps(ik__endpoint *ep) {
+  int flags = SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_OPT_TSONLY | SOF_TIMESTAMPING_OPT_ID;
+  int filtered = flags | SOF_TIMESTAMPING_OPT_RX_FILTER;
+  ep->tx_stamps = setsockopt(ep->fd, SOL_SOCKET, SO_TIMESTAMPING, &filtered, sizeof filtered) == 0 ||
+                  setsockopt(ep->fd, SOL_SOCKET, SO_TIMESTAMPING, &flags, sizeof flags) == 0;
+}
+#endif
+
 static int configure(ik__endpoint *ep) {
   int err, flags = fcntl(ep->fd, F_GETFL);
   if (flags < 0 || fcntl(ep->fd, F_SETFL, flags | O_NONBLOCK) != 0 ||
@@ -154,6 +186,7 @@ static int configure(ik__endpoint *ep) {
     return err;
   }
 #if IK__POSIX_LINUX
+  enable_tx_stamps(ep);
   if (ep->errqueue)
     return ep->family == IK_AF_INET ? set_int(ep, IPPROTO_IP, IP_RECVERR, 1, "IP_RECVERR")
                                     : set_int(ep, IPPROTO_IPV6, IPV6_RECVERR, 1, "IPV6_RECVERR");
@@ -316,23 +349,111 @@ static int sent(ik__endpoint *ep, ik_request *req, size_t len) {
   return 0;
 }
 
+/* One sendmsg of the request in txbuf; stamp: with a control message
+ * asking for its software transmit timestamp (Linux). */
+static ssize_t send_echo(ik__endpoint *ep, size_t len, struct sockaddr_storage *to,
+                         socklen_t tolen, int stamp) {
+  struct iovec iov;
+  struct msghdr msg;
+#if IK__POSIX_LINUX
+  union { struct cmsghdr align; unsigned char bytes[CMSG_SPACE(sizeof(int))]; } control;
+#endif
+  iov.iov_base = ep->txbuf;
+  iov.iov_len = len;
+  memset(&msg, 0, sizeof msg);
+  msg.msg_name = to;
+  msg.msg_namelen = tolen;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+#if IK__POSIX_LINUX
+  if (stamp) {
+    int record = SOF_TIMESTAMPING_TX_SOFTWARE;
+    struct cmsghdr *c;
+    memset(&control, 0, sizeof control);
+    msg.msg_control = control.bytes;
+    msg.msg_controllen = sizeof control.bytes;
+    c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SO_TIMESTAMPING;
+    c->cmsg_len = CMSG_LEN(sizeof record);
+    memcpy(CMSG_DATA(c), &record, sizeof record);
+  }
+#else
+  (void)stamp;
+#endif
+  return sendmsg(ep->fd, &msg, 0);
+}
+
+#if IK__POSIX_LINUX
+static int receive_one(ik__endpoint *ep, int flags, uint8_t *buf, ik__received *rx);
+
+/* Makes req->time the kernel's software transmit stamp of the request
+ * just sent, so that an RTT runs from the kernel's send to the kernel's
+ * receipt (SO_TIMESTAMPNS), without the send system call's entry: on an
+ * idle machine that entry is most of a loopback RTT, and iputils ping only
+ * keeps it small by spinning between pings. On loopback and on devices
+ * without a queue the stamp is queued during the send; when it is not
+ * there yet, the user-space time stays and the late stamp is dropped when
+ * it comes. A DGRAM socket's error queue also holds ICMP errors: the
+ * first one found ends the search and is kept for ik__ep_read. */
+static void collect_tx_stamp(ik__endpoint *ep, ik_request *req) {
+  uint32_t want = ep->tskey++;
+  int i, r;
+  ep->stamps_maybe = 1;
+  if (ep->stash_full)
+    return;
+  for (i = 0; i < 8; i++) {
+    r = receive_one(ep, MSG_ERRQUEUE, ep->stash_data, &ep->stash);
+    if (r == IK__STAMP && ep->last_key == want) {
+      /* A clock step between the two readings would make it nonsense. */
+      if (ep->last_stamp >= req->time - 1e-3 && ep->last_stamp <= ik__now_wall() + 1e-3) {
+        req->time = ep->last_stamp;
+        ep->stamped++;
+      }
+      ep->stamps_maybe = 0;
+      return;
+    }
+    if (r == IK__STAMP && (int32_t)(ep->last_key - want) > 0) {
+      ep->tskey = ep->last_key + 1; /* a send we thought failed was counted */
+      return;
+    }
+    if (r == IK__STAMP)
+      continue; /* an earlier send's, late */
+    if (r != IK_ETIMEOUT) {
+      ep->stash_err = r;
+      ep->stash_full = 1;
+      if (ep->watch != NULL)
+        event_active(ep->watch, EV_READ, 0);
+    }
+    return;
+  }
+}
+#endif
+
 int ik__ep_send(ik__endpoint *ep, ik_request *req) {
   struct sockaddr_storage ss;
   socklen_t sslen;
   size_t len;
-  int err, tries = 0;
+  int err, tries = 0, stamp = 0;
   ssize_t n;
 
   if ((err = ik__build_echo(req, req->id, ep->txbuf, sizeof ep->txbuf, &len)) != 0 ||
       (err = apply_options(ep, req)) != 0 ||
       (err = ik__posix_to_sockaddr(&req->destination, &ss, &sslen)) != 0)
     return err;
+#if IK__POSIX_LINUX
+  stamp = ep->tx_stamps;
+#endif
   for (;;) {
     req->time = ik__now_wall();
-    n = sendto(ep->fd, ep->txbuf, len, 0, (struct sockaddr *)&ss, sslen);
+    n = send_echo(ep, len, &ss, sslen, stamp);
     if (n >= 0)
       break;
     err = errno;
+    if (err == EINVAL && stamp) {
+      stamp = 0; /* a kernel without per-message timestamps? */
+      continue;
+    }
     /* The failure may have been the report of a queued ICMP error. */
     ep->errq_maybe = ep->errqueue;
     if (err == EINTR || (tries++ < 4 && error_queued(ep)))
@@ -340,7 +461,13 @@ int ik__ep_send(ik__endpoint *ep, ik_request *req) {
     return send_failed(ep, req, err);
   }
   if ((size_t)n != len)
-    return ik__fail(IK_ESOCKET, "sendto sent %zd of %zu bytes", n, len);
+    return ik__fail(IK_ESOCKET, "sendmsg sent %zd of %zu bytes", n, len);
+#if IK__POSIX_LINUX
+  if (stamp)
+    collect_tx_stamp(ep, req);
+  else
+    ep->tx_stamps = 0; /* it refused them */
+#endif
   return sent(ep, req, len);
 }
 
@@ -412,15 +539,17 @@ int ik__ep_send_many(ik__endpoint *ep, ik_request *const *reqs, size_t n, size_t
   return 0;
 }
 
-/* One recvmsg. IK_ETIMEOUT: nothing there. */
-static int receive_one(ik__endpoint *ep, int flags, ik__received *rx) {
+/* One recvmsg into buf (IK__POSIX_RXBUF bytes). IK_ETIMEOUT: nothing
+ * there. From the error queue, IK__STAMP for a transmit timestamp (in
+ * last_key, last_stamp). */
+static int receive_one(ik__endpoint *ep, int flags, uint8_t *buf, ik__received *rx) {
   struct sockaddr_storage from;
   struct iovec iov;
   struct msghdr msg;
   ssize_t n;
 
-  iov.iov_base = ep->rxbuf;
-  iov.iov_len = sizeof ep->rxbuf;
+  iov.iov_base = buf;
+  iov.iov_len = IK__POSIX_RXBUF;
   memset(&msg, 0, sizeof msg);
   msg.msg_name = &from;
   msg.msg_namelen = sizeof from;
@@ -437,8 +566,11 @@ static int receive_one(ik__endpoint *ep, int flags, ik__received *rx) {
     return ik__fail(IK_ESOCKET, "recvmsg%s: %s", flags ? " (error queue)" : "", strerror(errno));
   }
 #if IK__POSIX_LINUX
-  if (flags & MSG_ERRQUEUE)
+  if (flags & MSG_ERRQUEUE) {
+    if (ik__posix_decode_tx_stamp(ep->family, &msg, &ep->last_key, &ep->last_stamp))
+      return IK__STAMP;
     return ik__posix_decode_errqueue(ep->family, &msg, (size_t)n, rx);
+  }
 #endif
   return ik__posix_decode(ep->family, ep->unprivileged, &msg, (size_t)n, rx);
 }
@@ -488,7 +620,7 @@ static int receive(ik__endpoint *ep, ik__received *rx) {
     return ik__posix_decode(ep->family, ep->unprivileged, &m->msg_hdr, m->msg_len, rx);
   }
 #endif
-  return receive_one(ep, 0, rx);
+  return receive_one(ep, 0, ep->rxbuf, rx);
 }
 
 /* On Linux DGRAM sockets ICMP errors wait in the error queue. Reading it
@@ -496,23 +628,54 @@ static int receive(ik__endpoint *ep, ik__received *rx) {
  * when it may hold something: until it was found empty, and again once
  * the kernel reports a new error, which it does exactly once through
  * sk_err, as the failure of the next recvmsg or sendto. */
+#if IK__POSIX_LINUX
+/* The next error-queue entry that is not a transmit timestamp: those read
+ * here came late and are dropped. IK_ETIMEOUT: the queue is empty. */
+static int receive_error(ik__endpoint *ep, ik__received *rx) {
+  int err;
+  while ((err = receive_one(ep, MSG_ERRQUEUE, ep->rxbuf, rx)) == IK__STAMP)
+    ;
+  if (err == IK_ETIMEOUT)
+    ep->stamps_maybe = 0;
+  return err;
+}
+
+/* Hands out the entry collect_tx_stamp kept, moved to rxbuf because a
+ * send may refill the stash while the caller still reads rx. */
+static int take_stash(ik__endpoint *ep, ik__received *rx) {
+  *rx = ep->stash;
+  ep->stash_full = 0;
+  if (rx->pkt.data != NULL) {
+    size_t at = (size_t)(rx->pkt.data - ep->stash_data);
+    memcpy(ep->rxbuf, ep->stash_data, at + rx->pkt.data_len);
+    rx->pkt.data = ep->rxbuf + at;
+  }
+  return ep->stash_err;
+}
+#endif
+
 int ik__ep_read(ik__endpoint *ep, ik__received *rx) {
 #if IK__POSIX_LINUX
   int err, queued;
-  if (ep->errqueue) {
-    if (ep->errq_maybe) {
-      if ((err = receive_one(ep, MSG_ERRQUEUE, rx)) != IK_ETIMEOUT)
-        return err;
-      ep->errq_maybe = 0;
-    }
-    if ((err = receive(ep, rx)) != IK_ESOCKET)
+  if (ep->stash_full)
+    return take_stash(ep, rx);
+  if (ep->errqueue && ep->errq_maybe) {
+    if ((err = receive_error(ep, rx)) != IK_ETIMEOUT)
       return err;
+    ep->errq_maybe = 0;
+  }
+  err = receive(ep, rx);
+  if (ep->errqueue && err == IK_ESOCKET) {
     ep->errq_maybe = 1;
-    queued = receive_one(ep, MSG_ERRQUEUE, rx);
+    queued = receive_error(ep, rx);
     return queued == IK_ETIMEOUT ? err : queued;
   }
-#endif
+  if (err == IK_ETIMEOUT && ep->stamps_maybe)
+    err = receive_error(ep, rx);
+  return err;
+#else
   return receive(ep, rx);
+#endif
 }
 
 int ik__ep_wait(ik__endpoint *ep, double timeout_s) {
@@ -520,7 +683,7 @@ int ik__ep_wait(ik__endpoint *ep, double timeout_s) {
   double ms = ceil(timeout_s * 1000.0);
   int r;
 #if IK__POSIX_LINUX
-  if (batch_pending(ep))
+  if (batch_pending(ep) || ep->stash_full)
     return 0;
 #endif
   p.fd = ep->fd;
@@ -528,8 +691,12 @@ int ik__ep_wait(ik__endpoint *ep, double timeout_s) {
   p.revents = 0;
   r = poll(&p, 1, ms > INT_MAX ? INT_MAX : ms < 0 ? 0 : (int)ms);
   if (r > 0) {
-    if (p.revents & POLLERR)
+    if (p.revents & POLLERR) {
       ep->errq_maybe = ep->errqueue;
+#if IK__POSIX_LINUX
+      ep->stamps_maybe = ep->tx_stamps;
+#endif
+    }
     return (p.revents & POLLNVAL) ? ik__fail(IK_ESOCKET, "poll: socket not open") : 0;
   }
   if (r == 0)
@@ -541,6 +708,11 @@ static void on_readable(evutil_socket_t fd, short what, void *arg) {
   ik__endpoint *ep = (ik__endpoint *)arg;
   (void)fd;
   (void)what;
+#if IK__POSIX_LINUX
+  /* A late transmit timestamp wakes us like a datagram does (EPOLLERR),
+   * and would again until read. */
+  ep->stamps_maybe = ep->tx_stamps;
+#endif
   ep->ready(ep->ready_arg);
 }
 
@@ -568,6 +740,15 @@ void ik__ep_unwatch(ik__endpoint *ep) {
 }
 
 intptr_t ik__ep_native(const ik__endpoint *ep) { return ep->fd; }
+
+unsigned long ik__ep_tx_stamped(const ik__endpoint *ep) {
+#if IK__POSIX_LINUX
+  return ep->stamped;
+#else
+  (void)ep;
+  return 0;
+#endif
+}
 
 int ik__ep_get_blocking(const ik__endpoint *ep, int *blocking) {
   int flags = fcntl(ep->fd, F_GETFL);

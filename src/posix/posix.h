@@ -55,6 +55,10 @@ int ik__posix_to_sockaddr(const ik_address *a, struct sockaddr_storage *ss,
 int ik__posix_from_sockaddr(const struct sockaddr *sa, socklen_t len,
                             ik_address *a);
 
+/* How many sends took the kernel's transmit timestamp as their time
+ * (Linux; 0 elsewhere). For the tests. */
+unsigned long ik__ep_tx_stamped(const ik__endpoint *ep);
+
 /* Decodes one datagram of the normal receive queue: msg is what recvmsg
  * filled (name, control, flags; the data in msg_iov[0]), len its result.
  * Errors: IK_ETRUNCATED (MSG_TRUNC), the codec's errors. */
@@ -69,6 +73,12 @@ int ik__posix_decode(int family, int unprivileged, const struct msghdr *msg,
  * IK_ETRUNCATED, IK_EMALFORMED. */
 int ik__posix_decode_errqueue(int family, const struct msghdr *msg,
                               size_t len, ik__received *rx);
+/* 1 when msg, an error-queue entry, is a transmit timestamp
+ * (SO_TIMESTAMPING, origin SO_EE_ORIGIN_TIMESTAMPING): *key gets its
+ * SOF_TIMESTAMPING_OPT_ID key, *time the software stamp (wall clock; 0 when
+ * the entry carries none). 0 for any other entry. */
+int ik__posix_decode_tx_stamp(int family, const struct msghdr *msg,
+                              uint32_t *key, double *time);
 #endif
 
 #endif

@@ -29,6 +29,7 @@
 #include <event2/event.h>
 
 extern "C" {
+#include "posix/posix.h" // ik__ep_tx_stamped
 #include "socket.h" // ik__socket_endpoint, ik__ep_*, ik__now_mono
 }
 
@@ -452,6 +453,51 @@ TEST_P(LoopbackNs, EchoIsAnsweredWithTtlAndKernelTime) {
     EXPECT_GE(reply.ttl, 1);
     EXPECT_LE(reply.ttl, 255);
     EXPECT_GE(reply.time, req.time);
+  });
+}
+
+// On Linux the send time is the kernel's software transmit stamp, so the
+// RTT leaves out the send system call's entry (see collect_tx_stamp).
+TEST_P(LoopbackNs, SendTimeIsTheKernelsTransmitStamp) {
+  with_socket([&](ik_socket *s) {
+    ik__endpoint *ep = ik__socket_endpoint(s);
+    for (int seq = 0; seq < 5; seq++) {
+      ik_request req = request(answering(), seq);
+      double before = ik__now_wall();
+      ASSERT_EQ(ik_socket_send(s, &req), 0) << ik_last_error();
+      double after = ik__now_wall();
+      EXPECT_GE(req.time, before);
+      EXPECT_LE(req.time, after);
+      ik_reply reply;
+      ASSERT_EQ(ik_socket_receive(s, &req, 2.0, &reply), 0) << ik_last_error();
+      EXPECT_GE(reply.time, req.time);
+      EXPECT_EQ(ik__ep_tx_stamped(ep), static_cast<unsigned long>(seq + 1)) << "seq " << seq;
+    }
+  });
+}
+
+// Batches (sendmmsg) ask for no stamps, so a sweep pays nothing for them,
+// and do not upset the keys of the single sends that follow.
+TEST_P(LoopbackNs, BatchesTakeNoTransmitStampsAndSingleSendsStillDo) {
+  with_socket([&](ik_socket *s) {
+    ik__endpoint *ep = ik__socket_endpoint(s);
+    std::vector<ik_request> batch(8);
+    std::vector<ik_request *> ptrs;
+    for (size_t i = 0; i < batch.size(); i++) {
+      batch[i] = request(answering(), static_cast<int>(i));
+      ptrs.push_back(&batch[i]);
+    }
+    size_t sent = 0;
+    ASSERT_EQ(ik__ep_send_many(ep, ptrs.data(), ptrs.size(), &sent), 0) << ik_last_error();
+    ASSERT_EQ(sent, batch.size());
+    EXPECT_EQ(ik__ep_tx_stamped(ep), 0u);
+    ik_reply reply;
+    for (auto &r : batch)
+      ASSERT_EQ(ik_socket_receive(s, &r, 2.0, &reply), 0) << r.sequence << ": " << ik_last_error();
+    ik_request one = request(answering(), 100);
+    ASSERT_EQ(ik_socket_send(s, &one), 0) << ik_last_error();
+    ASSERT_EQ(ik_socket_receive(s, &one, 2.0, &reply), 0) << ik_last_error();
+    EXPECT_EQ(ik__ep_tx_stamped(ep), 1u);
   });
 }
 

@@ -18,6 +18,7 @@ extern "C" {
 
 #if IK__POSIX_LINUX
 #  include <linux/errqueue.h>
+#  include <linux/net_tstamp.h>
 #endif
 
 namespace {
@@ -395,6 +396,68 @@ TEST_F(ErrQueueTest, EntryWithoutExtendedErrorIsMalformed) {
   ik__received rx;
   EXPECT_EQ(ik__posix_decode_errqueue(IK_AF_INET, d.get(MSG_ERRQUEUE), d.data.size(), &rx),
             IK_EMALFORMED);
+}
+
+// A transmit timestamp as the kernel queues it with OPT_TSONLY: no data,
+// sock_extended_err of origin TIMESTAMPING with the OPT_ID key, and
+// scm_timestamping whose first stamp is the software one.
+struct TxStampTest : ErrQueueTest {
+  void make_stamp(int family, uint32_t key, long sec, long nsec) {
+    d = Datagram{};
+    sock_extended_err ee{};
+    ee.ee_errno = ENOMSG;
+    ee.ee_origin = SO_EE_ORIGIN_TIMESTAMPING;
+    ee.ee_info = SCM_TSTAMP_SND;
+    ee.ee_data = key;
+    timespec ts[3]{};
+    ts[0].tv_sec = sec;
+    ts[0].tv_nsec = nsec;
+    d.add(SOL_SOCKET, SCM_TIMESTAMPING, ts, sizeof ts);
+    if (family == IK_AF_INET)
+      d.add(IPPROTO_IP, IP_RECVERR, &ee, sizeof ee);
+    else
+      d.add(IPPROTO_IPV6, IPV6_RECVERR, &ee, sizeof ee);
+  }
+};
+
+TEST_F(TxStampTest, TransmitTimestampGivesItsKeyAndSoftwareTime) {
+  for (int family : {IK_AF_INET, IK_AF_INET6}) {
+    make_stamp(family, 41, 1700000000, 250000000);
+    uint32_t key = 0;
+    double time = 0;
+    ASSERT_EQ(ik__posix_decode_tx_stamp(family, d.get(MSG_ERRQUEUE), &key, &time), 1) << family;
+    EXPECT_EQ(key, 41u);
+    EXPECT_DOUBLE_EQ(time, 1700000000.25);
+  }
+}
+
+TEST_F(TxStampTest, TransmitTimestampWithoutTheStampHasTimeZero) {
+  d = Datagram{};
+  sock_extended_err ee{};
+  ee.ee_origin = SO_EE_ORIGIN_TIMESTAMPING;
+  ee.ee_data = 7;
+  d.add(IPPROTO_IP, IP_RECVERR, &ee, sizeof ee);
+  uint32_t key = 0;
+  double time = -1;
+  ASSERT_EQ(ik__posix_decode_tx_stamp(IK_AF_INET, d.get(MSG_ERRQUEUE), &key, &time), 1);
+  EXPECT_EQ(key, 7u);
+  EXPECT_EQ(time, 0.0);
+}
+
+TEST_F(TxStampTest, IcmpErrorIsNotATransmitTimestamp) {
+  make(req4, SO_EE_ORIGIN_ICMP, IK__V4_DEST_UNREACH, 1, "198.18.1.1");
+  uint32_t key = 0;
+  double time = 0;
+  EXPECT_EQ(ik__posix_decode_tx_stamp(IK_AF_INET, d.get(MSG_ERRQUEUE), &key, &time), 0);
+  d.controllen = 0; // no sock_extended_err at all
+  EXPECT_EQ(ik__posix_decode_tx_stamp(IK_AF_INET, d.get(MSG_ERRQUEUE), &key, &time), 0);
+}
+
+TEST_F(TxStampTest, TransmitTimestampIsNotDecodedAsAnIcmpError) {
+  make_stamp(IK_AF_INET6, 3, 1, 0);
+  ik__received rx;
+  EXPECT_EQ(ik__posix_decode_errqueue(IK_AF_INET6, d.get(MSG_ERRQUEUE), 0, &rx), IK_EUNRELATED);
+  EXPECT_NE(std::strstr(ik_last_error(), "transmit timestamp"), nullptr) << ik_last_error();
 }
 #endif
 
