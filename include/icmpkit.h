@@ -152,7 +152,8 @@ typedef struct ik_request {
   uint32_t payload_seed;/* set by ik_request_init, used when payload NULL */
   int ttl;              /* 1..255, default 64 */
   int traffic_class;    /* 0..255, default 0 (DS field / traffic class) */
-  double time;          /* seconds since the epoch, set by send; 0 before */
+  double time;          /* seconds since the epoch, set by send (Linux: the
+                           kernel's transmit stamp); 0 before */
 } ik_request;
 
 /* Fills defaults and parses the destination (an IP literal).
@@ -211,8 +212,10 @@ typedef struct ik_socket ik_socket;
 IK_EXTERN int ik_socket_open(ik_socket **sock, int family, const char *source,
                              unsigned flags);
 /* Sends an echo request (non-blocking); applies req->ttl (1..255) and
- * req->traffic_class (0..255), sets req->time, and req->id on Linux DGRAM
- * sockets (the kernel's identifier). An ICMP error about an earlier request
+ * req->traffic_class (0..255), sets req->time (on Linux the kernel's
+ * software transmit stamp when it gives one right away, else the time
+ * just before the send), and req->id on Linux DGRAM sockets (the
+ * kernel's identifier). An ICMP error about an earlier request
  * that is still queued on the socket does not fail the send.
  * Errors: IK_EINVAL, IK_EFAMILY, IK_EBROADCAST, IK_EUNAVAILABLE,
  * IK_ENOSPACE (the OS has no buffer space right now: receive, wait a
