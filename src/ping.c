@@ -372,10 +372,16 @@ static int *host_error(ik_job *job, size_t t) {
   return job->stream ? &job->stats[t].error : &job->hosts[t].error;
 }
 
-/* A request went out: wait for its reply. */
-static void armed(family_ctx *f, probe *p) {
+/* A request went out (by now): wait for its reply. The next probe to the
+ * same target is due an interval after now, not after when this one was
+ * queued: a full buffer may have held it back since. */
+static void armed(family_ctx *f, probe *p, double now) {
   ik_job *job = f->job;
   int err;
+  if (job->kind == KIND_TRACE)
+    job->last_sent = now;
+  else if (job->last_send != NULL)
+    job->last_send[p->target] = now;
   if (!f->id_known) { /* the kernel's id on Linux DGRAM sockets */
     f->id = p->req.id;
     f->id_known = 1;
@@ -415,10 +421,11 @@ static int flush(family_ctx *f) {
   while (f->nbatch > 0 && !f->job->stopped) {
     size_t sent = 0, i;
     int err = ik__async_send_many(f->async, f->batch, f->nbatch, &sent);
+    double now = ik__now_mono();
     if (err == 0)
       sent = f->nbatch;
     for (i = 0; i < sent; i++)
-      armed(f, (probe *)f->batch[i]);
+      armed(f, (probe *)f->batch[i], now);
     f->nbatch -= sent;
     memmove(f->batch, f->batch + sent, f->nbatch * sizeof f->batch[0]);
     if (err == 0)
@@ -484,7 +491,10 @@ static void multi_tick(ik_job *job) {
     size_t quota = budget, before, after;
     if (rate > 0 && (double)quota > job->tokens)
       quota = (size_t)job->tokens;
-    multi_fill(job, now, quota, &due);
+    /* What a full buffer held back leaves before anything new is queued,
+     * so that no target gets its next probe right behind the held one. */
+    if (batched(job) == 0)
+      multi_fill(job, now, quota, &due);
     if ((before = batched(job)) == 0)
       break;
     for (i = 0; i < 2; i++)
