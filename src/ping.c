@@ -51,6 +51,7 @@ typedef struct family_ctx {
   uint16_t id;
   ik_request *batch[IK__BATCH]; /* built, not yet sent (front: oldest) */
   size_t nbatch;
+  double full_since;            /* monotonic time the OS first had no room, 0: it has */
 } family_ctx;
 
 struct ik_job {
@@ -416,7 +417,10 @@ static void send_failed(ik_job *job, probe *p, int err) {
 }
 
 /* Sends f's batch. Returns IK_ENOSPACE when the OS is out of buffers (what
- * is left stays in the batch), else 0. */
+ * is left stays in the batch), else 0. Buffers that stay full for a whole
+ * timeout (a device whose carrier is down keeps its queue full) would
+ * hold the job forever: from then on, until a send succeeds, each probe
+ * that finds no room fails as a send error, as iputils ping reports it. */
 static int flush(family_ctx *f) {
   while (f->nbatch > 0 && !f->job->stopped) {
     size_t sent = 0, i;
@@ -428,10 +432,20 @@ static int flush(family_ctx *f) {
       armed(f, (probe *)f->batch[i], now);
     f->nbatch -= sent;
     memmove(f->batch, f->batch + sent, f->nbatch * sizeof f->batch[0]);
+    if (sent > 0)
+      f->full_since = 0;
     if (err == 0)
       break;
-    if (err == IK_ENOSPACE)
-      return err;
+    if (err == IK_ENOSPACE) {
+      char why[256];
+      if (f->full_since == 0)
+        f->full_since = now;
+      if (now - f->full_since < f->job->opts.timeout)
+        return err;
+      snprintf(why, sizeof why, "%s", ik_last_error());
+      ik__fail(IK_ENOSPACE, "%s (no room for %.3g s, the timeout: probe given up)", why,
+               now - f->full_since);
+    }
     send_failed(f->job, (probe *)f->batch[0], err);
     f->nbatch--;
     memmove(f->batch, f->batch + 1, f->nbatch * sizeof f->batch[0]);

@@ -79,15 +79,17 @@ struct Solo {
 };
 
 // Runs "icmpkit args" in the namespace with the shim preloaded; shim is
-// its settings ("IKSHIM_FAIL_EVERY=3 IKSHIM_FAIL_MS=20 ...").
-ShimRun RunWithShim(const Solo &solo, const std::string &shim, const std::string &args) {
+// its settings ("IKSHIM_FAIL_EVERY=3 IKSHIM_FAIL_MS=20 ..."); prefix runs
+// before env (e.g. "timeout 30 ", outside the shim).
+ShimRun RunWithShim(const Solo &solo, const std::string &shim, const std::string &args,
+                    const std::string &prefix = "") {
   static int n = 0;
   std::string base = "/tmp/ik-backoff-" + std::to_string(getpid()) + "-" + std::to_string(++n);
   // An ASan build checks that its runtime comes first; the shim comes first.
   const char *asan = std::getenv("ASAN_OPTIONS");
   std::string asan_options = std::string(asan && *asan ? std::string(asan) + ":" : "") +
                              "verify_asan_link_order=0";
-  std::string cmd = "env LD_PRELOAD=" + std::string(IKNET_SEND_FAIL_SHIM) + " IKSHIM_REPORT=" +
+  std::string cmd = prefix + "env LD_PRELOAD=" + std::string(IKNET_SEND_FAIL_SHIM) + " IKSHIM_REPORT=" +
                     base + ".report ASAN_OPTIONS=" + asan_options + " " + shim + " " + Cli() + " " +
                     args + " >" + base + ".out 2>" + base + ".err";
   iknet::CommandResult r = solo.topo.exec("solo", cmd);
@@ -290,4 +292,39 @@ TEST(CliTool, TracerouteKeepsTheIntervalAfterABackOff) {
   ASSERT_TRUE(r.report.read) << Describe(r);
   EXPECT_GT(r.report.injections, 0u) << Describe(r);
   EXPECT_GE(r.report.gap_us, 10000 - 1) << Describe(r);
+}
+
+// ---- buffers that never empty ----
+
+// A device whose carrier is down keeps its queue, hence the socket's
+// buffer, full: a probe held back for a whole timeout is given up as a
+// send failure (iputils ping reports each such send), never retried
+// forever. "timeout 30" turns a hang into status 124.
+TEST(CliTool, PingFailsWhenTheBufferStaysFullForAWholeTimeout) {
+  REQUIRE_CLI_AND_SHIM();
+  Solo solo;
+  ShimRun r = RunWithShim(solo, "IKSHIM_FAIL_EVERY=1 IKSHIM_FAIL_MS=100000000",
+                          "ping --privileged -c 3 -W 0.3 127.0.0.1", "timeout 30 ");
+  EXPECT_EQ(r.status, 2) << Describe(r);
+  EXPECT_NE(r.err.find("No buffer space available"), std::string::npos) << Describe(r);
+  EXPECT_NE(r.err.find("the timeout: probe given up"), std::string::npos) << Describe(r);
+  ASSERT_TRUE(r.report.read) << Describe(r);
+  EXPECT_GT(r.report.failed, 0u) << Describe(r);
+  EXPECT_EQ(r.report.sends, r.report.failed) << Describe(r);
+}
+
+TEST(CliTool, MultipingReportsEveryHostWhoseSendsNeverFindRoom) {
+  REQUIRE_CLI_AND_SHIM();
+  Solo solo;
+  ShimRun r = RunWithShim(solo, "IKSHIM_ERRNO=EAGAIN IKSHIM_FAIL_EVERY=1 IKSHIM_FAIL_MS=100000000",
+                          "multiping --privileged -c 2 -W 0.3 --json 127.0.0.1 127.0.0.2 ::1",
+                          "timeout 30 ");
+  EXPECT_EQ(r.status, 1) << Describe(r); // nobody alive
+  ASSERT_EQ(r.lines.size(), 3u) << Describe(r);
+  for (const Value &h : r.lines) {
+    EXPECT_FALSE(h["is_alive"].b) << h["address"].str;
+    EXPECT_EQ(h["packets_received"].num, 0) << h["address"].str;
+    EXPECT_NE(r.err.find(h["address"].str + ": buffer too small"), std::string::npos)
+        << h["address"].str << ": " << Describe(r);
+  }
 }
