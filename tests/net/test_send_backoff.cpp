@@ -144,6 +144,19 @@ void ExpectBackOffWithoutLoss(const std::string &shim, const std::string &args, 
   EXPECT_GT(r.report.failed, 0u) << Describe(r);
 }
 
+// Runs args (probes 10 ms apart) with every third send failing for 25 ms:
+// the two sends after a held probe go through, and the second must still
+// wait the interval, which counts from when the previous send returned,
+// so no load can make a gap shorter.
+void ExpectIntervalKeptAfterBackOff(const std::string &args) {
+  Solo solo;
+  ShimRun r = RunWithShim(solo, "IKSHIM_FAIL_EVERY=3 IKSHIM_FAIL_MS=25", args);
+  EXPECT_EQ(r.status, 0) << Describe(r);
+  ASSERT_TRUE(r.report.read) << Describe(r);
+  EXPECT_GT(r.report.injections, 0u) << Describe(r);
+  EXPECT_GE(r.report.gap_us, 10000 - 1) << Describe(r);
+}
+
 const char kSweep[] = "multiping --privileged -c 1 -W 1 --rate 0 --json -g 127.1.0.0/22";
 const size_t kSweepHosts = 1022;
 
@@ -219,15 +232,7 @@ TEST(CliTool, DgramPingBacksOffFromEnobufsWithoutLoss) {
 // never leave together.
 TEST(CliTool, PingKeepsTheIntervalAfterABackOff) {
   REQUIRE_CLI_AND_SHIM();
-  Solo solo;
-  ShimRun r = RunWithShim(solo, "IKSHIM_FAIL_EVERY=3 IKSHIM_FAIL_MS=25",
-                          "ping --privileged -c 12 -i 0.01 -W 1 --json 127.0.0.1");
-  EXPECT_EQ(r.status, 0) << Describe(r);
-  ASSERT_TRUE(r.report.read) << Describe(r);
-  EXPECT_GT(r.report.injections, 0u) << Describe(r);
-  // Each probe is due an interval after the previous one returned from its
-  // send, so no load can make a gap shorter.
-  EXPECT_GE(r.report.gap_us, 10000 - 1) << Describe(r);
+  ExpectIntervalKeptAfterBackOff("ping --privileged -c 12 -i 0.01 -W 1 --json 127.0.0.1");
 }
 
 // While the buffer stays full, the engine retries once per IK__BACKOFF
@@ -268,15 +273,7 @@ TEST(CliTool, TracerouteBacksOffAndReachesTheDestination) {
 
 TEST(CliTool, TracerouteKeepsTheIntervalAfterABackOff) {
   REQUIRE_CLI_AND_SHIM();
-  Solo solo;
-  // Every third send fails: the two after a held probe go through, and
-  // the second must wait.
-  ShimRun r = RunWithShim(solo, "IKSHIM_FAIL_EVERY=3 IKSHIM_FAIL_MS=25",
-                          "traceroute --privileged -c 6 -i 0.01 -W 1 --json 127.0.0.1");
-  EXPECT_EQ(r.status, 0) << Describe(r);
-  ASSERT_TRUE(r.report.read) << Describe(r);
-  EXPECT_GT(r.report.injections, 0u) << Describe(r);
-  EXPECT_GE(r.report.gap_us, 10000 - 1) << Describe(r);
+  ExpectIntervalKeptAfterBackOff("traceroute --privileged -c 6 -i 0.01 -W 1 --json 127.0.0.1");
 }
 
 // ---- buffers that never empty ----
