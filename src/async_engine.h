@@ -1,4 +1,4 @@
-/* What the ping engine (ping.c) needs from async.c beyond the public
+/* What the probe engine (src/probe/) needs from async.c beyond the public
  * API. One dispatcher: every message read from a wrapped socket goes
  * through async.c, which completes pending receives and hands the rest to
  * the unmatched hook. */
@@ -29,7 +29,7 @@ int ik__async_send_many(ik_async *async, ik_request *const *reqs, size_t n,
 struct event_base *ik__async_base(const ik_async *async);
 
 /* A new event_base whose timers read the precise monotonic clock, as the
- * synchronous calls' private bases do (ping.c). NULL when out of memory. */
+ * synchronous calls' private bases do (probe/sync.c). NULL when out of memory. */
 struct event_base *ik__precise_base_new(void);
 
 #endif

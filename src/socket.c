@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "match.h"
+#include "probe/options.h"
 #include "socket.h"
 
 struct ik_socket {
@@ -66,6 +67,7 @@ int ik_socket_open(ik_socket **sock, int family, const char *source, unsigned fl
 
 /* The checks of ik_socket_send on one request of an open socket. */
 static int check_request(const ik_socket *sock, const ik_request *req) {
+  int err;
   if (req == NULL)
     return ik__fail(IK_EINVAL, "ik_socket_send: req is NULL");
   if (req->destination.family != sock->family)
@@ -74,14 +76,11 @@ static int check_request(const ik_socket *sock, const ik_request *req) {
                     : req->destination.family == IK_AF_INET6 ? "IPv6"
                                                              : "unset-address",
                     family_name(sock->family));
-  if (req->ttl < 1 || req->ttl > 255)
-    return ik__fail(IK_EINVAL, "ttl %d out of range 1..255", req->ttl);
-  if (req->traffic_class < 0 || req->traffic_class > 255)
-    return ik__fail(IK_EINVAL, "traffic class %d out of range 0..255", req->traffic_class);
-  if (req->payload_size > IK_MAX_PAYLOAD_SIZE)
-    return ik__fail(IK_EINVAL, "payload of %zu bytes exceeds %d", req->payload_size,
-                    IK_MAX_PAYLOAD_SIZE);
-  return 0;
+  /* The ranges of options.c, the ones the high-level calls check. */
+  if ((err = ik__option_check(IK__OPT_TTL, req->ttl)) != 0 ||
+      (err = ik__option_check(IK__OPT_TRAFFIC_CLASS, req->traffic_class)) != 0)
+    return err;
+  return ik__option_check_size(IK__OPT_PAYLOAD_SIZE, req->payload_size);
 }
 
 int ik_socket_send(ik_socket *sock, ik_request *req) {

@@ -1,0 +1,445 @@
+/* The probe engine: runs a job of any kind on an event_base (the caller's,
+ * or sync.c's private one). It owns the job's lifetime, the probe slots,
+ * the batches and their flush with back-off, cancel, the end, and routes
+ * late replies; what to send and what a reply means is the kind's
+ * (job->ops, engine.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "probe/engine.h"
+
+#define IK__CHUNK 1024        /* probe slots allocated at a time */
+#define IK__CANCEL_POLL 0.05  /* seconds between looks at *opts->cancel */
+#define IK__CANCEL_GRACE 0.05 /* seconds a canceled job waits for replies in flight */
+
+typedef struct ik__chunk {
+  struct ik__chunk *next;
+  ik__probe slots[IK__CHUNK];
+} ik__chunk;
+
+ik__family *ik__job_family(ik_job *job, int family) {
+  return &job->fam[family == IK_AF_INET6 ? 1 : 0];
+}
+
+size_t ik__job_batched(const ik_job *job) { return job->fam[0].nbatch + job->fam[1].nbatch; }
+
+void ik__job_keep_detail(ik_job *job) {
+  snprintf(job->detail, sizeof job->detail, "%s", ik_last_error());
+}
+
+/* ---- probe slots: chunks that never move, recycled through a free list ---- */
+
+static ik__probe *slot_get(ik_job *job) {
+  ik__probe *p = job->free_slots;
+  if (p == NULL) {
+    ik__chunk *c = (ik__chunk *)malloc(sizeof *c);
+    size_t i;
+    if (c == NULL)
+      return NULL;
+    c->next = job->chunks;
+    job->chunks = c;
+    for (i = IK__CHUNK; i-- > 0;) {
+      c->slots[i].next_free = job->free_slots;
+      job->free_slots = &c->slots[i];
+    }
+    p = job->free_slots;
+  }
+  job->free_slots = p->next_free;
+  p->job = job;
+  return p;
+}
+
+static void slot_put(ik_job *job, ik__probe *p) {
+  p->next_free = job->free_slots;
+  job->free_slots = p;
+}
+
+ik__probe *ik__job_probe(ik_job *job, const ik_address *dst, uint16_t seq, int ttl,
+                         uint32_t target) {
+  ik__probe *p = slot_get(job);
+  ik_request *r;
+  if (p == NULL) {
+    ik__job_stop(job, ik__fail(IK_ENOMEM, "no memory for probes"));
+    return NULL;
+  }
+  r = &p->req;
+  memset(r, 0, sizeof *r);
+  r->destination = *dst;
+  r->id = job->id;
+  r->sequence = seq;
+  r->payload = NULL; /* generated from the seed: no payload buffers */
+  r->payload_size = job->opts.payload_size;
+  r->payload_seed = job->seed ^ (target * 2654435761u) ^ ((uint32_t)seq << 16);
+  r->ttl = ttl;
+  r->traffic_class = job->opts.traffic_class;
+  p->target = target;
+  return p;
+}
+
+void ik__job_queue(ik__family *f, ik__probe *p) { f->batch[f->nbatch++] = &p->req; }
+
+/* ---- timers and the end of a job ---- */
+
+static void arm(struct event *ev, double seconds) {
+  struct timeval tv;
+  if (!(seconds > 0))
+    seconds = 0;
+  tv.tv_sec = (long)seconds;
+  tv.tv_usec = (long)((seconds - (double)tv.tv_sec) * 1e6);
+  event_add(ev, &tv);
+}
+
+void ik__job_arm(ik_job *job, double seconds) { arm(job->tick_ev, seconds); }
+
+void ik__job_tick_now(ik_job *job) { event_active(job->tick_ev, EV_TIMEOUT, 0); }
+
+/* Ends the job from the loop (done_cb), never from inside a callback of
+ * async.c, so closing sockets never happens under the dispatcher's feet. */
+void ik__job_stop(ik_job *job, int status) {
+  if (job->stopped)
+    return;
+  job->stopped = 1;
+  job->status = status;
+  if (status != 0)
+    ik__job_keep_detail(job);
+  event_del(job->tick_ev);
+  if (job->poll_ev != NULL)
+    event_del(job->poll_ev);
+  event_active(job->done_ev, EV_TIMEOUT, 0);
+}
+
+int ik__job_idle(const ik_job *job) {
+  return !job->stopped && job->pending == 0 && ik__job_batched(job) == 0;
+}
+
+/* Cancellation stops the sending at once and gives the probes in flight a
+ * moment, so that a reply already on its way still counts (a probe sent
+ * just before the cancel would otherwise always show as lost). */
+static void begin_cancel(ik_job *job) {
+  if (job->stopped || job->canceling)
+    return;
+  job->canceling = 1;
+  if (job->pending == 0)
+    ik__job_stop(job, IK_ECANCELED);
+  else
+    arm(job->tick_ev, IK__CANCEL_GRACE);
+}
+
+static void probe_done(int status, const ik_reply *reply, void *arg) {
+  ik__probe *p = (ik__probe *)arg;
+  ik_job *job = p->job;
+
+  job->pending--;
+  if (status == IK_OK && !job->stopped)
+    job->ops->on_answer(job, p, reply);
+  else if (status != IK_OK && status != IK_ETIMEOUT && status != IK_EUNAVAILABLE)
+    ik__job_stop(job, status);
+  slot_put(job, p);
+  if (job->stopped)
+    return;
+  if (job->canceling) {
+    if (job->pending == 0)
+      ik__job_stop(job, IK_ECANCELED);
+    return;
+  }
+  job->ops->on_complete(job);
+}
+
+/* ---- sending ---- */
+
+/* A request went out (by now): wait for its reply. */
+static void armed(ik__family *f, ik__probe *p, double now) {
+  ik_job *job = f->job;
+  int err;
+  job->ops->on_sent(job, p, now);
+  if (!f->id_known) { /* the kernel's id on Linux DGRAM sockets */
+    f->id = p->req.id;
+    f->id_known = 1;
+  }
+  ik__result_sent(job, p->target);
+  err = ik_async_receive(f->async, &p->req, job->opts.timeout, probe_done, p);
+  if (err != 0) {
+    slot_put(job, p);
+    ik__job_stop(job, err);
+    return;
+  }
+  job->pending++;
+}
+
+/* Buffers that stay full for a whole timeout (a device whose carrier is
+ * down keeps its queue full) would hold the job forever: from then on,
+ * until a send succeeds, each probe that finds no room fails as a send
+ * error, as iputils ping reports it. */
+int ik__job_flush(ik__family *f) {
+  ik_job *job = f->job;
+  while (f->nbatch > 0 && !job->stopped) {
+    size_t sent = 0, i;
+    int err = ik__async_send_many(f->async, f->batch, f->nbatch, &sent);
+    double now = ik__now_mono();
+    ik__probe *failed;
+    if (err == 0)
+      sent = f->nbatch;
+    for (i = 0; i < sent; i++)
+      armed(f, (ik__probe *)f->batch[i], now);
+    f->nbatch -= sent;
+    memmove(f->batch, f->batch + sent, f->nbatch * sizeof f->batch[0]);
+    if (sent > 0)
+      f->full_since = 0;
+    if (err == 0)
+      break;
+    if (err == IK_ENOSPACE) {
+      char why[256];
+      if (f->full_since == 0)
+        f->full_since = now;
+      if (now - f->full_since < job->opts.timeout)
+        return err;
+      snprintf(why, sizeof why, "%s", ik_last_error());
+      ik__fail(IK_ENOSPACE, "%s (no room for %.3g s, the timeout: probe given up)", why,
+               now - f->full_since);
+    }
+    /* Not sent: icmplib counts it as not sent; the kind says what else. */
+    failed = (ik__probe *)f->batch[0];
+    f->nbatch--;
+    memmove(f->batch, f->batch + 1, f->nbatch * sizeof f->batch[0]);
+    job->ops->on_send_failed(job, failed, err);
+    slot_put(job, failed);
+  }
+  return 0;
+}
+
+static void tick_cb(evutil_socket_t fd, short what, void *arg) {
+  ik_job *job = (ik_job *)arg;
+  (void)fd;
+  (void)what;
+  if (job->stopped)
+    return;
+  if (job->canceling) /* the grace is over */
+    ik__job_stop(job, IK_ECANCELED);
+  else
+    job->ops->tick(job);
+}
+
+static void poll_cb(evutil_socket_t fd, short what, void *arg) {
+  ik_job *job = (ik_job *)arg;
+  (void)fd;
+  (void)what;
+  if (*job->opts.cancel)
+    begin_cancel(job);
+}
+
+/* ---- late replies: duplicates and further responders ---- */
+
+/* A reply that completed no pending receive: the kind finds its target,
+ * results.c its probe (by sequence) and whether it is worth keeping. */
+static void unmatched(void *arg, const ik_reply *reply, const ik_address *quoted_dst) {
+  ik__family *f = (ik__family *)arg;
+  ik_job *job = f->job;
+  long t;
+  if (job->stopped || job->ops->late_target == NULL || quoted_dst != NULL || !f->id_known ||
+      reply->id != f->id || ik_reply_check(reply) != IK_OK ||
+      (t = job->ops->late_target(job, reply)) < 0)
+    return;
+  ik__record_late(job, (uint32_t)t, reply);
+}
+
+/* ---- job lifetime ---- */
+
+static void close_sockets(ik_job *job) {
+  int i;
+  for (i = 0; i < 2; i++) {
+    ik__family *f = &job->fam[i];
+    if (f->async != NULL) {
+      /* Pending receives complete here with IK_EUNAVAILABLE. */
+      ik_socket *s = ik_async_detach(f->async);
+      ik_async_free(f->async);
+      f->async = NULL;
+      if (s != NULL)
+        f->sock = s;
+    }
+    ik_socket_free(f->sock);
+    f->sock = NULL;
+    f->nbatch = 0;
+  }
+}
+
+/* Everything but the events and the job itself. */
+static void release(ik_job *job) {
+  ik__chunk *c;
+  close_sockets(job);
+  while ((c = job->chunks) != NULL) {
+    job->chunks = c->next;
+    free(c);
+  }
+  job->free_slots = NULL;
+  ik__results_release(job);
+  free(job->dst);
+  job->dst = NULL;
+  job->ops->free(job);
+  job->kind_state = NULL;
+}
+
+static void done_cb(evutil_socket_t fd, short what, void *arg) {
+  ik_job *job = (ik_job *)arg;
+  ik_job_cb cb = job->cb;
+  void *cb_arg = job->cb_arg;
+  int status;
+  (void)fd;
+  (void)what;
+
+  event_del(job->tick_ev);
+  if (job->poll_ev != NULL)
+    event_del(job->poll_ev);
+  close_sockets(job);
+  status = job->ops->finish(job, job->status);
+  release(job);
+  job->hosts = NULL;
+  job->finished = 1;
+  if (status != 0) /* closing the sockets may have replaced the detail */
+    ik__fail(status, "%s", job->detail);
+  if (job->self_owned)
+    ik_job_free(job);
+  cb(status, cb_arg);
+}
+
+static void job_free_events(ik_job *job) {
+  if (job->tick_ev != NULL)
+    event_free(job->tick_ev);
+  if (job->poll_ev != NULL)
+    event_free(job->poll_ev);
+  if (job->done_ev != NULL)
+    event_free(job->done_ev);
+}
+
+/* Stops a job whose cb has not run: its results are left empty. */
+static void discard(ik_job *job) {
+  job->stopped = 1;
+  close_sockets(job);
+  ik__results_empty(job);
+  release(job);
+}
+
+void ik_job_cancel(ik_job *job) {
+  if (job != NULL && !job->finished)
+    begin_cancel(job);
+}
+
+void ik_job_free(ik_job *job) {
+  if (job == NULL)
+    return;
+  if (!job->finished)
+    discard(job);
+  job_free_events(job);
+  free(job);
+}
+
+static int job_new(struct event_base *base, const ik__probe_ops *ops, const ik_ping_options *opts,
+                   ik_job_cb cb, void *arg, ik_job **out) {
+  ik_job *job;
+  int err;
+  *out = NULL;
+  if (base == NULL || cb == NULL)
+    return ik__fail(IK_EINVAL, "%s is NULL", base == NULL ? "the event base" : "the callback");
+  if ((job = (ik_job *)calloc(1, sizeof *job)) == NULL)
+    return ik__fail(IK_ENOMEM, "no memory for a job");
+  if (opts != NULL)
+    job->opts = *opts;
+  else
+    ops->defaults(&job->opts);
+  if ((err = ik__options_check(&job->opts, ops->options)) != 0) {
+    free(job);
+    return err;
+  }
+  job->base = base;
+  job->ops = ops;
+  job->cb = cb;
+  job->cb_arg = arg;
+  job->fam[0].job = job->fam[1].job = job;
+  job->id = job->opts.id >= 0 ? (uint16_t)job->opts.id : ik_unique_identifier();
+  ik__random_bytes(&job->seed, sizeof job->seed);
+  job->tick_ev = evtimer_new(base, tick_cb, job);
+  job->done_ev = evtimer_new(base, done_cb, job);
+  if (job->opts.cancel != NULL)
+    job->poll_ev = event_new(base, -1, EV_PERSIST, poll_cb, job);
+  if (job->tick_ev == NULL || job->done_ev == NULL ||
+      (job->opts.cancel != NULL && job->poll_ev == NULL)) {
+    job_free_events(job);
+    free(job);
+    return ik__fail(IK_ENOMEM, "no memory for the job's timers");
+  }
+  *out = job;
+  return 0;
+}
+
+static int open_family(ik_job *job, int family, const char *source_text) {
+  ik__family *f = ik__job_family(job, family);
+  ik_address src;
+  const char *source = NULL;
+  int err;
+
+  if (f->async != NULL)
+    return 0;
+  /* One source for both families: it binds the socket of its own family. */
+  if (source_text != NULL && *source_text != '\0' &&
+      (ik_address_parse(source_text, &src) != 0 || src.family == family))
+    source = source_text;
+  if ((err = ik_socket_open(&f->sock, family, source,
+                            job->opts.privileged ? 0u : IK_SOCKET_UNPRIVILEGED)) != 0)
+    return err;
+  if (job->broadcast && family == IK_AF_INET && (err = ik_socket_set_broadcast(f->sock, 1)) != 0)
+    return err;
+  if ((err = ik_async_new(job->base, f->sock, &f->async)) != 0)
+    return err;
+  ik__async_set_unmatched(f->async, unmatched, f);
+  return 0;
+}
+
+int ik__job_resolve(const char *name, int family, ik_address *dst, char *text, size_t len) {
+  size_t found = 0;
+  int err;
+  if (name == NULL)
+    return ik__fail(IK_ENAMELOOKUP, "the address is NULL");
+  if ((err = ik_resolve(name, family, dst, 1, &found)) == 0 && found == 0)
+    err = ik__fail(IK_ENAMELOOKUP, "cannot resolve '%.200s'", name);
+  if (err == 0 && text != NULL)
+    err = ik_address_format(dst, text, len);
+  return err == IK_EADDRFORMAT ? IK_ENAMELOOKUP : err;
+}
+
+/* The kind resolves and sets up; the engine opens the sockets and starts
+ * the ticking. */
+static int job_begin(ik_job *job, const char *const *addresses, size_t n, void *results) {
+  const char *source = job->opts.source;
+  size_t i;
+  int err;
+  if ((err = job->ops->start(job, addresses, n, results)) != 0)
+    return err;
+  for (i = 0; i < job->ndst; i++)
+    if (job->dst[i].family != 0 && (err = open_family(job, job->dst[i].family, source)) != 0)
+      return err;
+  job->opts.source = NULL; /* borrowed for the call only */
+  ik__job_tick_now(job);
+  if (job->poll_ev != NULL)
+    arm(job->poll_ev, IK__CANCEL_POLL);
+  return 0;
+}
+
+int ik__job_start(struct event_base *base, const ik__probe_ops *ops, const ik_ping_options *opts,
+                  const char *const *addresses, size_t n, void *results, ik_job_cb cb,
+                  void *arg, ik_job **out) {
+  ik_job *job;
+  int err;
+  if ((err = job_new(base, ops, opts, cb, arg, &job)) != 0)
+    return err;
+  if ((err = job_begin(job, addresses, n, results)) != 0) {
+    discard(job);
+    job_free_events(job);
+    free(job);
+    return err;
+  }
+  if (out != NULL)
+    *out = job;
+  else
+    job->self_owned = 1;
+  return 0;
+}

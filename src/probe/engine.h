@@ -1,0 +1,161 @@
+/* The probe engine: what its files share. engine.c runs a job (probe
+ * slots, batches, flush and back-off, cancel, the end, late replies); a
+ * probe kind (ping.c, multiping.c, traceroute.c) decides what to send and
+ * what a reply means, through a struct ik__probe_ops, and keeps its state
+ * in job->kind_state. The engine never looks at which kind runs. */
+#ifndef IK_PROBE_ENGINE_H
+#define IK_PROBE_ENGINE_H
+
+#include <event2/event.h>
+
+#include "async_engine.h"
+#include "backend.h"
+#include "probe/options.h"
+
+#define IK__BATCH 64        /* requests handed to one ik__async_send_many */
+#define IK__TICK_PROBES 256 /* sends per loop turn, so replies are read in between */
+#define IK__BACKOFF 0.001   /* seconds to wait after IK_ENOSPACE before resending */
+
+/* One probe in flight. req comes first: a batch holds &probe->req. */
+typedef struct ik__probe {
+  ik_request req;
+  struct ik_job *job;
+  struct ik__probe *next_free;
+  uint32_t target; /* index into job->hosts */
+} ik__probe;
+
+/* One socket per address family in use. */
+typedef struct ik__family {
+  struct ik_job *job;
+  ik_socket *sock;
+  ik_async *async;
+  int id_known; /* id: read back from the first send */
+  uint16_t id;
+  ik_request *batch[IK__BATCH]; /* built, not yet sent (front: oldest) */
+  size_t nbatch;
+  double full_since; /* monotonic time the OS first had no room, 0: it has */
+} ik__family;
+
+/* A streamed multiping host (on_host): statistics only. */
+typedef struct ik__target_stats {
+  ik__host_stats rtt;
+  int sent, duplicates, error;
+} ik__target_stats;
+
+struct ik__late_index;
+
+/* What a kind does; every member is required unless said otherwise. */
+typedef struct ik__probe_ops {
+  void (*defaults)(ik_ping_options *opts); /* opts == NULL at the start call */
+  unsigned options;                        /* rows of options.c this kind checks */
+  /* Checks what the table cannot, resolves the targets into job->dst,
+   * sets job->hosts (or job->stats), job->n and job->ndst, and its state.
+   * results: where the caller wants them (the kind knows the type). */
+  int (*start)(ik_job *job, const char *const *addresses, size_t n, void *results);
+  void (*tick)(ik_job *job);                    /* queue and flush what is due */
+  void (*on_sent)(ik_job *job, const ik__probe *p, double now);
+  void (*on_answer)(ik_job *job, const ik__probe *p, const ik_reply *reply);
+  void (*on_complete)(ik_job *job);             /* a probe ended, the job goes on */
+  void (*on_send_failed)(ik_job *job, const ik__probe *p, int err);
+  /* The target a late echo reply belongs to, or -1. NULL: late replies
+   * are not this kind's business. */
+  long (*late_target)(ik_job *job, const ik_reply *reply);
+  /* Completes the results (or empties them when status fails) and returns
+   * the job's final status. */
+  int (*finish)(ik_job *job, int status);
+  void (*free)(ik_job *job); /* kind_state and what the kind allocated */
+} ik__probe_ops;
+
+struct ik_job {
+  struct event_base *base;
+  const ik__probe_ops *ops;
+  void *kind_state;
+  ik_ping_options opts; /* source not kept: only used to open */
+  ik_job_cb cb;
+  void *cb_arg;
+  int self_owned; /* started with job == NULL: freed after cb */
+  int stopped, finished, status;
+  int canceling;    /* no more sends; ends at the grace or the last reply */
+  int broadcast;    /* IPv4 sockets get SO_BROADCAST */
+  char detail[256]; /* ik_last_error() of status, restored before cb */
+  ik__family fam[2]; /* [0] IPv4, [1] IPv6 */
+  struct event *tick_ev, *poll_ev, *done_ev;
+  uint16_t id;   /* id of the requests (DGRAM: replaced by the kernel) */
+  uint32_t seed; /* payload seeds derive from it */
+  size_t pending; /* receives armed and not completed */
+  struct ik__chunk *chunks;
+  ik__probe *free_slots;
+  /* Targets and results (results.c). */
+  ik_address *dst; /* ndst destinations */
+  size_t ndst;
+  size_t n;            /* results: hosts (ping, multiping) or hops */
+  ik_host *hosts;      /* NULL when streaming */
+  ik__target_stats *stats; /* streaming: per host */
+  size_t index_base;   /* on_reply's index: index_base + target */
+  struct ik__late_index **late; /* per host, built on its first late reply */
+};
+
+/* ---- engine.c: what kinds call ---- */
+
+int ik__job_start(struct event_base *base, const ik__probe_ops *ops, const ik_ping_options *opts,
+                  const char *const *addresses, size_t n, void *results, ik_job_cb cb,
+                  void *arg, ik_job **out);
+ik__family *ik__job_family(ik_job *job, int family);
+size_t ik__job_batched(const ik_job *job);
+/* A new request in slot p (NULL when out of memory: the job stopped). */
+ik__probe *ik__job_probe(ik_job *job, const ik_address *dst, uint16_t seq, int ttl,
+                         uint32_t target);
+void ik__job_queue(ik__family *f, ik__probe *p);
+/* Sends f's batch: IK_ENOSPACE when the OS is out of buffers (the rest
+ * stays queued), else 0. */
+int ik__job_flush(ik__family *f);
+void ik__job_arm(ik_job *job, double seconds); /* the next tick */
+void ik__job_tick_now(ik_job *job);
+void ik__job_stop(ik_job *job, int status);
+int ik__job_idle(const ik_job *job); /* running, nothing pending or queued */
+void ik__job_keep_detail(ik_job *job); /* ik_last_error() becomes the job's detail */
+/* Resolves name into dst and its text into text (unless NULL); a failure
+ * is IK_ENAMELOOKUP naming the name. */
+int ik__job_resolve(const char *name, int family, ik_address *dst, char *text, size_t len);
+
+/* ---- results.c ---- */
+
+/* Duplicate copies of one probe's answer kept in ik_host.replies (all are
+ * counted in duplicates), and further responders to one probe kept. */
+#define IK__COPIES_KEPT 8
+#define IK__RESPONDERS_KEPT 255
+
+/* Records a reply for target t; counted: an answered probe (its RTT goes
+ * into rtts). */
+void ik__record(ik_job *job, uint32_t t, const ik_reply *reply, double rtt, int counted,
+                int duplicate);
+/* A late echo reply from target t (after its receive completed): a copy
+ * of the answer, a further responder, or nothing worth keeping. O(1): a
+ * per-host index by sequence, at most 1 + IK__COPIES_KEPT +
+ * IK__RESPONDERS_KEPT replies to compare. */
+void ik__record_late(ik_job *job, uint32_t t, const ik_reply *reply);
+void ik__result_sent(ik_job *job, uint32_t t);
+int *ik__result_error(ik_job *job, uint32_t t);
+void ik__results_empty(ik_job *job);  /* hosts freed inside, kept */
+void ik__results_finish(ik_job *job); /* exact sizes and statistics */
+void ik__results_release(ik_job *job); /* the engine's own memory */
+
+/* ---- ratelimit.c: a token bucket ---- */
+
+typedef struct ik__ratelimit {
+  double rate; /* per second, 0: no limit */
+  double tokens, refilled;
+} ik__ratelimit;
+
+void ik__ratelimit_init(ik__ratelimit *rl, double rate, double now);
+void ik__ratelimit_refill(ik__ratelimit *rl, double now);
+size_t ik__ratelimit_quota(const ik__ratelimit *rl, size_t want);
+void ik__ratelimit_take(ik__ratelimit *rl, size_t n);
+/* Seconds until the next token, 0 when one is there. */
+double ik__ratelimit_wait(const ik__ratelimit *rl);
+
+/* ---- the kinds ---- */
+
+extern const ik__probe_ops ik__ping_ops, ik__multiping_ops, ik__traceroute_ops;
+
+#endif

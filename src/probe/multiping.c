@@ -1,0 +1,178 @@
+/* The multiping kind: rounds over many hosts at a limited rate; a host
+ * whose name does not resolve or whose send fails gets the error, the
+ * others go on. With on_host, only statistics are kept and streamed at
+ * the end. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "probe/rounds.h"
+
+typedef struct multi_state {
+  ik__rounds rounds; /* first: rounds.c's view */
+  uint32_t *by_source; /* host index by address, built on the first late reply */
+  size_t by_source_size;
+  char (*unresolved)[IK_ADDRSTRLEN]; /* streaming: names that did not resolve, in order */
+  size_t nunresolved;
+} multi_state;
+
+/* Streaming: the address texts are formatted at the end, one at a time;
+ * the names that did not resolve are kept as given. */
+static int keep_unresolved(multi_state *m, const char *name) {
+  size_t cap = m->nunresolved;
+  if (cap == 0 || (cap & (cap - 1)) == 0) {
+    void *p = realloc(m->unresolved, (cap ? 2 * cap : 8) * sizeof *m->unresolved);
+    if (p == NULL)
+      return ik__fail(IK_ENOMEM, "no memory for %zu unresolved names", cap ? 2 * cap : 8);
+    m->unresolved = (char (*)[IK_ADDRSTRLEN])p;
+  }
+  memset(m->unresolved[m->nunresolved], 0, sizeof m->unresolved[0]);
+  if (name != NULL)
+    strncpy(m->unresolved[m->nunresolved], name, sizeof m->unresolved[0] - 1);
+  m->nunresolved++;
+  return 0;
+}
+
+/* Fills dst[i] (and hosts[i]) for addresses[i]; a name that does not
+ * resolve marks its host. */
+static int resolve_hosts(ik_job *job, const char *const *addresses) {
+  multi_state *m = (multi_state *)job->kind_state;
+  size_t i;
+  for (i = 0; i < job->n; i++) {
+    ik_host *h = job->hosts != NULL ? &job->hosts[i] : NULL;
+    int err;
+    if (h != NULL)
+      memset(h, 0, sizeof *h);
+    err = ik__job_resolve(addresses[i], job->opts.family, &job->dst[i],
+                          h != NULL ? h->address : NULL, h != NULL ? sizeof h->address : 0);
+    if (err == 0)
+      continue;
+    memset(&job->dst[i], 0, sizeof job->dst[i]);
+    *ik__result_error(job, (uint32_t)i) = err;
+    if (h == NULL) {
+      if ((err = keep_unresolved(m, addresses[i])) != 0)
+        return err;
+    } else if (addresses[i] != NULL) {
+      strncpy(h->address, addresses[i], sizeof h->address - 1);
+      h->address[sizeof h->address - 1] = '\0';
+    }
+  }
+  return 0;
+}
+
+static int multi_start(ik_job *job, const char *const *addresses, size_t n, void *results) {
+  int err;
+  job->n = job->ndst = n;
+  if (n > 0 && (job->dst = (ik_address *)calloc(n, sizeof *job->dst)) == NULL)
+    return ik__fail(IK_ENOMEM, "no memory for %zu targets", n);
+  if (job->opts.on_host == NULL)
+    job->hosts = (ik_host *)results;
+  else if (n > 0 && (job->stats = (ik__target_stats *)calloc(n, sizeof *job->stats)) == NULL)
+    return ik__fail(IK_ENOMEM, "no memory for %zu targets", n);
+  if ((err = ik__rounds_new(job, sizeof(multi_state), job->opts.rate)) != 0)
+    return err;
+  return resolve_hosts(job, addresses);
+}
+
+static uint32_t address_hash(const ik_address *a) {
+  uint32_t h = 2166136261u;
+  size_t i, len = a->family == IK_AF_INET ? 4 : 16;
+  for (i = 0; i < len; i++)
+    h = (h ^ a->bytes[i]) * 16777619u;
+  return h;
+}
+
+static int build_by_source(ik_job *job, multi_state *m) {
+  size_t size = 16, i;
+  while (size < 2 * job->n)
+    size *= 2;
+  if ((m->by_source = (uint32_t *)malloc(size * sizeof *m->by_source)) == NULL)
+    return IK_ENOMEM;
+  memset(m->by_source, 0xff, size * sizeof *m->by_source);
+  m->by_source_size = size;
+  for (i = 0; i < job->n; i++) {
+    size_t k;
+    if (job->dst[i].family == 0)
+      continue;
+    for (k = address_hash(&job->dst[i]) & (size - 1); m->by_source[k] != UINT32_MAX;)
+      k = (k + 1) & (size - 1);
+    m->by_source[k] = (uint32_t)i;
+  }
+  return 0;
+}
+
+/* The host whose address sent the reply. */
+static long multi_late_target(ik_job *job, const ik_reply *reply) {
+  multi_state *m = (multi_state *)job->kind_state;
+  size_t k, mask;
+  if (m->by_source == NULL && build_by_source(job, m) != 0)
+    return -1;
+  mask = m->by_source_size - 1;
+  for (k = address_hash(&reply->source_addr) & mask; m->by_source[k] != UINT32_MAX;
+       k = (k + 1) & mask)
+    if (ik__address_equal(&job->dst[m->by_source[k]], &reply->source_addr))
+      return (long)m->by_source[k];
+  return -1;
+}
+
+/* Streaming: each host's results to on_host, in input order. */
+static void stream_hosts(ik_job *job) {
+  multi_state *m = (multi_state *)job->kind_state;
+  size_t i, unresolved = 0;
+  for (i = 0; i < job->n; i++) {
+    const ik__target_stats *s = &job->stats[i];
+    ik_host h;
+    memset(&h, 0, sizeof h);
+    if (job->dst[i].family == 0)
+      memcpy(h.address, m->unresolved[unresolved++], sizeof h.address);
+    else
+      ik_address_format(&job->dst[i], h.address, sizeof h.address);
+    h.packets_sent = s->sent;
+    h.duplicates = s->duplicates;
+    h.error = s->error;
+    ik__host_finish_stats(&h, &s->rtt);
+    job->opts.on_host(job->opts.on_host_arg, i, &h);
+  }
+}
+
+static int multi_finish(ik_job *job, int status) {
+  if (job->stats != NULL && (status == 0 || status == IK_ECANCELED)) {
+    stream_hosts(job);
+    return status;
+  }
+  return ik__rounds_finish(job, status);
+}
+
+static void multi_free(ik_job *job) {
+  multi_state *m = (multi_state *)job->kind_state;
+  if (m != NULL) {
+    free(m->by_source);
+    free(m->unresolved);
+  }
+  ik__rounds_free(job);
+}
+
+const ik__probe_ops ik__multiping_ops = {
+    ik_multiping_options_init,
+    IK__OPT_COMMON | IK__OPT_TTL | IK__OPT_RATE,
+    multi_start,
+    ik__rounds_tick,
+    ik__rounds_on_sent,
+    ik__rounds_on_answer,
+    ik__rounds_on_complete,
+    ik__rounds_on_send_failed,
+    multi_late_target,
+    multi_finish,
+    multi_free,
+};
+
+int ik_async_multiping(struct event_base *base, const char *const *addresses, size_t n,
+                       const ik_ping_options *opts, ik_host *hosts, ik_job_cb cb, void *arg,
+                       ik_job **job) {
+  if (job != NULL)
+    *job = NULL;
+  if (n > 0 && (addresses == NULL || (hosts == NULL && (opts == NULL || opts->on_host == NULL))))
+    return ik__fail(IK_EINVAL, "ik_multiping: %s is NULL", addresses == NULL ? "addresses" : "hosts");
+  if (n > UINT32_MAX / 4)
+    return ik__fail(IK_EINVAL, "ik_multiping: %zu hosts is too many", n);
+  return ik__job_start(base, &ik__multiping_ops, opts, addresses, n, hosts, cb, arg, job);
+}

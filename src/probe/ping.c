@@ -1,0 +1,72 @@
+/* The ping kind: rounds to one host, which may be a broadcast or
+ * multicast address (then every responder is recorded and the job waits
+ * out the last timeout); a send error fails the call. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "probe/rounds.h"
+
+static int ping_start(ik_job *job, const char *const *addresses, size_t n, void *results) {
+  ik_host *host = (ik_host *)results;
+  int err;
+  (void)n;
+  job->n = job->ndst = 1;
+  job->hosts = host;
+  if ((job->dst = (ik_address *)calloc(1, sizeof *job->dst)) == NULL)
+    return ik__fail(IK_ENOMEM, "no memory for %d targets", 1);
+  if ((err = ik__rounds_new(job, sizeof(ik__rounds), 0)) != 0)
+    return err;
+  memset(host, 0, sizeof *host);
+  if ((err = ik__job_resolve(addresses[0], job->opts.family, &job->dst[0], host->address,
+                             sizeof host->address)) != 0)
+    return err;
+  job->opts.rate = 0;
+  job->broadcast = job->opts.broadcast != 0;
+  ((ik__rounds *)job->kind_state)->linger = job->broadcast || ik__address_is_group(&job->dst[0]);
+  return 0;
+}
+
+/* The whole call fails with the error of a send, its detail kept. */
+static void ping_send_failed(ik_job *job, const ik__probe *p, int err) {
+  int first = *ik__result_error(job, p->target) == 0;
+  ik__rounds_on_send_failed(job, p, err);
+  if (first)
+    ik__job_keep_detail(job);
+}
+
+static long ping_late_target(ik_job *job, const ik_reply *reply) {
+  return job->broadcast || ik__address_is_group(&job->dst[0]) ||
+                 ik__address_equal(&job->dst[0], &reply->source_addr)
+             ? 0
+             : -1;
+}
+
+static int ping_finish(ik_job *job, int status) {
+  if (status == 0)
+    status = job->hosts[0].error;
+  return ik__rounds_finish(job, status);
+}
+
+const ik__probe_ops ik__ping_ops = {
+    ik_ping_options_init,
+    IK__OPT_COMMON | IK__OPT_TTL,
+    ping_start,
+    ik__rounds_tick,
+    ik__rounds_on_sent,
+    ik__rounds_on_answer,
+    ik__rounds_on_complete,
+    ping_send_failed,
+    ping_late_target,
+    ping_finish,
+    ik__rounds_free,
+};
+
+int ik_async_ping(struct event_base *base, const char *address, const ik_ping_options *opts,
+                  ik_host *host, ik_job_cb cb, void *arg, ik_job **job) {
+  if (job != NULL)
+    *job = NULL;
+  if (address == NULL || host == NULL)
+    return ik__fail(IK_EINVAL, "ik_ping: %s is NULL", address == NULL ? "address" : "host");
+  memset(host, 0, sizeof *host);
+  return ik__job_start(base, &ik__ping_ops, opts, &address, 1, host, cb, arg, job);
+}

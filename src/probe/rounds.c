@@ -1,0 +1,144 @@
+/* Rounds over a list of targets, shared by ping (one target) and
+ * multiping: see rounds.h. */
+#include <stdlib.h>
+
+#include "probe/rounds.h"
+
+int ik__rounds_new(ik_job *job, size_t size, double rate) {
+  ik__rounds *r = (ik__rounds *)calloc(1, size);
+  if (r == NULL)
+    return ik__fail(IK_ENOMEM, "no memory for a job");
+  job->kind_state = r;
+  if (job->opts.count > 1 && job->n > 0 &&
+      (r->last_send = (double *)calloc(job->n, sizeof *r->last_send)) == NULL)
+    return ik__fail(IK_ENOMEM, "no memory for %zu targets", job->n);
+  ik__ratelimit_init(&r->rate, rate, ik__now_mono());
+  if (job->n == 0)
+    r->round = (size_t)job->opts.count;
+  return 0;
+}
+
+void ik__rounds_free(ik_job *job) {
+  ik__rounds *r = (ik__rounds *)job->kind_state;
+  if (r != NULL)
+    free(r->last_send);
+  free(r);
+}
+
+static void check_done(ik_job *job) {
+  ik__rounds *r = (ik__rounds *)job->kind_state;
+  if (!ik__job_idle(job))
+    return;
+  /* More responders may still answer a broadcast: the tick wakes us. */
+  if (r->linger && ik__now_mono() < r->last_fill + job->opts.timeout)
+    return;
+  if (r->round >= (size_t)job->opts.count)
+    ik__job_stop(job, 0);
+}
+
+void ik__rounds_on_complete(ik_job *job) { check_done(job); }
+
+/* The next probe to the same target is due an interval after now, not
+ * after when this one was queued: a full buffer may have held it back. */
+void ik__rounds_on_sent(ik_job *job, const ik__probe *p, double now) {
+  ik__rounds *r = (ik__rounds *)job->kind_state;
+  if (r->last_send != NULL)
+    r->last_send[p->target] = now;
+}
+
+void ik__rounds_on_answer(ik_job *job, const ik__probe *p, const ik_reply *reply) {
+  int dup = (reply->flags & IK_REPLY_DUPLICATE) != 0;
+  int counted = !dup && ik_reply_check(reply) == IK_OK;
+  ik__record(job, p->target, reply, ik_rtt_ms(&p->req, reply), counted, dup);
+}
+
+void ik__rounds_on_send_failed(ik_job *job, const ik__probe *p, int err) {
+  int *error = ik__result_error(job, p->target);
+  if (*error == 0)
+    *error = err;
+}
+
+int ik__rounds_finish(ik_job *job, int status) {
+  if (status != 0 && status != IK_ECANCELED)
+    ik__results_empty(job);
+  else
+    ik__results_finish(job);
+  return status;
+}
+
+/* Moves due probes into the batches, at most quota in all. *due gets the
+ * time the next probe becomes due when the interval holds it back. */
+static void fill(ik_job *job, double now, size_t quota, double *due) {
+  ik__rounds *r = (ik__rounds *)job->kind_state;
+  size_t count = (size_t)job->opts.count;
+  *due = 0;
+  while (ik__job_batched(job) < quota && r->round < count) {
+    size_t t = r->next;
+    ik__family *f;
+    ik__probe *p;
+    if (*ik__result_error(job, (uint32_t)t) == 0) {
+      if (r->round > 0 && r->last_send[t] + job->opts.interval > now) {
+        *due = r->last_send[t] + job->opts.interval;
+        return;
+      }
+      f = ik__job_family(job, job->dst[t].family);
+      if (f->nbatch == IK__BATCH)
+        return;
+      if ((p = ik__job_probe(job, &job->dst[t], (uint16_t)r->round, job->opts.ttl,
+                             (uint32_t)t)) == NULL)
+        return;
+      ik__job_queue(f, p);
+      r->last_fill = now;
+      if (r->last_send != NULL)
+        r->last_send[t] = now;
+    }
+    if (++r->next == job->n) {
+      r->next = 0;
+      r->round++;
+    }
+  }
+}
+
+void ik__rounds_tick(ik_job *job) {
+  ik__rounds *r = (ik__rounds *)job->kind_state;
+  double now = ik__now_mono(), due = 0, wait;
+  size_t budget = IK__TICK_PROBES;
+  int err = 0, i;
+
+  ik__ratelimit_refill(&r->rate, now);
+  while (!job->stopped && err == 0) {
+    size_t quota = ik__ratelimit_quota(&r->rate, budget), before, after;
+    /* What a full buffer held back leaves before anything new is queued,
+     * so that no target gets its next probe right behind the held one. */
+    if (ik__job_batched(job) == 0)
+      fill(job, now, quota, &due);
+    if ((before = ik__job_batched(job)) == 0)
+      break;
+    for (i = 0; i < 2; i++)
+      if (job->fam[i].nbatch > 0 && ik__job_flush(&job->fam[i]) == IK_ENOSPACE)
+        err = IK_ENOSPACE;
+    after = ik__job_batched(job);
+    ik__ratelimit_take(&r->rate, before - after);
+    budget = before - after >= budget ? 0 : budget - (before - after);
+    if (budget == 0 || ik__ratelimit_wait(&r->rate) > 0 || before == after)
+      break;
+  }
+  if (job->stopped)
+    return;
+  if (err == IK_ENOSPACE)
+    wait = IK__BACKOFF;
+  else if (ik__job_batched(job) == 0 && r->round >= (size_t)job->opts.count)
+    /* Everything sent: replies and timeouts finish the job. */
+    wait = r->linger && r->last_fill + job->opts.timeout > now ? r->last_fill + job->opts.timeout - now
+                                                                : -1;
+  else if (budget == 0)
+    wait = 0;
+  else if (ik__ratelimit_wait(&r->rate) > 0)
+    wait = ik__ratelimit_wait(&r->rate);
+  else
+    wait = due > now ? due - now : 0;
+  if (wait >= 0)
+    ik__job_arm(job, wait);
+  else
+    check_done(job);
+}
