@@ -25,7 +25,10 @@ typedef struct ik_host {
   size_t rtts_len;
   int is_alive;
   int duplicates;
-  ik_probe_reply *replies; /* every matched reply or ICMP error */
+  /* every matched reply or ICMP error; of the copies of one probe's answer
+   * (all counted in duplicates) at most 8 are kept, and at most 255
+   * further responders to one probe */
+  ik_probe_reply *replies;
   size_t replies_len;
   int error;            /* 0, or the ik_error that stopped probing it */
 } ik_host;
@@ -50,7 +53,7 @@ typedef struct ik_ping_options {
   int max_hops;         /* traceroute: default 30 */
   int fast;             /* traceroute: next hop as soon as a reply arrives */
   /* Progress, all optional (NULL). on_reply runs for every matched reply
-   * or ICMP error as it arrives, before the call returns (index: the
+   * or ICMP error kept in replies as it arrives, before the call returns (index: the
    * host's position for multiping, 0 for ping, the hop distance for
    * traceroute). When *cancel becomes nonzero (a signal handler may set
    * it), probing stops within 0.1 s and the call returns the results so
