@@ -9,6 +9,7 @@
 
 extern "C" {
 #include "icmpkit.h"
+#include "probe/options.h"
 }
 
 namespace {
@@ -269,3 +270,25 @@ TEST(AsyncJob, NullJobIsAcceptedByCancelAndFree) {
 }
 
 }  // namespace
+
+// One table of ranges serves the options and ik_socket_send's requests.
+TEST(OptionTable, NamesTheOptionAndItsRange) {
+  EXPECT_EQ(ik__option_check(IK__OPT_TTL, 0), IK_EINVAL);
+  EXPECT_STREQ(ik_last_error(), "ttl 0 out of range 1..255");
+  EXPECT_EQ(ik__option_check(IK__OPT_TTL, 255), 0);
+  EXPECT_EQ(ik__option_check(IK__OPT_TRAFFIC_CLASS, -1), IK_EINVAL);
+  EXPECT_STREQ(ik_last_error(), "traffic class -1 out of range 0..255");
+  EXPECT_EQ(ik__option_check_size(IK__OPT_PAYLOAD_SIZE, IK_MAX_PAYLOAD_SIZE), 0);
+  EXPECT_EQ(ik__option_check_size(IK__OPT_PAYLOAD_SIZE, IK_MAX_PAYLOAD_SIZE + 1), IK_EINVAL);
+}
+
+TEST(OptionTable, TracerouteMaxHopsStartsAtTheFirstHop) {
+  ik_ping_options o;
+  ik_traceroute_options_init(&o);
+  o.first_hop = 10;
+  o.max_hops = 9;
+  EXPECT_EQ(ik__options_check(&o, IK__OPT_FIRST_HOP | IK__OPT_MAX_HOPS), IK_EINVAL);
+  EXPECT_STREQ(ik_last_error(), "max hops 9 out of range 10..255");
+  o.max_hops = 10;
+  EXPECT_EQ(ik__options_check(&o, IK__OPT_FIRST_HOP | IK__OPT_MAX_HOPS), 0);
+}
