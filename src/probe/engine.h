@@ -154,8 +154,4 @@ void ik__ratelimit_take(ik__ratelimit *rl, size_t n);
 /* Seconds until the next token, 0 when one is there. */
 double ik__ratelimit_wait(const ik__ratelimit *rl);
 
-/* ---- the kinds ---- */
-
-extern const ik__probe_ops ik__ping_ops, ik__multiping_ops, ik__traceroute_ops;
-
 #endif

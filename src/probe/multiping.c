@@ -151,7 +151,7 @@ static void multi_free(ik_job *job) {
   ik__rounds_free(job);
 }
 
-const ik__probe_ops ik__multiping_ops = {
+static const ik__probe_ops multiping_ops = {
     ik_multiping_options_init,
     IK__OPT_COMMON | IK__OPT_TTL | IK__OPT_RATE,
     multi_start,
@@ -174,5 +174,5 @@ int ik_async_multiping(struct event_base *base, const char *const *addresses, si
     return ik__fail(IK_EINVAL, "ik_multiping: %s is NULL", addresses == NULL ? "addresses" : "hosts");
   if (n > UINT32_MAX / 4)
     return ik__fail(IK_EINVAL, "ik_multiping: %zu hosts is too many", n);
-  return ik__job_start(base, &ik__multiping_ops, opts, addresses, n, hosts, cb, arg, job);
+  return ik__job_start(base, &multiping_ops, opts, addresses, n, hosts, cb, arg, job);
 }

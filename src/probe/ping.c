@@ -20,7 +20,6 @@ static int ping_start(ik_job *job, const char *const *addresses, size_t n, void 
   if ((err = ik__job_resolve(addresses[0], job->opts.family, &job->dst[0], host->address,
                              sizeof host->address)) != 0)
     return err;
-  job->opts.rate = 0;
   job->broadcast = job->opts.broadcast != 0;
   ((ik__rounds *)job->kind_state)->linger = job->broadcast || ik__address_is_group(&job->dst[0]);
   return 0;
@@ -47,7 +46,7 @@ static int ping_finish(ik_job *job, int status) {
   return ik__rounds_finish(job, status);
 }
 
-const ik__probe_ops ik__ping_ops = {
+static const ik__probe_ops ping_ops = {
     ik_ping_options_init,
     IK__OPT_COMMON | IK__OPT_TTL,
     ping_start,
@@ -68,5 +67,5 @@ int ik_async_ping(struct event_base *base, const char *address, const ik_ping_op
   if (address == NULL || host == NULL)
     return ik__fail(IK_EINVAL, "ik_ping: %s is NULL", address == NULL ? "address" : "host");
   memset(host, 0, sizeof *host);
-  return ik__job_start(base, &ik__ping_ops, opts, &address, 1, host, cb, arg, job);
+  return ik__job_start(base, &ping_ops, opts, &address, 1, host, cb, arg, job);
 }

@@ -35,7 +35,6 @@ static int trace_start(ik_job *job, const char *const *addresses, size_t n, void
   s->hops_out = out->hops;
   s->nhops_out = out->nhops;
   s->ttl = job->opts.first_hop;
-  job->opts.rate = 0;
   job->index_base = (size_t)job->opts.first_hop;
   job->ndst = 1;
   if ((job->dst = (ik_address *)calloc(1, sizeof *job->dst)) == NULL)
@@ -167,7 +166,7 @@ static void trace_free(ik_job *job) {
   free(job->kind_state);
 }
 
-const ik__probe_ops ik__traceroute_ops = {
+static const ik__probe_ops traceroute_ops = {
     ik_traceroute_options_init,
     IK__OPT_COMMON | IK__OPT_FIRST_HOP | IK__OPT_MAX_HOPS,
     trace_start,
@@ -193,5 +192,5 @@ int ik_async_traceroute(struct event_base *base, const char *address, const ik_p
   *nhops = 0;
   out.hops = hops;
   out.nhops = nhops;
-  return ik__job_start(base, &ik__traceroute_ops, opts, &address, 1, &out, cb, arg, job);
+  return ik__job_start(base, &traceroute_ops, opts, &address, 1, &out, cb, arg, job);
 }
