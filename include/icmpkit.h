@@ -235,9 +235,13 @@ IK_EXTERN int ik_socket_send(ik_socket *sock, ik_request *req);
  * Errors: IK_EINVAL, IK_EFAMILY, IK_ETIMEOUT, IK_EUNAVAILABLE, IK_ESOCKET. */
 IK_EXTERN int ik_socket_receive(ik_socket *sock, const ik_request *match,
                                 double timeout, ik_reply *reply);
-/* Closes the OS resources; idempotent. Later calls give IK_EUNAVAILABLE. */
+/* Closes the OS resources; idempotent. Later calls give IK_EUNAVAILABLE.
+ * A socket wrapped by an ik_async detaches it: the wrapper's pending
+ * receives complete with IK_EUNAVAILABLE before this returns (see
+ * ik_async_new). Errors: IK_EINVAL. */
 IK_EXTERN int ik_socket_close(ik_socket *sock);
-/* Closes if needed and frees the handle. NULL is accepted. */
+/* Closes if needed and frees the handle; a wrapped socket detaches its
+ * ik_async as ik_socket_close does. NULL is accepted. */
 IK_EXTERN void ik_socket_free(ik_socket *sock);
 
 /* Native handle (fd, or Windows ICMP HANDLE); -1 when closed. */
