@@ -154,6 +154,8 @@ typedef struct ik_request {
   int traffic_class;    /* 0..255, default 0 (DS field / traffic class) */
   double time;          /* seconds since the epoch, set by send (Linux: the
                            kernel's transmit stamp); 0 before */
+  void *reserved[2];    /* room for later fields (docs/releasing.md): left
+                           zero by ik_request_init; do not use */
 } ik_request;
 
 /* Fills defaults and parses the destination (an IP literal).
@@ -179,6 +181,8 @@ typedef struct ik_reply {
   double time;                /* seconds since the epoch (kernel stamp) */
   int ttl;                    /* received TTL / hop limit, -1 if unknown */
   unsigned flags;             /* IK_REPLY_* */
+  void *reserved[2];          /* room for later fields (docs/releasing.md):
+                                 zero; do not use */
 } ik_reply;
 
 /* The seed's raise_for_status: IK_OK for an echo reply, else
