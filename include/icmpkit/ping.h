@@ -97,7 +97,11 @@ typedef struct ik_hop {
 IK_EXTERN void ik_host_free(ik_host *host);
 IK_EXTERN void ik_hops_free(ik_hop *hops, size_t n);
 
-/* Errors: IK_EINVAL, IK_ENAMELOOKUP, socket errors of ik_socket_open. */
+/* Errors: IK_EINVAL, IK_ENAMELOOKUP, socket errors of ik_socket_open,
+ * IK_ESOCKET also when too few file descriptors are left for the call's
+ * event loop (ik_last_error names EMFILE or ENFILE), IK_ENOMEM. The three
+ * synchronous calls install libevent log and fatal callbacks (docs/api.md,
+ * "libevent's messages and fatal errors"). */
 IK_EXTERN int ik_ping(const char *address, const ik_ping_options *opts,
                       ik_host *host);
 /* Results in input order (hosts may be NULL when opts->on_host streams
