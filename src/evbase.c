@@ -113,7 +113,6 @@ int ik__precise_base_new(struct event_base **base) {
   *base = NULL;
   if ((err = ik__libevent_init()) != 0)
     return err;
-  ik__libevent_hooks();
   if ((err = check_descriptors()) != 0)
     return err;
   if ((cfg = event_config_new()) == NULL)
