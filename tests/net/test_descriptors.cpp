@@ -28,7 +28,10 @@ class Descriptors : public ::testing::Test {
   }
   static void TearDownTestSuite() { topo.reset(); }
 
-  void SetUp() override { IKNET_REQUIRE_ROOT(); }
+  void SetUp() override {
+    IKNET_REQUIRE_ROOT();
+    IKTEST_SKIP_UNDER_VALGRIND();
+  }
 
   // fn in a child with free_fds descriptors left, inside the namespace.
   ChildOutcome Run(int free_fds, const std::function<std::string()> &fn,
