@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h> /* strerror: evutil_socket_error_to_string on POSIX */
 
 #include <event2/event.h>
 #include <event2/util.h>
