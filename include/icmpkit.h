@@ -154,6 +154,8 @@ typedef struct ik_request {
   int traffic_class;    /* 0..255, default 0 (DS field / traffic class) */
   double time;          /* seconds since the epoch, set by send (Linux: the
                            kernel's transmit stamp); 0 before */
+  void *reserved[2];    /* room for later fields (docs/releasing.md): left
+                           zero by ik_request_init; do not use */
 } ik_request;
 
 /* Fills defaults and parses the destination (an IP literal).
@@ -179,6 +181,8 @@ typedef struct ik_reply {
   double time;                /* seconds since the epoch (kernel stamp) */
   int ttl;                    /* received TTL / hop limit, -1 if unknown */
   unsigned flags;             /* IK_REPLY_* */
+  void *reserved[2];          /* room for later fields (docs/releasing.md):
+                                 zero; do not use */
 } ik_reply;
 
 /* The seed's raise_for_status: IK_OK for an echo reply, else
@@ -235,9 +239,13 @@ IK_EXTERN int ik_socket_send(ik_socket *sock, ik_request *req);
  * Errors: IK_EINVAL, IK_EFAMILY, IK_ETIMEOUT, IK_EUNAVAILABLE, IK_ESOCKET. */
 IK_EXTERN int ik_socket_receive(ik_socket *sock, const ik_request *match,
                                 double timeout, ik_reply *reply);
-/* Closes the OS resources; idempotent. Later calls give IK_EUNAVAILABLE. */
+/* Closes the OS resources; idempotent. Later calls give IK_EUNAVAILABLE.
+ * A socket wrapped by an ik_async detaches it: the wrapper's pending
+ * receives complete with IK_EUNAVAILABLE before this returns (see
+ * ik_async_new). Errors: IK_EINVAL. */
 IK_EXTERN int ik_socket_close(ik_socket *sock);
-/* Closes if needed and frees the handle. NULL is accepted. */
+/* Closes if needed and frees the handle; a wrapped socket detaches its
+ * ik_async as ik_socket_close does. NULL is accepted. */
 IK_EXTERN void ik_socket_free(ik_socket *sock);
 
 /* Native handle (fd, or Windows ICMP HANDLE); -1 when closed. */

@@ -466,6 +466,8 @@ int ik_async_new(struct event_base *base, ik_socket *sock, ik_async **async) {
     return ik__fail(IK_EINVAL, "ik_async_new: %s is NULL", base == NULL ? "base" : "sock");
   if ((ep = ik__socket_endpoint(sock)) == NULL)
     return ik__fail(IK_EUNAVAILABLE, "ik_async_new: the socket is closed");
+  if (ik__socket_owner(sock) != NULL)
+    return ik__fail(IK_EINVAL, "ik_async_new: the socket is already wrapped by an ik_async");
   if ((a = calloc(1, sizeof *a)) == NULL)
     return ik__fail(IK_ENOMEM, "no memory for an async socket");
   a->base = base;
@@ -484,6 +486,7 @@ int ik_async_new(struct event_base *base, ik_socket *sock, ik_async **async) {
     destroy(a);
     return err;
   }
+  ik__socket_set_owner(sock, a);
   *async = a;
   return 0;
 }
@@ -558,6 +561,7 @@ ik_socket *ik_async_detach(ik_async *async) {
   sock = async->sock;
   ep = ik__socket_endpoint(sock);
   async->sock = NULL;
+  ik__socket_set_owner(sock, NULL);
   if (ep != NULL) {
     ik__ep_unwatch(ep);
     if (async->was_blocking > 0)
@@ -594,6 +598,17 @@ void ik_async_free(ik_async *async) {
    * call had not reached yet complete now, before this returns. */
   complete_all(async, ik__fail(IK_EUNAVAILABLE, "the async socket was freed"));
   async->free_requested = 1;
+  leave(async);
+}
+
+/* Ownership (issue 15): ik_socket_close/ik_socket_free on the wrapped
+ * socket. Its endpoint is closed already, which removed the read watch;
+ * the timers stop as complete_all empties their queues. */
+void ik__async_socket_gone(ik_async *async) {
+  async->sock = NULL;
+  event_del(async->resume);
+  ++async->depth;
+  complete_all(async, ik__fail(IK_EUNAVAILABLE, "the wrapped socket was closed or freed"));
   leave(async);
 }
 

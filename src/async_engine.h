@@ -5,6 +5,7 @@
 #ifndef IK_ASYNC_ENGINE_H
 #define IK_ASYNC_ENGINE_H
 
+#include "evbase.h" /* ik__precise_base_new, for the synchronous calls */
 #include "internal.h"
 
 /* Called on the loop thread for every usable echo reply or ICMP error read
@@ -27,9 +28,5 @@ int ik__async_send_many(ik_async *async, ik_request *const *reqs, size_t n,
 
 /* The event_base the wrapper lives on. */
 struct event_base *ik__async_base(const ik_async *async);
-
-/* A new event_base whose timers read the precise monotonic clock, as the
- * synchronous calls' private bases do (probe/sync.c). NULL when out of memory. */
-struct event_base *ik__precise_base_new(void);
 
 #endif

@@ -17,6 +17,7 @@ struct ik_socket {
   char address[IK_ADDRSTRLEN];
   ik__seen seen;    /* replies returned so far, to flag duplicates */
   int broadcast;    /* as last set by ik_socket_set_broadcast (off at open) */
+  ik_async *owner;  /* the ik_async wrapping it, or NULL */
 };
 
 /* After the deadline, a receive still looks at this many queued messages:
@@ -157,20 +158,36 @@ int ik_socket_receive(ik_socket *sock, const ik_request *match, double timeout, 
   return ik__fail(IK_ETIMEOUT, "the timeout has been reached (%gs)", timeout);
 }
 
+/* A wrapped socket detaches its ik_async. The wrapper hears of it last,
+ * when nothing of the socket is used any more: its callbacks may free the
+ * socket (from a close) or the wrapper. */
 int ik_socket_close(ik_socket *sock) {
+  ik_async *owner;
   if (sock == NULL)
     return ik__fail(IK_EINVAL, "ik_socket_close: sock is NULL");
+  owner = sock->owner;
+  sock->owner = NULL;
   ik__ep_close(sock->ep);
   sock->ep = NULL;
+  if (owner != NULL)
+    ik__async_socket_gone(owner);
   return 0;
 }
 
 void ik_socket_free(ik_socket *sock) {
+  ik_async *owner;
   if (sock == NULL)
     return;
+  owner = sock->owner;
   ik__ep_close(sock->ep);
   free(sock);
+  if (owner != NULL)
+    ik__async_socket_gone(owner);
 }
+
+ik_async *ik__socket_owner(const ik_socket *sock) { return sock->owner; }
+
+void ik__socket_set_owner(ik_socket *sock, ik_async *owner) { sock->owner = owner; }
 
 intptr_t ik_socket_native(const ik_socket *sock) {
   return sock != NULL && sock->ep != NULL ? ik__ep_native(sock->ep) : -1;

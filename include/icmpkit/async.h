@@ -23,14 +23,20 @@ typedef struct ik_async ik_async;
 
 /* Completion of ik_async_receive. status: IK_OK with the reply (an echo
  * reply or an ICMP error quoting the request: check ik_reply_check), or
- * IK_ETIMEOUT, IK_EUNAVAILABLE (socket closed or detached first),
+ * IK_ETIMEOUT, IK_EUNAVAILABLE (wrapper or socket closed, or detached first),
  * IK_ESOCKET; reply is NULL unless status is IK_OK. The reply is only
  * valid during the call. */
 typedef void (*ik_async_cb)(int status, const ik_reply *reply, void *arg);
 
 /* Wraps sock on base: the socket becomes non-blocking and must not be used
- * directly until ik_async_detach. Errors: IK_EINVAL, IK_EUNAVAILABLE
- * (closed socket), IK_ENOMEM, IK_ESOCKET. */
+ * directly until ik_async_detach. Ownership: the wrapper does not own the
+ * socket's memory. ik_socket_close or ik_socket_free on the wrapped socket
+ * detaches the wrapper (they are not refused: a free cannot fail): every
+ * pending receive completes once with IK_EUNAVAILABLE before that call
+ * returns, after the socket is closed (or freed), and the wrapper's later
+ * calls return IK_EUNAVAILABLE (detach: NULL); it still needs ik_async_free.
+ * Errors: IK_EINVAL (NULL argument, or sock already wrapped),
+ * IK_EUNAVAILABLE (closed socket), IK_ENOMEM, IK_ESOCKET. */
 IK_EXTERN int ik_async_new(struct event_base *base, ik_socket *sock,
                            ik_async **async);
 /* ik_socket_send through the wrapper. Errors: those of ik_socket_send. */

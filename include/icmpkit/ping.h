@@ -12,6 +12,7 @@ typedef struct ik_probe_reply {
   uint16_t sequence;
   ik_reply reply;
   double rtt;           /* milliseconds */
+  void *reserved[2];    /* room for later fields (docs/releasing.md) */
 } ik_probe_reply;
 
 /* Statistics of one host (icmplib's Host). */
@@ -31,6 +32,7 @@ typedef struct ik_host {
   ik_probe_reply *replies;
   size_t replies_len;
   int error;            /* 0, or the ik_error that stopped probing it */
+  void *reserved[4];    /* room for later fields (docs/releasing.md) */
 } ik_host;
 
 /* Options shared by ping, multiping and traceroute. Always start from
@@ -73,6 +75,10 @@ typedef struct ik_ping_options {
    * must not free the job. */
   void (*on_host)(void *arg, size_t index, const ik_host *host);
   void *on_host_arg;
+  /* Room for later options (docs/releasing.md): zero from the init
+   * functions, where a later option takes it with "as before" as its zero
+   * value. Do not use. */
+  void *reserved[8];
 } ik_ping_options;
 
 /* Default send rate of multiping (probes per second); polite on a real
@@ -87,13 +93,18 @@ IK_EXTERN void ik_traceroute_options_init(ik_ping_options *opts); /* count 2, in
 typedef struct ik_hop {
   ik_host host;
   int distance;
+  void *reserved[2];    /* room for later fields (docs/releasing.md) */
 } ik_hop;
 
 /* Frees what a result owns (not the struct itself). NULL is accepted. */
 IK_EXTERN void ik_host_free(ik_host *host);
 IK_EXTERN void ik_hops_free(ik_hop *hops, size_t n);
 
-/* Errors: IK_EINVAL, IK_ENAMELOOKUP, socket errors of ik_socket_open. */
+/* Errors: IK_EINVAL, IK_ENAMELOOKUP, socket errors of ik_socket_open,
+ * IK_ESOCKET also when too few file descriptors are left for the call's
+ * event loop (ik_last_error names EMFILE or ENFILE), IK_ENOMEM. The three
+ * synchronous calls install libevent log and fatal callbacks (docs/api.md,
+ * "libevent's messages and fatal errors"). */
 IK_EXTERN int ik_ping(const char *address, const ik_ping_options *opts,
                       ik_host *host);
 /* Results in input order (hosts may be NULL when opts->on_host streams

@@ -18,32 +18,9 @@ static void sync_done(int status, void *arg) {
   event_base_loopbreak(s->base);
 }
 
-/* libevent's default clock is CLOCK_MONOTONIC_COARSE where the system has
- * one: it advances once per kernel tick (4 ms at HZ=250). A probe timer
- * then woke the loop, which read a time short of the deadline and slept
- * again: a 2 ms ping took two or three wake-ups per probe, went out 2.1 to
- * 4.5 ms apart and measured 11 to 17 us longer on loopback
- * (docs/performance.md, "RTT"). The precise clock costs one
- * timerfd_settime per wait on Linux. */
-struct event_base *ik__precise_base_new(void) {
-  struct event_config *cfg = event_config_new();
-  struct event_base *base;
-  if (cfg == NULL)
-    return NULL;
-  event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
-  base = event_base_new_with_config(cfg);
-  event_config_free(cfg);
-  return base;
-}
-
 static int sync_base(sync_state *s) {
-  int err;
   memset(s, 0, sizeof *s);
-  if ((err = ik__libevent_init()) != 0)
-    return err;
-  if ((s->base = ik__precise_base_new()) == NULL)
-    return ik__fail(IK_ENOMEM, "cannot create an event base");
-  return 0;
+  return ik__precise_base_new(&s->base); /* src/evbase.c */
 }
 
 /* Runs the started job (err: its start status) to completion. */

@@ -11,6 +11,7 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <event2/event.h>
@@ -126,6 +127,40 @@ class AsyncNs : public ::testing::TestWithParam<Mode> {
       event_base_loopexit(base, &tv);
       event_base_loop(base, EVLOOP_ONCE);
     }
+  }
+
+  // Closing or freeing the socket detaches its wrapper: pending receives
+  // complete once with IK_EUNAVAILABLE before the call returns, no timer or
+  // read event of the wrapper fires later, and the wrapper refuses work.
+  void ExpectDetachedByTheSocket(std::vector<Outcome> &out) {
+    for (const Outcome &o : out) {
+      EXPECT_EQ(o.calls, 1) << "completed before the socket call returned";
+      EXPECT_EQ(o.status, IK_EUNAVAILABLE) << ik_err_name(o.status);
+    }
+    run_until([] { return false; }, 0.1);  // the 10 ms timeout is long past
+    for (const Outcome &o : out) EXPECT_EQ(o.calls, 1);
+    EXPECT_TRUE(ik_async_is_closed(async));
+    EXPECT_EQ(ik_async_socket(async), nullptr);
+    ik_request req;
+    ASSERT_EQ(ik_request_init(&req, "127.0.0.1", 1, 1), 0);
+    Outcome later;
+    EXPECT_EQ(ik_async_send(async, &req), IK_EUNAVAILABLE);
+    EXPECT_EQ(ik_async_receive(async, &req, 1.0, record, &later), IK_EUNAVAILABLE);
+    EXPECT_EQ(ik_async_detach(async), nullptr);
+    EXPECT_EQ(ik_async_close(async), 0);
+    EXPECT_EQ(later.calls, 0);
+  }
+
+  // Work pending on the wrapper: a receive that times out in 10 ms, one in
+  // 5 s, and one whose reply is already queued (its read event pending).
+  void StartPendingWork(std::vector<ik_request> &reqs, std::vector<Outcome> &out) {
+    reqs = {request(dropped(), 1), request(dropped(), 2), request(answering(), 3)};
+    out.resize(3);
+    ASSERT_EQ(ik_async_send(async, &reqs[2]), 0) << ik_last_error();
+    const double timeouts[] = {0.01, 5.0, 5.0};
+    for (size_t i = 0; i < 3; ++i)
+      ASSERT_EQ(ik_async_receive(async, &reqs[i], timeouts[i], record, &out[i]), 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the reply is queued
   }
 };
 
@@ -340,6 +375,85 @@ TEST_P(AsyncNs, FreeWithPendingReceivesCallsEachBackOnceAndNeverAgain) {
   EXPECT_TRUE(ik_socket_is_closed(sock));
   run_until([] { return false; }, 0.05);  // no timer or read event is left
   for (const Outcome &o : out) EXPECT_EQ(o.calls, 1);
+}
+
+// ---- the wrapped socket closed or freed under the wrapper (issue 15) ----
+
+TEST_P(AsyncNs, ClosingTheWrappedSocketDetachesTheWrapper) {
+  std::vector<ik_request> reqs;
+  std::vector<Outcome> out;
+  StartPendingWork(reqs, out);
+  ASSERT_EQ(ik_socket_close(sock), 0);
+  EXPECT_TRUE(ik_socket_is_closed(sock));
+  ExpectDetachedByTheSocket(out);
+}
+
+TEST_P(AsyncNs, FreeingTheWrappedSocketDetachesTheWrapper) {
+  std::vector<ik_request> reqs;
+  std::vector<Outcome> out;
+  StartPendingWork(reqs, out);
+  ik_socket_free(sock);
+  sock = nullptr;
+  ExpectDetachedByTheSocket(out);
+}
+
+TEST_P(AsyncNs, CallbackCanFreeTheSocketWhoseCloseCompletesIt) {
+  std::vector<ik_request> reqs;
+  std::vector<Outcome> out;
+  StartPendingWork(reqs, out);
+  out[0].then = [&](Outcome &) {
+    ik_socket *s = sock;
+    sock = nullptr;
+    ik_socket_free(s);
+  };
+  ASSERT_EQ(ik_socket_close(sock), 0);
+  EXPECT_EQ(sock, nullptr) << "the callback ran inside the close";
+  ExpectDetachedByTheSocket(out);
+}
+
+TEST_P(AsyncNs, CallbackCanFreeTheWrapperWhenTheSocketIsFreed) {
+  std::vector<ik_request> reqs;
+  std::vector<Outcome> out;
+  StartPendingWork(reqs, out);
+  out[0].then = [&](Outcome &) {
+    ik_async *w = async;
+    async = nullptr;
+    ik_async_free(w);
+  };
+  ik_socket_free(sock);
+  sock = nullptr;
+  EXPECT_EQ(async, nullptr);
+  for (const Outcome &o : out) {
+    EXPECT_EQ(o.calls, 1);
+    EXPECT_EQ(o.status, IK_EUNAVAILABLE);
+  }
+  run_until([] { return false; }, 0.1);
+  for (const Outcome &o : out) EXPECT_EQ(o.calls, 1);
+}
+
+TEST_P(AsyncNs, SocketFreedAfterItsWrapperIsNotTouchedByIt) {
+  // The usual order (the wrapper first) leaves the socket owned by nobody:
+  // freeing it then runs no callback.
+  std::vector<ik_request> reqs;
+  std::vector<Outcome> out;
+  StartPendingWork(reqs, out);
+  ik_async_free(async);
+  async = nullptr;
+  for (Outcome &o : out) o.then = [](Outcome &) { ADD_FAILURE() << "called after the free"; };
+  ik_socket_free(sock);
+  sock = nullptr;
+}
+
+TEST_P(AsyncNs, DetachedSocketCanBeClosedWithoutTheWrapperHearingOfIt) {
+  Outcome o;
+  ik_request req = request(dropped(), 1);
+  ASSERT_EQ(ik_async_receive(async, &req, 0.01, record, &o), 0);
+  ASSERT_EQ(ik_async_detach(async), sock);
+  ASSERT_EQ(o.calls, 1);
+  ASSERT_EQ(ik_socket_close(sock), 0);
+  EXPECT_EQ(o.calls, 1);
+  ik_async *again = nullptr;
+  EXPECT_EQ(ik_async_new(base, sock, &again), IK_EUNAVAILABLE) << "a closed socket cannot be wrapped";
 }
 
 // ---- callbacks that call back into the wrapper ----

@@ -136,6 +136,28 @@ TEST(CliTool, HelpAndVersionExitZero) {
   }
 }
 
+// With few file descriptors left (issue 15: libevent exited the process
+// with status 1, "not answered"), each command exits 2 with the reason.
+TEST(CliTool, FewDescriptorsExitTwoNamingTheLimit) {
+  IKNET_REQUIRE_ROOT();
+  REQUIRE_CLI();
+  iknet::Topology topo;
+  topo.add("solo");
+  for (const char *args : {"ping -c 1 127.0.0.1", "multiping -c 1 127.0.0.1 127.0.0.2",
+                           "traceroute -c 1 -m 2 127.0.0.1", "ping --json -c 1 127.0.0.1"}) {
+    // 0, 1 and 2 are open: 3 more for the socket of the privilege probe,
+    // then too few for the event loop. (No redirection after the ulimit:
+    // dash would need a descriptor above 9 to make it.)
+    iknet::CommandResult r =
+        topo.exec("solo", std::string("ulimit -n 6; exec ") + Cli() + " " + args);
+    EXPECT_EQ(r.status, 2) << args << "\n" << r.output;
+    EXPECT_NE(r.output.find("out of file descriptors (EMFILE"), std::string::npos)
+        << args << "\n" << r.output;
+    EXPECT_EQ(r.output.find("[err]"), std::string::npos) << args << ": libevent's own message\n"
+                                                         << r.output;
+  }
+}
+
 // In a namespace where ping_group_range admits nobody, an unprivileged
 // user without CAP_NET_RAW can open neither socket kind: exit 2, and the
 // message names every remedy.
