@@ -48,12 +48,10 @@ int ik__posix_uses_errqueue(int unprivileged);
 /* 1 when hop limit and traffic class can be set on this IPv6 socket. */
 int ik__posix_v6_options_settable(int unprivileged);
 
-/* ik_address <-> sockaddr. to: IK_EINVAL for an unset family. from:
- * IK_EUNRELATED for a family that is neither AF_INET nor AF_INET6. */
+/* ik_address -> sockaddr: IK_EINVAL for an unset family. The other way
+ * is ik__address_from_sockaddr (backend.h). */
 int ik__posix_to_sockaddr(const ik_address *a, struct sockaddr_storage *ss,
                           socklen_t *len);
-int ik__posix_from_sockaddr(const struct sockaddr *sa, socklen_t len,
-                            ik_address *a);
 
 /* How many sends took the kernel's transmit timestamp as their time
  * (Linux; 0 elsewhere). For the tests. */
