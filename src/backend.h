@@ -84,8 +84,8 @@ void ik__ep_close(ik__endpoint *ep);
  * the OS chooses the identifier (Linux DGRAM), writes it into req->id.
  * An ICMP error queued on the socket by an earlier probe is not a failure
  * of this send. Errors: IK_EBROADCAST (broadcast destination, broadcast
- * off), IK_ENOSPACE (no buffer space in the OS right now: wait, send
- * again), IK_ENOTSUP (option the OS refuses in this mode), IK_EINVAL,
+ * off), IK_ENOBUFS (no buffer space in the OS right now: wait, send
+ * again; IK_ENOSPACE is only ever a caller's buffer), IK_ENOTSUP (option the OS refuses in this mode), IK_EINVAL,
  * IK_ESOCKET. */
 int ik__ep_send(ik__endpoint *ep, ik_request *req);
 

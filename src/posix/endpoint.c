@@ -332,7 +332,7 @@ static int send_failed(const ik__endpoint *ep, const ik_request *req, int err) {
                     "(ik_socket_set_broadcast): %s",
                     text, strerror(err));
   if (err == EAGAIN || err == EWOULDBLOCK || err == ENOBUFS)
-    return ik__fail(IK_ENOSPACE, "sending to %s: %s; wait and send again", text, strerror(err));
+    return ik__fail(IK_ENOBUFS, "sending to %s: %s; wait and send again", text, strerror(err));
   return ik__fail(IK_ESOCKET, "sendto %s: %s", text, strerror(err));
 }
 
@@ -437,8 +437,9 @@ int ik__ep_send(ik__endpoint *ep, ik_request *req) {
   int err, tries = 0, stamp = 0;
   ssize_t n;
 
-  if ((err = ik__build_echo(req, req->id, ep->txbuf, sizeof ep->txbuf, &len)) != 0 ||
-      (err = apply_options(ep, req)) != 0 ||
+  if ((err = ik__build_echo(req, req->id, ep->txbuf, sizeof ep->txbuf, &len)) != 0)
+    return ik__fail(err, "cannot build a %zu-byte echo request", ik__echo_size(req));
+  if ((err = apply_options(ep, req)) != 0 ||
       (err = ik__posix_to_sockaddr(&req->destination, &ss, &sslen)) != 0)
     return err;
 #if IK__POSIX_LINUX

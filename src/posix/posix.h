@@ -57,7 +57,9 @@ int ik__posix_to_sockaddr(const ik_address *a, struct sockaddr_storage *ss,
  * (Linux; 0 elsewhere). For the tests. */
 unsigned long ik__ep_tx_stamped(const ik__endpoint *ep);
 
-/* Decodes one datagram of the normal receive queue: msg is what recvmsg
+/* The decoders below return codes only, like the codec (packet.h): a
+ * rejected message leaves ik_last_error() alone.
+ * Decodes one datagram of the normal receive queue: msg is what recvmsg
  * filled (name, control, flags; the data in msg_iov[0]), len its result.
  * Errors: IK_ETRUNCATED (MSG_TRUNC), the codec's errors. */
 int ik__posix_decode(int family, int unprivileged, const struct msghdr *msg,
