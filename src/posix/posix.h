@@ -35,10 +35,6 @@
 
 #include "backend.h"
 
-/* Room for the largest datagram (64 KiB) so nothing we can receive is
- * truncated, whatever the sender put in it. */
-#define IK__POSIX_RXBUF 65536
-
 /* Where received datagrams start (IK__LAYOUT_IP or IK__LAYOUT_ICMP). */
 int ik__posix_layout(int family, int unprivileged);
 /* 1 when the kernel replaces the echo identifier by its own (Linux DGRAM). */
