@@ -23,8 +23,9 @@
 #  define IK__BATCH 64  /* datagrams per recvmmsg / sendmmsg */
 #  define IK__SLOT 2048 /* bytes per batched datagram */
 #  define IK__STAMP 1   /* errqueue_one: the entry was a transmit timestamp */
-/* Reads that found a datagram in a row before the next one takes the
- * batch: a socket that gets one reply per wait never allocates it. */
+/* Reads that found a datagram in a row, with no single send between them,
+ * before the next one takes the batch: a socket that reads one reply per
+ * request it sends (a ping) never allocates it. */
 #  define IK__STREAK 2
 
 /* Datagrams taken by one recvmmsg and not yet handed out. Batches are read
@@ -65,7 +66,7 @@ struct ik__linux {
   ik__received stash;
   uint8_t *stash_data;
   size_t stash_cap;
-  unsigned streak; /* single reads in a row that found a datagram */
+  unsigned streak; /* reads in a row that found a datagram, since the last single send */
   rx_batch *rx;    /* allocated when reads keep finding data, or a batch is sent */
   tx_batch *tx;    /* allocated by the first batch of sends */
 };
@@ -228,6 +229,7 @@ static void collect_tx_stamp(ik__endpoint *ep, ik_request *req) {
 }
 
 void ik__linux_sent_one(ik__endpoint *ep, ik_request *req, int stamped) {
+  ep->lx->streak = 0; /* a reply per send is no reason to batch */
   if (stamped)
     collect_tx_stamp(ep, req);
   else
