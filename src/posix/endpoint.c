@@ -266,16 +266,14 @@ static ssize_t send_echo(ik__endpoint *ep, size_t len, struct sockaddr_storage *
   return sendmsg(ep->fd, &msg, 0);
 }
 
-/* Grows txbuf to the request's size: most sockets only ever send 64
- * bytes. */
-static int tx_room(ik__endpoint *ep, size_t len) {
+int ik__posix_grow(uint8_t **buf, size_t *cap, size_t need) {
   uint8_t *p;
-  if (len <= ep->txcap)
+  if (need <= *cap)
     return 0;
-  if ((p = realloc(ep->txbuf, len)) == NULL)
-    return ik__fail(IK_ENOMEM, "no memory for a %zu-byte echo request", len);
-  ep->txbuf = p;
-  ep->txcap = len;
+  if ((p = realloc(*buf, need)) == NULL)
+    return IK_ENOMEM;
+  *buf = p;
+  *cap = need;
   return 0;
 }
 
@@ -286,8 +284,10 @@ int ik__ep_send(ik__endpoint *ep, ik_request *req) {
   int err, tries = 0, stamp = ik__linux_tx_stamping(ep);
   ssize_t n;
 
-  if ((err = tx_room(ep, ik__echo_size(req))) != 0)
-    return err;
+  /* Most sockets only ever send 64 bytes. */
+  if (req->payload_size <= IK_MAX_PAYLOAD_SIZE &&
+      ik__posix_grow(&ep->txbuf, &ep->txcap, ik__echo_size(req)) != 0)
+    return ik__fail(IK_ENOMEM, "no memory for a %zu-byte echo request", ik__echo_size(req));
   if ((err = ik__build_echo(req, req->id, ep->txbuf, ep->txcap, &len)) != 0)
     return ik__fail(err, "cannot build a %zu-byte echo request", ik__echo_size(req));
   if ((err = ik__posix_apply_options(ep, req)) != 0 ||
@@ -350,14 +350,8 @@ size_t ik__posix_rx_size(const ik__endpoint *ep) {
 }
 
 int ik__posix_rx_room(ik__endpoint *ep) {
-  size_t need = ik__posix_rx_size(ep);
-  uint8_t *p;
-  if (need <= ep->rxcap)
-    return 0;
-  if ((p = realloc(ep->rxbuf, need)) == NULL)
-    return ik__fail(IK_ENOMEM, "no memory for a %zu-byte receive buffer", need);
-  ep->rxbuf = p;
-  ep->rxcap = need;
+  if (ik__posix_grow(&ep->rxbuf, &ep->rxcap, ik__posix_rx_size(ep)) != 0)
+    return ik__fail(IK_ENOMEM, "no memory for a %zu-byte receive buffer", ik__posix_rx_size(ep));
   return 0;
 }
 

@@ -40,6 +40,9 @@ struct ik__endpoint {
   ik__linux *lx;       /* Linux: see linux.c; NULL elsewhere */
 };
 
+/* Grows *buf (*cap bytes) to need bytes, keeping its content.
+ * Errors: IK_ENOMEM (no detail set). */
+int ik__posix_grow(uint8_t **buf, size_t *cap, size_t need);
 /* The receive buffer ep needs: IK__RX_MIN bytes, or the reply to the
  * largest request sent behind the largest IPv4 header. */
 size_t ik__posix_rx_size(const ik__endpoint *ep);

@@ -194,13 +194,8 @@ static void collect_tx_stamp(ik__endpoint *ep, ik_request *req) {
   lx->stamps_maybe = 1;
   if (lx->stash_full)
     return;
-  if (lx->stash_cap < ik__posix_rx_size(ep)) {
-    uint8_t *p = realloc(lx->stash_data, ik__posix_rx_size(ep));
-    if (p == NULL)
-      return; /* the stamp stays in the queue: ik__linux_read drops it */
-    lx->stash_data = p;
-    lx->stash_cap = ik__posix_rx_size(ep);
-  }
+  if (ik__posix_grow(&lx->stash_data, &lx->stash_cap, ik__posix_rx_size(ep)) != 0)
+    return; /* the stamp stays in the queue: ik__linux_read drops it */
   for (i = 0; i < 8; i++) {
     r = errqueue_one(ep, lx->stash_data, lx->stash_cap, &lx->stash);
     if (r == IK__STAMP && lx->last_key == want) {
