@@ -86,7 +86,7 @@ static int send_all(ik_async *async, struct event_base *base, ik_request *reqs, 
   size_t i;
   for (i = 0; i < n; i++) {
     int rc;
-    while ((rc = ik_async_send(async, &reqs[i])) == IK_ENOSPACE) event_base_loop(base, EVLOOP_NONBLOCK);
+    while ((rc = ik_async_send(async, &reqs[i])) == IK_ENOBUFS) event_base_loop(base, EVLOOP_NONBLOCK);
     if (rc != IK_OK) return fail("ik_async_send", rc);
     if (i % 256 == 255) event_base_loop(base, EVLOOP_NONBLOCK);
   }

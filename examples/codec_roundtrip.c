@@ -14,9 +14,13 @@ int main(int argc, char **argv) {
   int err;
 
   printf("icmpkit %s\n", ik_version());
-  if ((err = ik_request_init(&req, dst, ik_unique_identifier(), 1)) != 0 ||
-      (err = ik__build_echo(&req, req.id, buf, sizeof buf, &len)) != 0) {
+  if ((err = ik_request_init(&req, dst, ik_unique_identifier(), 1)) != 0) {
     fprintf(stderr, "%s: %s (%s)\n", dst, ik_strerror(err), ik_last_error());
+    return 1;
+  }
+  /* The codec returns a code only; it never writes ik_last_error(). */
+  if ((err = ik__build_echo(&req, req.id, buf, sizeof buf, &len)) != 0) {
+    fprintf(stderr, "%s: %s\n", dst, ik_strerror(err));
     return 1;
   }
   /* Turn the request into the reply the destination would send. */

@@ -71,14 +71,15 @@ IK_EXTERN const char *ik_version(void);
   XX(EUNRELATED, -18, "ICMP message unrelated to an echo request")               \
   XX(ENOTSUP, -19, "not supported on this system")                                \
   XX(ECANCELED, -20, "operation canceled")                                        \
-  XX(ENOSPACE, -21, "buffer too small")
+  XX(ENOSPACE, -21, "buffer too small")                                           \
+  XX(ENOBUFS, -22, "no buffer space in the system")
 
 typedef enum ik_error {
   IK_OK = 0,
 #define IK__XX(name, value, msg) IK_##name = value,
   IK_ERROR_MAP(IK__XX)
 #undef IK__XX
-  IK__ERROR_MIN = -21
+  IK__ERROR_MIN = -22
 } ik_error;
 
 /* Static message for an ik_error ("unknown error" for other values). */
@@ -87,8 +88,10 @@ IK_EXTERN const char *ik_strerror(int err);
 IK_EXTERN const char *ik_err_name(int err);
 /* Detail message of the calling thread's last failure; never NULL. */
 IK_EXTERN const char *ik_last_error(void);
-/* icmplib's ICMPSocketError family (ESOCKET, EADDRESS, EPERMISSION,
- * EUNAVAILABLE, EBROADCAST, ETIMEOUT). */
+/* 1 for the codes of what icmplib raises as ICMPSocketError or one of its
+ * subclasses: ESOCKET (ICMPSocketError itself), EADDRESS, EPERMISSION,
+ * EUNAVAILABLE, EBROADCAST, ETIMEOUT, and the OS failures icmplib reports
+ * as a plain ICMPSocketError: ENOBUFS, ENOTSUP, EFAMILY. */
 IK_EXTERN int ik_is_socket_error(int err);
 /* icmplib's ICMPError family (EDEST_UNREACHABLE, ETIME_EXCEEDED, EICMP). */
 IK_EXTERN int ik_is_icmp_error(int err);
@@ -222,7 +225,7 @@ IK_EXTERN int ik_socket_open(ik_socket **sock, int family, const char *source,
  * kernel's identifier). An ICMP error about an earlier request
  * that is still queued on the socket does not fail the send.
  * Errors: IK_EINVAL, IK_EFAMILY, IK_EBROADCAST, IK_EUNAVAILABLE,
- * IK_ENOSPACE (the OS has no buffer space right now: receive, wait a
+ * IK_ENOBUFS (the OS has no buffer space right now: receive, wait a
  * little, send again), IK_ENOTSUP (macOS/BSD unprivileged IPv6: hop limit
  * and traffic class cannot be changed), IK_ESOCKET. */
 IK_EXTERN int ik_socket_send(ik_socket *sock, ik_request *req);

@@ -24,11 +24,17 @@ unsigned ik__atomic_fetch_inc(volatile unsigned *counter);
 uint32_t ik__if_index(const char *name);
 /* Interface index -> name into buf; IK_EINVAL if unknown. */
 int ik__if_name(uint32_t index, char *buf, size_t len);
-/* getaddrinfo-based lookup, family 0/4/6; see ik_resolve. */
-int ik__resolve(const char *name, int family, ik_address *out, size_t max,
-                size_t *n);
+/* For src/resolve.c, which calls the system resolver through libevent's
+ * evutil_getaddrinfo: sockaddr -> ik_address (AF_INET or AF_INET6, at
+ * least len bytes at sa), 0 or IK_EUNRELATED (another family, too short;
+ * no detail set); and the system's text for a resolver error rc into buf
+ * (returns buf). */
+struct sockaddr;
+int ik__address_from_sockaddr(const struct sockaddr *sa, size_t len,
+                              ik_address *a);
+const char *ik__lookup_error_text(int rc, char *buf, size_t len);
 /* Prepares the process for libevent; call before the library creates an
- * event_base itself. Windows: WSAStartup and evthread_use_windows_threads
+ * event_base itself or asks evutil_getaddrinfo. Windows: WSAStartup and evthread_use_windows_threads
  * (completions arrive on pool threads), once; POSIX: nothing.
  * Errors: IK_ESOCKET. */
 int ik__libevent_init(void);
@@ -78,8 +84,8 @@ void ik__ep_close(ik__endpoint *ep);
  * the OS chooses the identifier (Linux DGRAM), writes it into req->id.
  * An ICMP error queued on the socket by an earlier probe is not a failure
  * of this send. Errors: IK_EBROADCAST (broadcast destination, broadcast
- * off), IK_ENOSPACE (no buffer space in the OS right now: wait, send
- * again), IK_ENOTSUP (option the OS refuses in this mode), IK_EINVAL,
+ * off), IK_ENOBUFS (no buffer space in the OS right now: wait, send
+ * again; IK_ENOSPACE is only ever a caller's buffer), IK_ENOTSUP (option the OS refuses in this mode), IK_EINVAL,
  * IK_ESOCKET. */
 int ik__ep_send(ik__endpoint *ep, ik_request *req);
 

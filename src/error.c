@@ -28,7 +28,8 @@ const char *ik_err_name(int err) {
 
 int ik_is_socket_error(int err) {
   return err == IK_ESOCKET || err == IK_EADDRESS || err == IK_EPERMISSION ||
-         err == IK_EUNAVAILABLE || err == IK_EBROADCAST || err == IK_ETIMEOUT;
+         err == IK_EUNAVAILABLE || err == IK_EBROADCAST || err == IK_ETIMEOUT ||
+         err == IK_ENOBUFS || err == IK_ENOTSUP || err == IK_EFAMILY;
 }
 
 int ik_is_icmp_error(int err) {

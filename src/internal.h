@@ -31,6 +31,11 @@ int ik__address_equal(const ik_address *a, const ik_address *b);
  * EACCES on send, not here. */
 int ik__address_is_group(const ik_address *a);
 
+/* The system resolver's part of ik_resolve (src/resolve.c): no literal or
+ * RFC 6761 handling, family 0/4/6. */
+int ik__resolve(const char *name, int family, ik_address *out, size_t max,
+                size_t *n);
+
 /* Deterministic payload bytes for a seed (so a request need not store
  * them to verify the echo). */
 void ik__payload_fill(uint32_t seed, uint8_t *buf, size_t len);

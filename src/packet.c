@@ -48,19 +48,16 @@ int ik__build_echo(const ik_request *req, uint16_t id, uint8_t *buf,
                    size_t cap, size_t *len) {
   size_t size;
   int v4, err;
-  if (!req || !buf || !len) return ik__fail(IK_EINVAL, "build_echo: NULL argument");
+  if (!req || !buf || !len) return IK_EINVAL;
   v4 = req->destination.family == IK_AF_INET;
   if (!v4 && req->destination.family != IK_AF_INET6)
-    return ik__fail(IK_EINVAL, "build_echo: destination family %d is neither 4 nor 6",
-                    req->destination.family);
+    return IK_EINVAL;
   if (req->payload_size > IK_MAX_PAYLOAD_SIZE)
-    return ik__fail(IK_EINVAL, "build_echo: payload size %zu exceeds %d", req->payload_size,
-                    IK_MAX_PAYLOAD_SIZE);
+    return IK_EINVAL;
   size = ik__echo_size(req);
   *len = size;
   if (size > cap)
-    return ik__fail(IK_ENOSPACE, "build_echo: %zu-byte echo request does not fit in %zu bytes",
-                    size, cap);
+    return IK_ENOSPACE;
   if ((err = ik_request_payload(req, buf + IK__ICMP_HEADER, cap - IK__ICMP_HEADER)) != 0)
     return err;
   buf[0] = (uint8_t)(v4 ? IK__V4_ECHO_REQUEST : IK__V6_ECHO_REQUEST);
@@ -110,9 +107,9 @@ static int is_v6_error(int type) {
  * the original payload, which is exactly this header. */
 static int parse_quoted_echo(const uint8_t *q, size_t n, int echo_type, ik__packet *out) {
   if (n < IK__ICMP_HEADER)
-    return ik__fail(IK_ETRUNCATED, "quoted ICMP header: %zu of 8 bytes", n);
+    return IK_ETRUNCATED;
   if (q[0] != echo_type)
-    return ik__fail(IK_EUNRELATED, "error quotes ICMP type %d, not an echo request", q[0]);
+    return IK_EUNRELATED;
   out->id = get16(q + 4);
   out->sequence = get16(q + 6);
   return 0;
@@ -121,18 +118,18 @@ static int parse_quoted_echo(const uint8_t *q, size_t n, int echo_type, ik__pack
 static int parse_quote_v4(const uint8_t *q, size_t n, ik__packet *out) {
   size_t hlen;
   if (n > 0 && q[0] >> 4 != 4)
-    return ik__fail(IK_EMALFORMED, "quoted IP version %d in an ICMPv4 error", q[0] >> 4);
+    return IK_EMALFORMED;
   if (n > 0 && (q[0] & 0x0f) < 5)
-    return ik__fail(IK_EMALFORMED, "quoted IPv4 header length %d words (< 5)", q[0] & 0x0f);
+    return IK_EMALFORMED;
   hlen = n > 0 ? (size_t)(q[0] & 0x0f) * 4 : IK__IPV4_MIN_HEADER;
-  if (n < hlen) return ik__fail(IK_ETRUNCATED, "quoted IPv4 header: %zu of %zu bytes", n, hlen);
+  if (n < hlen) return IK_ETRUNCATED;
   out->quoted_dst.family = IK_AF_INET;
   memcpy(out->quoted_dst.bytes, q + 16, 4);
   if (q[9] != IK__PROTO_ICMP)
-    return ik__fail(IK_EUNRELATED, "error quotes IP protocol %d, not ICMP", q[9]);
+    return IK_EUNRELATED;
   /* Only the first fragment carries the ICMP header. */
   if ((get16(q + 6) & 0x1fff) != 0)
-    return ik__fail(IK_EUNRELATED, "error quotes a non-first IPv4 fragment");
+    return IK_EUNRELATED;
   return parse_quoted_echo(q + hlen, n - hlen, IK__V4_ECHO_REQUEST, out);
 }
 
@@ -140,36 +137,33 @@ static int parse_quote_v6(const uint8_t *q, size_t n, ik__packet *out) {
   size_t off = IK__IPV6_HEADER, ext_len;
   int next, count;
   if (n > 0 && q[0] >> 4 != 6)
-    return ik__fail(IK_EMALFORMED, "quoted IP version %d in an ICMPv6 error", q[0] >> 4);
+    return IK_EMALFORMED;
   if (n < IK__IPV6_HEADER)
-    return ik__fail(IK_ETRUNCATED, "quoted IPv6 header: %zu of 40 bytes", n);
+    return IK_ETRUNCATED;
   out->quoted_dst.family = IK_AF_INET6;
   memcpy(out->quoted_dst.bytes, q + 24, 16);
   next = q[6];
   for (count = 0; next != IK__PROTO_ICMPV6; ++count) {
     if (count == IK__V6_MAX_EXT_HEADERS)
-      return ik__fail(IK_EMALFORMED, "quoted IPv6 packet has more than %d extension headers",
-                      IK__V6_MAX_EXT_HEADERS);
+      return IK_EMALFORMED;
     switch (next) {
     case IK__V6_HOP_BY_HOP:
     case IK__V6_ROUTING:
     case IK__V6_DEST_OPTIONS:
       if (n - off < 2)
-        return ik__fail(IK_ETRUNCATED, "quoted IPv6 extension header %d cut at offset %zu",
-                        next, off);
+        return IK_ETRUNCATED;
       ext_len = ((size_t)q[off + 1] + 1) * 8;
       break;
     case IK__V6_FRAGMENT:
       ext_len = 8;
       if (n - off >= 4 && (get16(q + off + 2) & 0xfff8) != 0)
-        return ik__fail(IK_EUNRELATED, "error quotes a non-first IPv6 fragment");
+        return IK_EUNRELATED;
       break;
     default:
-      return ik__fail(IK_EUNRELATED, "error quotes IPv6 next header %d, not ICMPv6", next);
+      return IK_EUNRELATED;
     }
     if (n - off < ext_len)
-      return ik__fail(IK_ETRUNCATED, "quoted IPv6 extension header %d: %zu of %zu bytes", next,
-                      n - off, ext_len);
+      return IK_ETRUNCATED;
     next = q[off];
     off += ext_len;
   }
@@ -184,7 +178,7 @@ static int parse_icmp(const uint8_t *p, size_t n, int family, ik__packet *out) {
       out->type = p[0];
       out->code = p[1];
     }
-    return ik__fail(IK_ETRUNCATED, "ICMP header: %zu of 8 bytes", n);
+    return IK_ETRUNCATED;
   }
   out->type = p[0];
   out->code = p[1];
@@ -202,12 +196,10 @@ static int parse_icmp(const uint8_t *p, size_t n, int family, ik__packet *out) {
     if (err) return err;
     out->is_error = 1;
   } else {
-    return ik__fail(IK_EUNRELATED, "ICMPv%d type %d code %d is neither an echo reply nor an error",
-                    v4 ? 4 : 6, out->type, out->code);
+    return IK_EUNRELATED;
   }
   if (out->checksum_ok == 0)
-    return ik__fail(IK_ECHECKSUM, "ICMPv4 type %d: checksum does not verify over %zu bytes",
-                    out->type, n);
+    return IK_ECHECKSUM;
   return 0;
 }
 
@@ -225,20 +217,19 @@ static int total_length_fits(const uint8_t *ip, size_t hlen, size_t len) {
 static int parse_ipv4(const uint8_t *buf, size_t len, ik__packet *out) {
   size_t hlen, total;
   if (len > 0 && buf[0] >> 4 != 4)
-    return ik__fail(IK_EMALFORMED, "IP version %d where an IPv4 header was expected", buf[0] >> 4);
+    return IK_EMALFORMED;
   if (len > 0 && (buf[0] & 0x0f) < 5)
-    return ik__fail(IK_EMALFORMED, "IPv4 header length %d words (< 5)", buf[0] & 0x0f);
+    return IK_EMALFORMED;
   hlen = len > 0 ? (size_t)(buf[0] & 0x0f) * 4 : IK__IPV4_MIN_HEADER;
-  if (len < hlen) return ik__fail(IK_ETRUNCATED, "IPv4 header: %zu of %zu bytes", len, hlen);
+  if (len < hlen) return IK_ETRUNCATED;
   total = get16(buf + 2);
   if (!total_length_fits(buf, hlen, len)) {
     if (total > len)
-      return ik__fail(IK_ETRUNCATED, "IPv4 datagram: %zu of %zu bytes", len, total);
-    return ik__fail(IK_EMALFORMED, "IPv4 total length %zu does not match %zu bytes received",
-                    total, len);
+      return IK_ETRUNCATED;
+    return IK_EMALFORMED;
   }
   if (buf[9] != IK__PROTO_ICMP)
-    return ik__fail(IK_EMALFORMED, "IP protocol %d where ICMP was expected", buf[9]);
+    return IK_EMALFORMED;
   out->ttl = buf[8];
   out->ip_src.family = IK_AF_INET;
   memcpy(out->ip_src.bytes, buf + 12, 4);
@@ -246,15 +237,15 @@ static int parse_ipv4(const uint8_t *buf, size_t len, ik__packet *out) {
 }
 
 int ik__parse(const uint8_t *buf, size_t len, int family, int layout, ik__packet *out) {
-  if (!out || (!buf && len > 0)) return ik__fail(IK_EINVAL, "parse: NULL argument");
+  if (!out || (!buf && len > 0)) return IK_EINVAL;
   memset(out, 0, sizeof *out);
   out->family = family;
   out->ttl = -1;
   out->checksum_ok = -1;
   if (family != IK_AF_INET && family != IK_AF_INET6)
-    return ik__fail(IK_EINVAL, "parse: family %d is neither 4 nor 6", family);
+    return IK_EINVAL;
   if (layout == IK__LAYOUT_IP && family == IK_AF_INET) return parse_ipv4(buf, len, out);
   if (layout != IK__LAYOUT_ICMP)
-    return ik__fail(IK_EINVAL, "parse: layout %d is not valid for IPv%d", layout, family);
+    return IK_EINVAL;
   return parse_icmp(buf, len, family, out);
 }

@@ -1,4 +1,7 @@
-/* ICMP codec: pure functions over byte buffers (no sockets, no globals). */
+/* ICMP codec: pure functions over byte buffers (no sockets, no globals).
+ * They return an ik_error and never write ik_last_error()'s detail: a
+ * rejected packet is routine, not a failure to report, and a caller that
+ * does fail because of one says why itself. */
 #ifndef IK_PACKET_H
 #define IK_PACKET_H
 

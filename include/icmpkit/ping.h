@@ -129,7 +129,7 @@ IK_EXTERN int ik_traceroute(const char *address, const ik_ping_options *opts,
  * stay valid until cb. status: IK_OK; IK_ECANCELED (ik_job_cancel or
  * *opts->cancel) with the results so far; or an error that stopped the job
  * (IK_ENOMEM, IK_ESOCKET, ping: the error of its send such as
- * IK_EBROADCAST, or IK_ENOSPACE when the OS had no buffer space for a
+ * IK_EBROADCAST, or IK_ENOBUFS when the OS had no buffer space for a
  * whole timeout), with results holding no allocation. opts->on_reply runs
  * on the loop thread and must not free the job. Intervals follow base's
  * clock: for intervals of a few milliseconds create base with

@@ -49,15 +49,15 @@ int ik__posix_to_sockaddr(const ik_address *a, struct sockaddr_storage *ss, sock
   return 0;
 }
 
-int ik__posix_from_sockaddr(const struct sockaddr *sa, socklen_t len, ik_address *a) {
+int ik__address_from_sockaddr(const struct sockaddr *sa, size_t len, ik_address *a) {
   memset(a, 0, sizeof *a);
-  if (sa->sa_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in)) {
+  if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
     const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
     a->family = IK_AF_INET;
     memcpy(a->bytes, &sin->sin_addr, 4);
     return 0;
   }
-  if (sa->sa_family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6)) {
+  if (sa->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
     const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
     a->family = IK_AF_INET6;
     memcpy(a->bytes, &sin6->sin6_addr, 16);
@@ -120,7 +120,7 @@ static void fill_common(const struct msghdr *msg, ik__received *rx) {
     ttl = rx->pkt.ttl; /* the IP header itself beats a control message */
   rx->ttl = ttl;
   if (msg->msg_name == NULL ||
-      ik__posix_from_sockaddr((const struct sockaddr *)msg->msg_name, msg->msg_namelen,
+      ik__address_from_sockaddr((const struct sockaddr *)msg->msg_name, msg->msg_namelen,
                               &rx->source) != 0)
     memset(&rx->source, 0, sizeof rx->source);
 }
@@ -130,8 +130,7 @@ int ik__posix_decode(int family, int unprivileged, const struct msghdr *msg, siz
   int err;
   memset(rx, 0, sizeof *rx);
   if (msg->msg_flags & MSG_TRUNC)
-    return ik__fail(IK_ETRUNCATED, "datagram larger than the %d-byte receive buffer",
-                    IK__POSIX_RXBUF);
+    return IK_ETRUNCATED; /* larger than the buffer it was read into */
   err = ik__parse((const uint8_t *)msg->msg_iov[0].iov_base, len, family,
                   ik__posix_layout(family, unprivileged), &rx->pkt);
   if (err != 0)
@@ -169,16 +168,14 @@ int ik__posix_decode_errqueue(int family, const struct msghdr *msg, size_t len,
 
   memset(rx, 0, sizeof *rx);
   if (ee == NULL)
-    return ik__fail(IK_EMALFORMED, "error queue entry without sock_extended_err");
+    return IK_EMALFORMED;
   memcpy(&e, ee, sizeof e);
-  if (e.ee_origin == SO_EE_ORIGIN_TIMESTAMPING)
-    return ik__fail(IK_EUNRELATED, "transmit timestamp, not an error");
   if (e.ee_origin != origin)
-    return ik__fail(IK_EUNRELATED, "local error on the socket: %s", strerror((int)e.ee_errno));
+    return IK_EUNRELATED; /* a transmit timestamp, or a local error */
   if (len < 8)
-    return ik__fail(IK_ETRUNCATED, "error queue entry quotes %zu bytes of the request", len);
+    return IK_ETRUNCATED;
   if (buf[0] != echo_request)
-    return ik__fail(IK_EUNRELATED, "error queue entry quotes ICMP type %d", buf[0]);
+    return IK_EUNRELATED;
 
   rx->pkt.family = family;
   rx->pkt.type = e.ee_type;
@@ -192,7 +189,7 @@ int ik__posix_decode_errqueue(int family, const struct msghdr *msg, size_t len,
   rx->pkt.icmp_len = 8 + (family == IK_AF_INET ? 20 : 40) + len;
   rx->pkt.checksum_ok = -1;
   if (msg->msg_name != NULL)
-    ik__posix_from_sockaddr((const struct sockaddr *)msg->msg_name, msg->msg_namelen,
+    ik__address_from_sockaddr((const struct sockaddr *)msg->msg_name, msg->msg_namelen,
                             &rx->pkt.quoted_dst);
 
   fill_common(msg, rx);
@@ -204,7 +201,7 @@ int ik__posix_decode_errqueue(int family, const struct msghdr *msg, size_t len,
       continue;
     offender_room = c->cmsg_len - CMSG_LEN(sizeof e);
     if (offender_room >= sizeof(struct sockaddr_in))
-      ik__posix_from_sockaddr(SO_EE_OFFENDER(ee), (socklen_t)offender_room, &rx->source);
+      ik__address_from_sockaddr(SO_EE_OFFENDER(ee), offender_room, &rx->source);
   }
   return 0;
 }

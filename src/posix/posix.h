@@ -35,10 +35,6 @@
 
 #include "backend.h"
 
-/* Room for the largest datagram (64 KiB) so nothing we can receive is
- * truncated, whatever the sender put in it. */
-#define IK__POSIX_RXBUF 65536
-
 /* Where received datagrams start (IK__LAYOUT_IP or IK__LAYOUT_ICMP). */
 int ik__posix_layout(int family, int unprivileged);
 /* 1 when the kernel replaces the echo identifier by its own (Linux DGRAM). */
@@ -48,18 +44,18 @@ int ik__posix_uses_errqueue(int unprivileged);
 /* 1 when hop limit and traffic class can be set on this IPv6 socket. */
 int ik__posix_v6_options_settable(int unprivileged);
 
-/* ik_address <-> sockaddr. to: IK_EINVAL for an unset family. from:
- * IK_EUNRELATED for a family that is neither AF_INET nor AF_INET6. */
+/* ik_address -> sockaddr: IK_EINVAL for an unset family. The other way
+ * is ik__address_from_sockaddr (backend.h). */
 int ik__posix_to_sockaddr(const ik_address *a, struct sockaddr_storage *ss,
                           socklen_t *len);
-int ik__posix_from_sockaddr(const struct sockaddr *sa, socklen_t len,
-                            ik_address *a);
 
 /* How many sends took the kernel's transmit timestamp as their time
  * (Linux; 0 elsewhere). For the tests. */
 unsigned long ik__ep_tx_stamped(const ik__endpoint *ep);
 
-/* Decodes one datagram of the normal receive queue: msg is what recvmsg
+/* The decoders below return codes only, like the codec (packet.h): a
+ * rejected message leaves ik_last_error() alone.
+ * Decodes one datagram of the normal receive queue: msg is what recvmsg
  * filled (name, control, flags; the data in msg_iov[0]), len its result.
  * Errors: IK_ETRUNCATED (MSG_TRUNC), the codec's errors. */
 int ik__posix_decode(int family, int unprivileged, const struct msghdr *msg,

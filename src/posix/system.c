@@ -1,5 +1,5 @@
 /* System services for POSIX systems: clocks, randomness, process id,
- * atomics, interface names and getaddrinfo. */
+ * atomics, interface names and the resolver's error texts. */
 #define _DEFAULT_SOURCE 1 /* glibc/musl: POSIX 2008 plus getrandom */
 #define _DARWIN_C_SOURCE 1 /* macOS: arc4random_buf under -std=c11 */
 
@@ -8,6 +8,7 @@
 #include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -105,60 +106,11 @@ int ik__if_name(uint32_t index, char *buf, size_t len) {
   return 0;
 }
 
-static int to_address(const struct sockaddr *sa, ik_address *out) {
-  memset(out, 0, sizeof *out);
-  if (sa->sa_family == AF_INET) {
-    const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
-    out->family = IK_AF_INET;
-    memcpy(out->bytes, &in->sin_addr, 4);
-    return 1;
-  }
-  if (sa->sa_family == AF_INET6) {
-    const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
-    out->family = IK_AF_INET6;
-    memcpy(out->bytes, &in6->sin6_addr, 16);
-    out->scope_id = in6->sin6_scope_id;
-    return 1;
-  }
-  return 0;
-}
-
-static void add_unique(const ik_address *a, ik_address *out, size_t max, size_t *n) {
-  size_t i;
-  if (*n == max) return;
-  for (i = 0; i < *n; i++)
-    if (out[i].family == a->family && out[i].scope_id == a->scope_id &&
-        memcmp(out[i].bytes, a->bytes, sizeof a->bytes) == 0)
-      return;
-  out[(*n)++] = *a;
-}
-
-/* The resolver's own order is kept within a family, but IPv4 comes first
- * for family 0, as icmplib tries A before AAAA. */
-int ik__resolve(const char *name, int family, ik_address *out, size_t max, size_t *n) {
-  struct addrinfo hints, *res = NULL, *ai;
-  int rc, pass;
-
-  memset(&hints, 0, sizeof hints);
-  hints.ai_family = family == IK_AF_INET ? AF_INET : family == IK_AF_INET6 ? AF_INET6 : AF_UNSPEC;
-  hints.ai_socktype = SOCK_DGRAM; /* one entry per address, not one per socket type */
-  *n = 0;
-  rc = getaddrinfo(name, NULL, &hints, &res);
-  if (rc != 0)
-    return ik__fail(IK_ENAMELOOKUP, "cannot resolve '%.80s': %s", name,
-                    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
-  for (pass = 0; pass < 2; pass++) {
-    int want = pass == 0 ? IK_AF_INET : IK_AF_INET6;
-    for (ai = res; ai != NULL; ai = ai->ai_next) {
-      ik_address a;
-      if (ai->ai_addr != NULL && to_address(ai->ai_addr, &a) && a.family == want) add_unique(&a, out, max, n);
-    }
-  }
-  freeaddrinfo(res);
-  if (*n == 0)
-    return ik__fail(IK_ENAMELOOKUP, "cannot resolve '%.80s': no %s address", name,
-                    family == IK_AF_INET ? "IPv4" : family == IK_AF_INET6 ? "IPv6" : "IP");
-  return 0;
+/* EAI_SYSTEM leaves the reason in errno, which nothing after getaddrinfo
+ * touched. */
+const char *ik__lookup_error_text(int rc, char *buf, size_t len) {
+  snprintf(buf, len, "%s", rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+  return buf;
 }
 
 /* libevent needs no preparation on POSIX systems. */

@@ -188,14 +188,14 @@ int ik__job_flush(ik__family *f) {
       f->full_since = 0;
     if (err == 0)
       break;
-    if (err == IK_ENOSPACE) {
+    if (err == IK_ENOBUFS) {
       char why[256];
       if (f->full_since == 0)
         f->full_since = now;
       if (now - f->full_since < job->opts.timeout)
         return err;
       snprintf(why, sizeof why, "%s", ik_last_error());
-      ik__fail(IK_ENOSPACE, "%s (no room for %.3g s, the timeout: probe given up)", why,
+      ik__fail(IK_ENOBUFS, "%s (no room for %.3g s, the timeout: probe given up)", why,
                now - f->full_since);
     }
     /* Not sent: icmplib counts it as not sent; the kind says what else. */

@@ -14,7 +14,7 @@
 
 #define IK__BATCH 64        /* requests handed to one ik__async_send_many */
 #define IK__TICK_PROBES 256 /* sends per loop turn, so replies are read in between */
-#define IK__BACKOFF 0.001   /* seconds to wait after IK_ENOSPACE before resending */
+#define IK__BACKOFF 0.001   /* seconds to wait after IK_ENOBUFS before resending */
 
 /* One probe in flight. req comes first: a batch holds &probe->req. */
 typedef struct ik__probe {
@@ -106,7 +106,7 @@ size_t ik__job_batched(const ik_job *job);
 ik__probe *ik__job_probe(ik_job *job, const ik_address *dst, uint16_t seq, int ttl,
                          uint32_t target);
 void ik__job_queue(ik__family *f, ik__probe *p);
-/* Sends f's batch: IK_ENOSPACE when the OS is out of buffers (the rest
+/* Sends f's batch: IK_ENOBUFS when the OS is out of buffers (the rest
  * stays queued), else 0. */
 int ik__job_flush(ik__family *f);
 void ik__job_arm(ik_job *job, double seconds); /* the next tick */

@@ -115,8 +115,8 @@ void ik__rounds_tick(ik_job *job) {
     if ((before = ik__job_batched(job)) == 0)
       break;
     for (i = 0; i < 2; i++)
-      if (job->fam[i].nbatch > 0 && ik__job_flush(&job->fam[i]) == IK_ENOSPACE)
-        err = IK_ENOSPACE;
+      if (job->fam[i].nbatch > 0 && ik__job_flush(&job->fam[i]) == IK_ENOBUFS)
+        err = IK_ENOBUFS;
     after = ik__job_batched(job);
     ik__ratelimit_take(&r->rate, before - after);
     budget = before - after >= budget ? 0 : budget - (before - after);
@@ -125,7 +125,7 @@ void ik__rounds_tick(ik_job *job) {
   }
   if (job->stopped)
     return;
-  if (err == IK_ENOSPACE)
+  if (err == IK_ENOBUFS)
     wait = IK__BACKOFF;
   else if (ik__job_batched(job) == 0 && r->round >= (size_t)job->opts.count)
     /* Everything sent: replies and timeouts finish the job. */

@@ -58,7 +58,7 @@ static void trace_tick(ik_job *job) {
     if (job->stopped)
       return;
     if (f->nbatch > 0) {
-      if (ik__job_flush(f) == IK_ENOSPACE) {
+      if (ik__job_flush(f) == IK_ENOBUFS) {
         ik__job_arm(job, IK__BACKOFF);
         return;
       }

@@ -1,5 +1,6 @@
 /* System services of src/backend.h on Windows: clocks, randomness, process
- * id, atomics, interface names and getaddrinfo. Requires Windows 8. */
+ * id, atomics, interface names, sockaddr conversion and the resolver's
+ * error texts. Requires Windows 8. */
 #include "win32.h"
 
 #include <bcrypt.h>
@@ -148,62 +149,25 @@ int ik__libevent_init(void) {
   return 0;
 }
 
-static int to_address(const struct sockaddr *sa, ik_address *out) {
-  memset(out, 0, sizeof *out);
-  if (sa->sa_family == AF_INET) {
+int ik__address_from_sockaddr(const struct sockaddr *sa, size_t len, ik_address *a) {
+  memset(a, 0, sizeof *a);
+  if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
     const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
-    out->family = IK_AF_INET;
-    memcpy(out->bytes, &in->sin_addr, 4);
-    return 1;
+    a->family = IK_AF_INET;
+    memcpy(a->bytes, &in->sin_addr, 4);
+    return 0;
   }
-  if (sa->sa_family == AF_INET6) {
+  if (sa->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
     const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
-    out->family = IK_AF_INET6;
-    memcpy(out->bytes, &in6->sin6_addr, 16);
-    out->scope_id = in6->sin6_scope_id;
-    return 1;
+    a->family = IK_AF_INET6;
+    memcpy(a->bytes, &in6->sin6_addr, 16);
+    a->scope_id = in6->sin6_scope_id;
+    return 0;
   }
-  return 0;
+  return IK_EUNRELATED;
 }
 
-static void add_unique(const ik_address *a, ik_address *out, size_t max, size_t *n) {
-  if (*n == max)
-    return;
-  for (size_t i = 0; i < *n; i++)
-    if (out[i].family == a->family && out[i].scope_id == a->scope_id &&
-        memcmp(out[i].bytes, a->bytes, sizeof a->bytes) == 0)
-      return;
-  out[(*n)++] = *a;
-}
-
-/* As on POSIX: the resolver's order within a family, IPv4 first for
- * family 0 (icmplib tries A before AAAA), messages worded the same. */
-int ik__resolve(const char *name, int family, ik_address *out, size_t max, size_t *n) {
-  *n = 0;
-  int err = ik__winsock_init();
-  if (err < 0)
-    return err;
-  struct addrinfo hints, *res = NULL;
-  memset(&hints, 0, sizeof hints);
-  hints.ai_family = family == IK_AF_INET ? AF_INET : family == IK_AF_INET6 ? AF_INET6 : AF_UNSPEC;
-  hints.ai_socktype = SOCK_DGRAM; /* one entry per address, not one per socket type */
-  int rc = getaddrinfo(name, NULL, &hints, &res);
-  if (rc != 0) {
-    char text[256];
-    return ik__fail(IK_ENAMELOOKUP, "cannot resolve '%.80s': %s", name,
-                    ik__win32_error_text((unsigned long)rc, text, sizeof text));
-  }
-  for (int pass = 0; pass < 2; pass++) {
-    int want = pass == 0 ? IK_AF_INET : IK_AF_INET6;
-    for (const struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
-      ik_address a;
-      if (ai->ai_addr != NULL && to_address(ai->ai_addr, &a) && a.family == want)
-        add_unique(&a, out, max, n);
-    }
-  }
-  freeaddrinfo(res);
-  if (*n == 0)
-    return ik__fail(IK_ENAMELOOKUP, "cannot resolve '%.80s': no %s address", name,
-                    family == IK_AF_INET ? "IPv4" : family == IK_AF_INET6 ? "IPv6" : "IP");
-  return 0;
+/* getaddrinfo returns Winsock error codes, which FormatMessage knows. */
+const char *ik__lookup_error_text(int rc, char *buf, size_t len) {
+  return ik__win32_error_text((unsigned long)rc, buf, len);
 }

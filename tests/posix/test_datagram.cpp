@@ -258,8 +258,10 @@ TEST_F(DatagramTest, TruncatedDatagramIsRefusedUnparsed) {
   d.data = echo_reply(req6);
   d.from_v6("fd00::9");
   ik__received rx;
+  ik__fail(IK_ETIMEOUT, "marker");
   EXPECT_EQ(ik__posix_decode(IK_AF_INET6, 0, d.get(MSG_TRUNC), d.data.size(), &rx),
             IK_ETRUNCATED);
+  EXPECT_STREQ(ik_last_error(), "marker"); // a skipped message is no failure to report
 }
 
 TEST_F(DatagramTest, RawIPv4TimeExceededNamesTheRouterAndTheQuotedRequest) {
@@ -369,8 +371,10 @@ TEST_F(ErrQueueTest, IPv6UnreachableGivesRouterTypeCodeAndQuotedRequest) {
 TEST_F(ErrQueueTest, LocalErrorIsNotAnIcmpMessage) {
   make(req4, SO_EE_ORIGIN_LOCAL, 0, 0, "0.0.0.0");
   ik__received rx;
+  ik__fail(IK_ETIMEOUT, "marker");
   EXPECT_EQ(ik__posix_decode_errqueue(IK_AF_INET, d.get(MSG_ERRQUEUE), d.data.size(), &rx),
             IK_EUNRELATED);
+  EXPECT_STREQ(ik_last_error(), "marker"); // a skipped entry is no failure to report
 }
 
 TEST_F(ErrQueueTest, QuoteOfSomethingElseThanAnEchoRequestIsUnrelated) {
@@ -457,7 +461,6 @@ TEST_F(TxStampTest, TransmitTimestampIsNotDecodedAsAnIcmpError) {
   make_stamp(IK_AF_INET6, 3, 1, 0);
   ik__received rx;
   EXPECT_EQ(ik__posix_decode_errqueue(IK_AF_INET6, d.get(MSG_ERRQUEUE), 0, &rx), IK_EUNRELATED);
-  EXPECT_NE(std::strstr(ik_last_error(), "transmit timestamp"), nullptr) << ik_last_error();
 }
 #endif
 

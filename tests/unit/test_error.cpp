@@ -32,18 +32,38 @@ TEST(Error, UnknownCodesAreNamedUnknown) {
   EXPECT_STREQ(ik_strerror(IK_OK), "success");
 }
 
-TEST(Error, FamiliesFollowIcmplib) {
-  for (int e : {IK_ESOCKET, IK_EADDRESS, IK_EPERMISSION, IK_EUNAVAILABLE, IK_EBROADCAST, IK_ETIMEOUT}) {
-    EXPECT_TRUE(ik_is_socket_error(e)) << ik_err_name(e);
-    EXPECT_FALSE(ik_is_icmp_error(e)) << ik_err_name(e);
-  }
-  for (int e : {IK_EDEST_UNREACHABLE, IK_ETIME_EXCEEDED, IK_EICMP}) {
-    EXPECT_TRUE(ik_is_icmp_error(e)) << ik_err_name(e);
-    EXPECT_FALSE(ik_is_socket_error(e)) << ik_err_name(e);
-  }
-  EXPECT_FALSE(ik_is_socket_error(IK_ENAMELOOKUP));
-  EXPECT_FALSE(ik_is_icmp_error(IK_ENAMELOOKUP));
+// icmplib raises ICMPSocketError (or SocketAddressError, SocketPermissionError,
+// SocketUnavailableError, SocketBroadcastError, TimeoutExceeded, its
+// subclasses) for these; ICMPError (DestinationUnreachable, TimeExceeded) for
+// the ICMP ones. Every code is checked, so a new one must be placed here.
+TEST(Error, SocketErrorFamilyIsIcmplibsIcmpSocketError) {
+  const std::set<int> socket_errors = {IK_ESOCKET,    IK_EADDRESS,  IK_EPERMISSION,
+                                       IK_EUNAVAILABLE, IK_EBROADCAST, IK_ETIMEOUT,
+                                       IK_ENOBUFS,    IK_ENOTSUP,   IK_EFAMILY};
+#define IK__XX(name, value, msg)                                                           \
+  EXPECT_EQ(ik_is_socket_error(IK_##name), socket_errors.count(IK_##name) ? 1 : 0) << #name;
+  IK_ERROR_MAP(IK__XX)
+#undef IK__XX
   EXPECT_FALSE(ik_is_socket_error(IK_OK));
+  EXPECT_FALSE(ik_is_socket_error(IK__ERROR_MIN - 1));
+}
+
+TEST(Error, IcmpErrorFamilyIsIcmplibsIcmpError) {
+  const std::set<int> icmp_errors = {IK_EDEST_UNREACHABLE, IK_ETIME_EXCEEDED, IK_EICMP};
+#define IK__XX(name, value, msg)                                                           \
+  EXPECT_EQ(ik_is_icmp_error(IK_##name), icmp_errors.count(IK_##name) ? 1 : 0) << #name;
+  IK_ERROR_MAP(IK__XX)
+#undef IK__XX
+  EXPECT_FALSE(ik_is_icmp_error(IK_OK));
+}
+
+// "Your buffer is too small" and "the system has no buffer room right now"
+// ask the caller for different things, so they are different codes.
+TEST(Error, BufferTooSmallIsNotNoSystemBufferSpace) {
+  EXPECT_NE(IK_ENOSPACE, IK_ENOBUFS);
+  EXPECT_STREQ(ik_strerror(IK_ENOSPACE), "buffer too small");
+  EXPECT_STREQ(ik_strerror(IK_ENOBUFS), "no buffer space in the system");
+  EXPECT_FALSE(ik_is_socket_error(IK_ENOSPACE));
 }
 
 TEST(Error, FailRecordsDetailAndReturnsCode) {

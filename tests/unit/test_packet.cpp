@@ -344,7 +344,6 @@ TEST(BuildEcho, RejectsInvalidArguments) {
   r = make_request(IK_AF_INET, 1);
   r.payload_size = IK_MAX_PAYLOAD_SIZE + 1;
   EXPECT_EQ(ik__build_echo(&r, 1, buf, sizeof buf, &len), IK_EINVAL);
-  EXPECT_NE(std::string(ik_last_error()).find("65508"), std::string::npos) << ik_last_error();
 }
 
 TEST(BuildEcho, MaximumPayloadFits) {
@@ -437,7 +436,6 @@ TEST(ParseIpv4Header, HeaderLengthBelowFiveWordsIsMalformed) {
     ik__packet p;
     EXPECT_EQ(parse(b, 4, IK__LAYOUT_IP, &p), IK_EMALFORMED) << ihl;
   }
-  EXPECT_NE(std::string(ik_last_error()).find("4 words"), std::string::npos) << ik_last_error();
 }
 
 TEST(ParseIpv4Header, HeaderLengthBeyondTheBufferIsTruncated) {
@@ -704,6 +702,32 @@ TEST(ParseArguments, EmptyBufferIsTruncated) {
   EXPECT_EQ(ik__parse(nullptr, 0, 4, IK__LAYOUT_ICMP, &p), IK_ETRUNCATED);
   EXPECT_EQ(ik__parse(nullptr, 0, 4, IK__LAYOUT_IP, &p), IK_ETRUNCATED);
   EXPECT_EQ(ik__parse(nullptr, 0, 6, IK__LAYOUT_ICMP, &p), IK_ETRUNCATED);
+}
+
+// ---- the thread's error detail ----
+
+// Rejecting a packet is routine (a raw socket sees every ICMP message of the
+// host): the codec returns its code and leaves ik_last_error() to the public
+// call that fails, so a flood of junk costs no formatting.
+TEST(CodecDetail, RejectionsLeaveTheErrorDetailAlone) {
+  ik__fail(IK_ETIMEOUT, "marker");
+  Bytes bad_sum = reply4(1, 1);
+  bad_sum[3] ^= 0x01;
+  Bytes short_ihl = pb::ipv4(reply4(1, 1));
+  short_ihl[0] = 0x44;
+  Bytes quote_of_udp = pb::icmp_error(IK__V4_DEST_UNREACH, 3, Bytes(28, 0x45), true);
+  ik__packet p;
+  EXPECT_EQ(parse(bad_sum, 4, IK__LAYOUT_ICMP, &p), IK_ECHECKSUM);
+  EXPECT_EQ(parse(short_ihl, 4, IK__LAYOUT_IP, &p), IK_EMALFORMED);
+  EXPECT_EQ(parse(Bytes{3, 1, 0, 0}, 4, IK__LAYOUT_ICMP, &p), IK_ETRUNCATED);
+  EXPECT_EQ(parse(echo6(1, 1), 6, IK__LAYOUT_ICMP, &p), IK_EUNRELATED);
+  EXPECT_NE(parse(quote_of_udp, 4, IK__LAYOUT_ICMP, &p), 0);
+  EXPECT_EQ(ik__parse(nullptr, 8, 4, IK__LAYOUT_ICMP, &p), IK_EINVAL);
+  ik_request r = make_request(IK_AF_INET, 1);
+  uint8_t buf[16];
+  size_t len = 0;
+  EXPECT_EQ(ik__build_echo(&r, 1, buf, sizeof buf, &len), IK_ENOSPACE);
+  EXPECT_STREQ(ik_last_error(), "marker");
 }
 
 } // namespace

@@ -1,0 +1,432 @@
+/* What only Linux offers the POSIX endpoint: the raw IPv4 ICMP_FILTER,
+ * software transmit timestamps (SO_TIMESTAMPING), ICMP errors from the
+ * error queue of DGRAM sockets (MSG_ERRQUEUE), and batches of sends and
+ * reads (sendmmsg/recvmmsg). endpoint.c calls these through the hooks of
+ * endpoint.h; other systems compile none of this file. */
+#include "posix/endpoint.h"
+
+#if IK__POSIX_LINUX
+
+#  include <errno.h>
+#  include <poll.h>
+#  include <stdlib.h>
+#  include <string.h>
+
+#  include <linux/icmp.h> /* ICMP_FILTER */
+#  include <linux/net_tstamp.h>
+#  ifndef SOF_TIMESTAMPING_OPT_RX_FILTER
+#    define SOF_TIMESTAMPING_OPT_RX_FILTER (1 << 17) /* Linux 6.12 */
+#  endif
+
+#  include <event2/event.h>
+
+#  define IK__BATCH 64  /* datagrams per recvmmsg / sendmmsg */
+#  define IK__SLOT 2048 /* bytes per batched datagram */
+#  define IK__STAMP 1   /* errqueue_one: the entry was a transmit timestamp */
+/* Reads that found a datagram in a row, with no single send between them,
+ * before the next one takes the batch: a socket that reads one reply per
+ * request it sends (a ping) never allocates it. */
+#  define IK__STREAK 2
+
+/* Datagrams taken by one recvmmsg and not yet handed out. Batches are read
+ * while every request sent fits a slot with an IP header, so our replies,
+ * and the errors quoting our requests (at most 576 / 1280 bytes), are never
+ * cut; a larger foreign datagram shows as truncated and is skipped. */
+typedef struct rx_batch {
+  struct mmsghdr msg[IK__BATCH];
+  struct iovec iov[IK__BATCH];
+  struct sockaddr_storage from[IK__BATCH];
+  union { size_t align; unsigned char bytes[128]; } control[IK__BATCH];
+  uint8_t data[IK__BATCH][IK__SLOT];
+  unsigned next, count;
+} rx_batch;
+
+/* One sendmmsg: requests built and addressed. */
+typedef struct tx_batch {
+  struct mmsghdr msg[IK__BATCH];
+  struct iovec iov[IK__BATCH];
+  struct sockaddr_storage to[IK__BATCH];
+  uint8_t data[IK__BATCH][IK__SLOT];
+} tx_batch;
+
+struct ik__linux {
+  int errqueue;   /* ICMP errors come through MSG_ERRQUEUE (DGRAM sockets) */
+  int errq_maybe; /* the error queue may hold entries (see ik__linux_read) */
+  /* Transmit timestamps (see collect_tx_stamp). */
+  int tx_stamps;    /* single sends ask the kernel for one */
+  int stamps_maybe; /* the error queue may hold a late one */
+  uint32_t tskey;   /* the key the kernel gives the next one */
+  uint32_t last_key; /* the last one read: its key and time */
+  double last_stamp;
+  unsigned long stamped; /* sends whose req->time is the kernel's stamp */
+  /* An error-queue entry that was not our timestamp, read while looking
+   * for it: ik__linux_read hands it out first. Its data is a copy of our
+   * request, so a buffer of ep->rxcap bytes holds it. */
+  int stash_full, stash_err;
+  ik__received stash;
+  uint8_t *stash_data;
+  size_t stash_cap;
+  unsigned streak; /* reads in a row that found a datagram, since the last single send */
+  rx_batch *rx;    /* allocated when reads keep finding data, or a batch is sent */
+  tx_batch *tx;    /* allocated by the first batch of sends */
+};
+
+static int set_int(int fd, int level, int name, int value, const char *what) {
+  if (setsockopt(fd, level, name, &value, sizeof value) != 0)
+    return ik__fail(IK_ESOCKET, "setsockopt(%s, %d): %s", what, value, strerror(errno));
+  return 0;
+}
+
+/* Lets only echo replies and errors wake a raw IPv4 socket, which
+ * otherwise sees every ICMP message of the host (a set bit blocks the
+ * type). Ping sockets filter by identifier themselves. */
+static int install_v4_filter(const ik__endpoint *ep) {
+  struct icmp_filter f;
+  if (ep->family != IK_AF_INET || ep->unprivileged)
+    return 0;
+  f.data = ~((1u << IK__V4_ECHO_REPLY) | (1u << IK__V4_DEST_UNREACH) | (1u << IK__V4_SOURCE_QUENCH) |
+             (1u << IK__V4_REDIRECT) | (1u << IK__V4_TIME_EXCEEDED) | (1u << IK__V4_PARAM_PROBLEM));
+  if (setsockopt(ep->fd, SOL_RAW, ICMP_FILTER, &f, sizeof f) != 0)
+    return ik__fail(IK_ESOCKET, "setsockopt(ICMP_FILTER): %s", strerror(errno));
+  return 0;
+}
+
+/* Reporting flags only: each single send asks for its own software
+ * transmit stamp (a control message), so batches cost nothing more.
+ * OPT_RX_FILTER keeps the stamps' control message off received datagrams,
+ * which carry SO_TIMESTAMPNS already; kernels before 6.12 refuse the flag
+ * and add it, which read_control ignores. Kernels that refuse both leave
+ * RTTs starting at the user-space send time. */
+static int enable_tx_stamps(int fd) {
+  int flags = SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_OPT_TSONLY | SOF_TIMESTAMPING_OPT_ID;
+  int filtered = flags | SOF_TIMESTAMPING_OPT_RX_FILTER;
+  return setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &filtered, sizeof filtered) == 0 ||
+         setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &flags, sizeof flags) == 0;
+}
+
+int ik__linux_configure(ik__endpoint *ep) {
+  ik__linux *lx;
+  int err;
+  if ((ep->lx = lx = calloc(1, sizeof *lx)) == NULL)
+    return ik__fail(IK_ENOMEM, "no memory for an ICMP endpoint");
+  lx->errqueue = lx->errq_maybe = ik__posix_uses_errqueue(ep->unprivileged);
+  if ((err = install_v4_filter(ep)) != 0)
+    return err;
+  lx->tx_stamps = enable_tx_stamps(ep->fd);
+  if (!lx->errqueue)
+    return 0;
+  return ep->family == IK_AF_INET ? set_int(ep->fd, IPPROTO_IP, IP_RECVERR, 1, "IP_RECVERR")
+                                  : set_int(ep->fd, IPPROTO_IPV6, IPV6_RECVERR, 1, "IPV6_RECVERR");
+}
+
+void ik__linux_release(ik__endpoint *ep) {
+  if (ep->lx == NULL)
+    return;
+  free(ep->lx->stash_data);
+  free(ep->lx->rx);
+  free(ep->lx->tx);
+  free(ep->lx);
+  ep->lx = NULL;
+}
+
+unsigned long ik__ep_tx_stamped(const ik__endpoint *ep) { return ep->lx->stamped; }
+
+int ik__linux_tx_stamping(const ik__endpoint *ep) { return ep->lx->tx_stamps; }
+
+void ik__linux_stamp_message(struct msghdr *msg, void *control, size_t room) {
+  int record = SOF_TIMESTAMPING_TX_SOFTWARE;
+  struct cmsghdr *c;
+  memset(control, 0, room);
+  msg->msg_control = control;
+  msg->msg_controllen = CMSG_SPACE(sizeof record);
+  c = CMSG_FIRSTHDR(msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SO_TIMESTAMPING;
+  c->cmsg_len = CMSG_LEN(sizeof record);
+  memcpy(CMSG_DATA(c), &record, sizeof record);
+}
+
+/* 1 when an ICMP error sits in the error queue. Linux reports such an
+ * error once more as the failure of the next send on the socket, which
+ * consumes that report: the send can then be repeated. */
+int ik__linux_error_reported(ik__endpoint *ep) {
+  struct pollfd p;
+  if (!ep->lx->errqueue)
+    return 0;
+  ep->lx->errq_maybe = 1;
+  p.fd = ep->fd;
+  p.events = 0;
+  p.revents = 0;
+  return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
+}
+
+/* One recvmsg from the error queue into buf. IK__STAMP for a transmit
+ * timestamp (in last_key, last_stamp), else a decoded ICMP error or its
+ * rejection. IK_ETIMEOUT: the queue is empty. */
+static int errqueue_one(ik__endpoint *ep, uint8_t *buf, size_t cap, ik__received *rx) {
+  struct sockaddr_storage from;
+  struct msghdr msg;
+  struct iovec iov;
+  size_t n;
+  int err;
+  iov.iov_base = buf;
+  iov.iov_len = cap;
+  if ((err = ik__posix_recv(ep, MSG_ERRQUEUE, &iov, &msg, &from, &n)) != 0)
+    return err;
+  if (ik__posix_decode_tx_stamp(ep->family, &msg, &ep->lx->last_key, &ep->lx->last_stamp))
+    return IK__STAMP;
+  return ik__posix_decode_errqueue(ep->family, &msg, n, rx);
+}
+
+/* Makes req->time the kernel's software transmit stamp of the request
+ * just sent, so that an RTT runs from the kernel's send to the kernel's
+ * receipt (SO_TIMESTAMPNS), without the send system call's entry: on an
+ * idle machine that entry is most of a loopback RTT, and iputils ping only
+ * keeps it small by spinning between pings. On loopback and on devices
+ * without a queue the stamp is queued during the send; when it is not
+ * there yet, the user-space time stays and the late stamp is dropped when
+ * it comes. A DGRAM socket's error queue also holds ICMP errors: the
+ * first one found ends the search and is kept for ik__linux_read. */
+static void collect_tx_stamp(ik__endpoint *ep, ik_request *req) {
+  ik__linux *lx = ep->lx;
+  uint32_t want = lx->tskey++;
+  int i, r;
+  lx->stamps_maybe = 1;
+  if (lx->stash_full)
+    return;
+  if (ik__posix_grow(&lx->stash_data, &lx->stash_cap, ik__posix_rx_size(ep)) != 0)
+    return; /* the stamp stays in the queue: ik__linux_read drops it */
+  for (i = 0; i < 8; i++) {
+    r = errqueue_one(ep, lx->stash_data, lx->stash_cap, &lx->stash);
+    if (r == IK__STAMP && lx->last_key == want) {
+      /* A clock step between the two readings would make it nonsense. */
+      if (lx->last_stamp >= req->time - 1e-3 && lx->last_stamp <= ik__now_wall() + 1e-3) {
+        req->time = lx->last_stamp;
+        lx->stamped++;
+      }
+      lx->stamps_maybe = 0;
+      return;
+    }
+    if (r == IK__STAMP && (int32_t)(lx->last_key - want) > 0) {
+      lx->tskey = lx->last_key + 1; /* a send we thought failed was counted */
+      return;
+    }
+    if (r == IK__STAMP)
+      continue; /* an earlier send's, late */
+    if (r != IK_ETIMEOUT) {
+      lx->stash_err = r;
+      lx->stash_full = 1;
+      if (ep->watch != NULL)
+        event_active(ep->watch, EV_READ, 0);
+    }
+    return;
+  }
+}
+
+void ik__linux_sent_one(ik__endpoint *ep, ik_request *req, int stamped) {
+  ep->lx->streak = 0; /* a reply per send is no reason to batch */
+  if (stamped)
+    collect_tx_stamp(ep, req);
+  else
+    ep->lx->tx_stamps = 0; /* it refused them */
+}
+
+static int same_options(const ik_request *a, const ik_request *b) {
+  return a->ttl == b->ttl && a->traffic_class == b->traffic_class &&
+         ik__address_is_group(&a->destination) == ik__address_is_group(&b->destination);
+}
+
+/* Builds up to IK__BATCH requests from reqs[0..n) that share their options
+ * and fit a slot; returns how many. */
+static size_t build_batch(tx_batch *tx, ik_request *const *reqs, size_t n) {
+  size_t k, len;
+  socklen_t tolen;
+  for (k = 0; k < n && k < IK__BATCH; k++) {
+    struct msghdr *h = &tx->msg[k].msg_hdr;
+    if ((k > 0 && !same_options(reqs[0], reqs[k])) ||
+        ik__build_echo(reqs[k], reqs[k]->id, tx->data[k], IK__SLOT, &len) != 0 ||
+        ik__posix_to_sockaddr(&reqs[k]->destination, &tx->to[k], &tolen) != 0)
+      break;
+    tx->iov[k].iov_base = tx->data[k];
+    tx->iov[k].iov_len = len;
+    memset(h, 0, sizeof *h);
+    h->msg_name = &tx->to[k];
+    h->msg_namelen = tolen;
+    h->msg_iov = &tx->iov[k];
+    h->msg_iovlen = 1;
+  }
+  return k;
+}
+
+/* A sweep's replies come in bulk: the socket that sends a batch reads
+ * them in batches too. NULL-safe on failure (single reads remain). */
+static void want_rx_batch(ik__linux *lx) {
+  if (lx->rx == NULL && (lx->rx = malloc(sizeof *lx->rx)) != NULL)
+    lx->rx->next = lx->rx->count = 0;
+}
+
+/* Batches take one send time for all their requests: on loopback the last
+ * of 64 leaves some tens of microseconds later than its time says. */
+int ik__linux_send_many(ik__endpoint *ep, ik_request *const *reqs, size_t n, size_t *count) {
+  ik__linux *lx = ep->lx;
+  int err;
+  if (n > 1 && lx->tx == NULL) {
+    if ((lx->tx = malloc(sizeof *lx->tx)) == NULL)
+      return ik__posix_send_each(ep, reqs, n, count);
+    want_rx_batch(lx);
+  }
+  *count = 0;
+  while (*count < n) {
+    ik_request *const *run = reqs + *count;
+    size_t k = n - *count > 1 ? build_batch(lx->tx, run, n - *count) : 0, j;
+    int r;
+    if (k > 1) {
+      double now;
+      if ((err = ik__posix_apply_options(ep, run[0])) != 0)
+        return err;
+      now = ik__now_wall();
+      for (j = 0; j < k; j++)
+        run[j]->time = now;
+      do
+        r = sendmmsg(ep->fd, lx->tx->msg, (unsigned)k, 0);
+      while (r < 0 && errno == EINTR);
+      if ((size_t)(r < 0 ? 0 : r) < k)
+        lx->errq_maybe = lx->errqueue; /* a failure may have reported a queued error */
+      for (j = 0; r > 0 && j < (size_t)r; j++)
+        if ((err = ik__posix_sent(ep, run[j], lx->tx->iov[j].iov_len)) != 0)
+          return err;
+      if (r > 0) {
+        *count += (size_t)r;
+        continue;
+      }
+      /* Nothing went out: the single send below retries or reports why. */
+    }
+    if ((err = ik__ep_send(ep, reqs[*count])) != 0)
+      return err;
+    (*count)++;
+  }
+  return 0;
+}
+
+static int batch_pending(const ik__linux *lx) { return lx->rx != NULL && lx->rx->next < lx->rx->count; }
+
+int ik__linux_pending(const ik__endpoint *ep) { return batch_pending(ep->lx) || ep->lx->stash_full; }
+
+void ik__linux_woken(ik__endpoint *ep, int error) {
+  /* A late transmit timestamp wakes us like a datagram does (EPOLLERR),
+   * and would again until read. */
+  ep->lx->stamps_maybe = ep->lx->tx_stamps;
+  if (error)
+    ep->lx->errq_maybe = ep->lx->errqueue;
+}
+
+/* Refills the batch with one recvmmsg. IK_ETIMEOUT: nothing there. */
+static int receive_batch(rx_batch *b, int fd) {
+  unsigned i;
+  int n;
+  for (i = 0; i < IK__BATCH; i++) {
+    struct msghdr *h = &b->msg[i].msg_hdr;
+    b->iov[i].iov_base = b->data[i];
+    b->iov[i].iov_len = IK__SLOT;
+    h->msg_name = &b->from[i];
+    h->msg_namelen = sizeof b->from[i];
+    h->msg_iov = &b->iov[i];
+    h->msg_iovlen = 1;
+    h->msg_control = b->control[i].bytes;
+    h->msg_controllen = sizeof b->control[i].bytes;
+    h->msg_flags = 0;
+  }
+  do
+    n = recvmmsg(fd, b->msg, IK__BATCH, MSG_DONTWAIT, NULL);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
+      return IK_ETIMEOUT;
+    return ik__fail(IK_ESOCKET, "recvmmsg: %s", strerror(errno));
+  }
+  b->next = 0;
+  b->count = (unsigned)n;
+  return 0;
+}
+
+/* The next datagram of the normal queue: from the batch while every
+ * request sent fits a slot, else one recvmsg. Single reads that keep
+ * finding data bring the batch in. */
+static int receive(ik__endpoint *ep, ik__received *rx) {
+  ik__linux *lx = ep->lx;
+  int err;
+  if (lx->rx == NULL && lx->streak >= IK__STREAK)
+    want_rx_batch(lx);
+  if (lx->rx != NULL && !batch_pending(lx) && ep->largest_sent + IK__IP_MAX_HEADER <= IK__SLOT &&
+      (err = receive_batch(lx->rx, ep->fd)) != 0)
+    return err;
+  if (batch_pending(lx)) {
+    struct mmsghdr *m = &lx->rx->msg[lx->rx->next++];
+    return ik__posix_decode(ep->family, ep->unprivileged, &m->msg_hdr, m->msg_len, rx);
+  }
+  err = ik__posix_receive(ep, rx);
+  lx->streak = err == IK_ETIMEOUT || err == IK_ESOCKET ? 0 : lx->streak + 1;
+  return err;
+}
+
+/* The next error-queue entry that is not a transmit timestamp: those read
+ * here came late and are dropped. IK_ETIMEOUT: the queue is empty. */
+static int receive_error(ik__endpoint *ep, ik__received *rx) {
+  int err;
+  while ((err = errqueue_one(ep, ep->rxbuf, ep->rxcap, rx)) == IK__STAMP)
+    ;
+  if (err == IK_ETIMEOUT)
+    ep->lx->stamps_maybe = 0;
+  return err;
+}
+
+/* Hands out the entry collect_tx_stamp kept, moved to rxbuf because a
+ * send may refill the stash while the caller still reads rx. */
+static int take_stash(ik__endpoint *ep, ik__received *rx) {
+  ik__linux *lx = ep->lx;
+  *rx = lx->stash;
+  lx->stash_full = 0;
+  if (rx->pkt.data != NULL) {
+    size_t at = (size_t)(rx->pkt.data - lx->stash_data);
+    memcpy(ep->rxbuf, lx->stash_data, at + rx->pkt.data_len);
+    rx->pkt.data = ep->rxbuf + at;
+  }
+  return lx->stash_err;
+}
+
+/* On DGRAM sockets ICMP errors wait in the error queue. Reading it before
+ * every message would double the system calls, so it is read only when it
+ * may hold something: until it was found empty, and again once the kernel
+ * reports a new error, which it does exactly once through sk_err, as the
+ * failure of the next recvmsg or sendto. */
+int ik__linux_read(ik__endpoint *ep, ik__received *rx) {
+  ik__linux *lx = ep->lx;
+  int err, queued;
+  if ((err = ik__posix_rx_room(ep)) != 0)
+    return err;
+  if (lx->stash_full)
+    return take_stash(ep, rx);
+  if (lx->errqueue && lx->errq_maybe) {
+    if ((err = receive_error(ep, rx)) != IK_ETIMEOUT)
+      return err;
+    lx->errq_maybe = 0;
+  }
+  err = receive(ep, rx);
+  if (lx->errqueue && err == IK_ESOCKET) {
+    lx->errq_maybe = 1;
+    queued = receive_error(ep, rx);
+    return queued == IK_ETIMEOUT ? err : queued;
+  }
+  if (err == IK_ETIMEOUT && lx->stamps_maybe)
+    err = receive_error(ep, rx);
+  return err;
+}
+
+#else
+/* ISO C wants a translation unit to declare something. */
+typedef int ik__linux_unused;
+unsigned long ik__ep_tx_stamped(const ik__endpoint *ep) {
+  (void)ep;
+  return 0;
+}
+#endif
