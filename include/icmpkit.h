@@ -219,8 +219,7 @@ IK_EXTERN int ik_socket_open(ik_socket **sock, int family, const char *source,
  * that is still queued on the socket does not fail the send.
  * Errors: IK_EINVAL, IK_EFAMILY, IK_EBROADCAST, IK_EUNAVAILABLE,
  * IK_ENOSPACE (the OS has no buffer space right now: receive, wait a
- * little, send again), IK_ENOTSUP (macOS/BSD unprivileged IPv6: hop limit
- * and traffic class cannot be changed), IK_ESOCKET. */
+ * little, send again), IK_ESOCKET. */
 IK_EXTERN int ik_socket_send(ik_socket *sock, ik_request *req);
 /* Waits up to timeout seconds (monotonic clock, whatever else arrives) for
  * the reply matching match: an echo reply with its id, sequence and

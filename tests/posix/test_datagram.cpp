@@ -147,11 +147,6 @@ TEST(DatagramFacts, OnlyLinuxDatagramSocketsRewriteTheIdAndQueueErrors) {
   EXPECT_EQ(ik__posix_uses_errqueue(1), IK__POSIX_LINUX);
 }
 
-TEST(DatagramFacts, UnprivilegedIPv6OptionsAreFixedOnlyOnBsd) {
-  EXPECT_EQ(ik__posix_v6_options_settable(0), 1);
-  EXPECT_EQ(ik__posix_v6_options_settable(1), IK__POSIX_BSD ? 0 : 1);
-}
-
 TEST_F(DatagramTest, RawIPv4ReplyTakesItsTtlFromTheIpHeader) {
   Datagram d;
   d.data = with_ipv4_header(echo_reply(req4), "198.18.0.9", "198.18.0.1", 61);
