@@ -16,6 +16,13 @@
 // it), so a "with extension headers" IPv6 answer is delivered byte for byte
 // like the one without: the rows say so. The quoted packet inside an error
 // keeps its extension headers (they are ICMPv6 data).
+// posix.h first: it sets the feature macros the backend is compiled with
+// (macOS: __APPLE_USE_RFC_3542, so IPV6_HOPLIMIT has the same value here).
+extern "C" {
+#include "posix/posix.h"
+#include "match.h"
+}
+
 #include <gtest/gtest.h>
 
 #include <sys/socket.h>
@@ -29,10 +36,6 @@
 
 #include "packet_builder.h"
 
-extern "C" {
-#include "match.h"
-#include "posix/posix.h"
-}
 
 #if IK__POSIX_LINUX
 #  include <linux/errqueue.h>
