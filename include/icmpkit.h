@@ -151,7 +151,8 @@ typedef struct ik_request {
   uint16_t id;          /* on Linux DGRAM sockets, replaced by send */
   uint16_t sequence;
   const void *payload;  /* NULL: pseudo-random bytes from payload_seed */
-  size_t payload_size;  /* default 56; bytes of payload when given */
+  size_t payload_size;  /* default 56; the length of payload when given
+                           (set both with ik_request_set_payload) */
   uint32_t payload_seed;/* set by ik_request_init, used when payload NULL */
   int ttl;              /* 1..255, default 64 */
   int traffic_class;    /* 0..255, default 0 (DS field / traffic class) */
@@ -165,6 +166,13 @@ typedef struct ik_request {
  * id and sequence are masked to 16 bits. Errors: IK_EINVAL, IK_EADDRFORMAT. */
 IK_EXTERN int ik_request_init(ik_request *req, const char *destination,
                               long id, long sequence);
+/* icmplib's ICMPRequest(payload=...): the request sends these len bytes
+ * (borrowed: they must stay valid while req is sent and matched) and
+ * payload_size becomes len, the payload's length. An empty payload
+ * (NULL or len 0) means icmplib's default: pseudo-random bytes, payload_size
+ * left as it is (56 unless changed). Errors: IK_EINVAL (NULL req, len over
+ * IK_MAX_PAYLOAD_SIZE). */
+IK_EXTERN int ik_request_set_payload(ik_request *req, const void *payload, size_t len);
 /* Copies the payload bytes the request sends (explicit or generated) into
  * buf. Errors: IK_EINVAL, IK_ENOSPACE. */
 IK_EXTERN int ik_request_payload(const ik_request *req, void *buf, size_t len);
@@ -226,8 +234,7 @@ IK_EXTERN int ik_socket_open(ik_socket **sock, int family, const char *source,
  * that is still queued on the socket does not fail the send.
  * Errors: IK_EINVAL, IK_EFAMILY, IK_EBROADCAST, IK_EUNAVAILABLE,
  * IK_ENOBUFS (the OS has no buffer space right now: receive, wait a
- * little, send again), IK_ENOTSUP (macOS/BSD unprivileged IPv6: hop limit
- * and traffic class cannot be changed), IK_ESOCKET. */
+ * little, send again), IK_ESOCKET. */
 IK_EXTERN int ik_socket_send(ik_socket *sock, ik_request *req);
 /* Waits up to timeout seconds (monotonic clock, whatever else arrives) for
  * the reply matching match: an echo reply with its id, sequence and

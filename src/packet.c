@@ -170,8 +170,31 @@ static int parse_quote_v6(const uint8_t *q, size_t n, ik__packet *out) {
   return parse_quoted_echo(q + off, n - off, IK__V6_ECHO_REQUEST, out);
 }
 
-/* p: the ICMP message, n bytes. */
-static int parse_icmp(const uint8_t *p, size_t n, int family, ik__packet *out) {
+/* XNU's icmp_input (bsd/netinet/ip_icmp.c, the "deliver:" label of the
+ * Destination Unreachable / Time Exceeded / Parameter Problem / Source
+ * Quench cases) verifies the checksum, then on little-endian hosts turns
+ * the quoted header's ip_len to host order (NTOHS(icp->icmp_ip.ip_len))
+ * for the protocols' ctlinput, and rip_input hands that altered packet to
+ * raw and datagram sockets. FreeBSD did the same before 10.0
+ * (sys/netinet/ip_icmp.c, icmp_input); from 10.0 its stack keeps ip_len in
+ * network order and leaves the quote alone. Neither touches the quoted
+ * ip_off. So when an ICMPv4 error fails, it is summed again with the
+ * quoted ip_len (bytes 8+2 and 8+3 of the message) swapped back: the
+ * one's-complement sum changes by the swapped word minus the original.
+ * The kernel verified the original; this recovers exactly that check. */
+static int bsd_quote_checksum_ok(const uint8_t *p, size_t n) {
+  uint32_t sum, word, swapped;
+  if (n < IK__ICMP_HEADER + 4) return 0;
+  word = get16(p + IK__ICMP_HEADER + 2);
+  swapped = ((word & 0xff) << 8) | (word >> 8);
+  sum = (uint32_t)(~ik__checksum(p, n) & 0xffff); /* folded sum, 0xffff when valid */
+  sum += (~word & 0xffff) + swapped;
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return sum == 0xffff;
+}
+
+/* p: the ICMP message, n bytes; bsd: IK__PARSE_BSD_KERNEL was given. */
+static int parse_icmp(const uint8_t *p, size_t n, int family, int bsd, ik__packet *out) {
   int v4 = family == IK_AF_INET, err;
   if (n < IK__ICMP_HEADER) {
     if (n >= 2) {
@@ -195,6 +218,7 @@ static int parse_icmp(const uint8_t *p, size_t n, int family, ik__packet *out) {
              : parse_quote_v6(p + IK__ICMP_HEADER, n - IK__ICMP_HEADER, out);
     if (err) return err;
     out->is_error = 1;
+    if (v4 && bsd && out->checksum_ok == 0) out->checksum_ok = bsd_quote_checksum_ok(p, n);
   } else {
     return IK_EUNRELATED;
   }
@@ -203,18 +227,20 @@ static int parse_icmp(const uint8_t *p, size_t n, int family, ik__packet *out) {
   return 0;
 }
 
-/* The IPv4 total length matches the buffer as Linux and modern FreeBSD
- * report it (network order, header included) or as macOS does (host order,
- * header excluded; every macOS host is little-endian, and reading it so
- * everywhere keeps the rule independent of this host). Anything else is a
- * lie or a cut. Rare crafted values fit both readings; they still never
- * make us read past len. */
-static int total_length_fits(const uint8_t *ip, size_t hlen, size_t len) {
-  size_t net = get16(ip + 2), macos = (size_t)(ip[2] | (ip[3] << 8)) + hlen;
-  return net == len || macos == len;
+/* The IPv4 total length matches the buffer as Linux and FreeBSD 11 and
+ * later report it (network order, header included) or as macOS does (host
+ * order, header excluded; every macOS host is little-endian, and reading
+ * it so everywhere keeps the rule independent of this host). With bsd,
+ * also FreeBSD 10's host order with the header included (its ip(4):
+ * "Before FreeBSD 11.0 ... ip_len and ip_off fields converted to host byte
+ * order"). Anything else is a lie or a cut. Rare crafted values fit more
+ * than one reading; they still never make us read past len. */
+static int total_length_fits(const uint8_t *ip, size_t hlen, size_t len, int bsd) {
+  size_t net = get16(ip + 2), host = (size_t)(ip[2] | (ip[3] << 8));
+  return net == len || host + hlen == len || (bsd && host == len);
 }
 
-static int parse_ipv4(const uint8_t *buf, size_t len, ik__packet *out) {
+static int parse_ipv4(const uint8_t *buf, size_t len, int bsd, ik__packet *out) {
   size_t hlen, total;
   if (len > 0 && buf[0] >> 4 != 4)
     return IK_EMALFORMED;
@@ -223,7 +249,7 @@ static int parse_ipv4(const uint8_t *buf, size_t len, ik__packet *out) {
   hlen = len > 0 ? (size_t)(buf[0] & 0x0f) * 4 : IK__IPV4_MIN_HEADER;
   if (len < hlen) return IK_ETRUNCATED;
   total = get16(buf + 2);
-  if (!total_length_fits(buf, hlen, len)) {
+  if (!total_length_fits(buf, hlen, len, bsd)) {
     if (total > len)
       return IK_ETRUNCATED;
     return IK_EMALFORMED;
@@ -233,10 +259,12 @@ static int parse_ipv4(const uint8_t *buf, size_t len, ik__packet *out) {
   out->ttl = buf[8];
   out->ip_src.family = IK_AF_INET;
   memcpy(out->ip_src.bytes, buf + 12, 4);
-  return parse_icmp(buf + hlen, len - hlen, IK_AF_INET, out);
+  return parse_icmp(buf + hlen, len - hlen, IK_AF_INET, bsd, out);
 }
 
 int ik__parse(const uint8_t *buf, size_t len, int family, int layout, ik__packet *out) {
+  int bsd = (layout & IK__PARSE_BSD_KERNEL) != 0;
+  layout &= ~IK__PARSE_BSD_KERNEL;
   if (!out || (!buf && len > 0)) return IK_EINVAL;
   memset(out, 0, sizeof *out);
   out->family = family;
@@ -244,8 +272,8 @@ int ik__parse(const uint8_t *buf, size_t len, int family, int layout, ik__packet
   out->checksum_ok = -1;
   if (family != IK_AF_INET && family != IK_AF_INET6)
     return IK_EINVAL;
-  if (layout == IK__LAYOUT_IP && family == IK_AF_INET) return parse_ipv4(buf, len, out);
+  if (layout == IK__LAYOUT_IP && family == IK_AF_INET) return parse_ipv4(buf, len, bsd, out);
   if (layout != IK__LAYOUT_ICMP)
     return IK_EINVAL;
-  return parse_icmp(buf, len, family, out);
+  return parse_icmp(buf, len, family, bsd, out);
 }

@@ -13,6 +13,12 @@ enum {
   IK__LAYOUT_IP = 1    /* at an IPv4 header of any IHL (raw v4, macOS DGRAM v4) */
 };
 
+/* Or-ed into ik__parse's layout by the BSD/macOS backend: the kernel may
+ * have rewritten an ICMPv4 error's quoted IP header after verifying the
+ * checksum (see bsd_quote_checksum_ok in packet.c). Linux never does, so
+ * Linux builds leave it out and stay strict. */
+#define IK__PARSE_BSD_KERNEL 0x100
+
 /* ICMP types used by the codec. */
 enum {
   IK__V4_ECHO_REPLY = 0, IK__V4_DEST_UNREACH = 3, IK__V4_SOURCE_QUENCH = 4,
@@ -68,7 +74,10 @@ int ik__build_echo(const ik_request *req, uint16_t id, uint8_t *buf,
  *                 of this family (echo requests, neighbour discovery, quotes
  *                 of UDP or of non-first fragments...); type/code set;
  *  IK_ECHECKSUM   IPv4 checksum wrong on an otherwise valid echo reply or
- *                 error: out fully filled, checksum_ok 0.
+ *                 error: out fully filled, checksum_ok 0. With
+ *                 IK__PARSE_BSD_KERNEL, an error whose checksum verifies
+ *                 once the quoted total length is byte-swapped back counts
+ *                 as verified (macOS, FreeBSD before 10).
  * Each quoted IPv6 extension header (hop-by-hop, routing, fragment,
  * destination options) is skipped by its own length, within len. */
 int ik__parse(const uint8_t *buf, size_t len, int family, int layout,

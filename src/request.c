@@ -26,6 +26,21 @@ int ik_request_init(ik_request *req, const char *destination, long id, long sequ
   return 0;
 }
 
+int ik_request_set_payload(ik_request *req, const void *payload, size_t len) {
+  if (req == NULL) return ik__fail(IK_EINVAL, "ik_request_set_payload: req is NULL");
+  if (len > IK_MAX_PAYLOAD_SIZE)
+    return ik__fail(IK_EINVAL, "payload of %zu bytes exceeds the maximum of %d", len, IK_MAX_PAYLOAD_SIZE);
+  /* icmplib: "if payload: payload_size = len(payload)"; an empty one falls
+   * back to random bytes of the request's payload_size. */
+  if (payload == NULL || len == 0) {
+    req->payload = NULL;
+    return 0;
+  }
+  req->payload = payload;
+  req->payload_size = len;
+  return 0;
+}
+
 int ik_request_payload(const ik_request *req, void *buf, size_t len) {
   if (req == NULL || (buf == NULL && len > 0)) return ik__fail(IK_EINVAL, "ik_request_payload: NULL argument");
   if (req->payload_size > IK_MAX_PAYLOAD_SIZE)

@@ -24,8 +24,6 @@ int ik__posix_kernel_sets_id(int unprivileged) { return IK__POSIX_LINUX && unpri
 
 int ik__posix_uses_errqueue(int unprivileged) { return IK__POSIX_LINUX && unprivileged; }
 
-int ik__posix_v6_options_settable(int unprivileged) { return !(IK__POSIX_BSD && unprivileged); }
-
 int ik__posix_to_sockaddr(const ik_address *a, struct sockaddr_storage *ss, socklen_t *len) {
   memset(ss, 0, sizeof *ss);
   if (a->family == IK_AF_INET) {
@@ -132,7 +130,8 @@ int ik__posix_decode(int family, int unprivileged, const struct msghdr *msg, siz
   if (msg->msg_flags & MSG_TRUNC)
     return IK_ETRUNCATED; /* larger than the buffer it was read into */
   err = ik__parse((const uint8_t *)msg->msg_iov[0].iov_base, len, family,
-                  ik__posix_layout(family, unprivileged), &rx->pkt);
+                  ik__posix_layout(family, unprivileged) | (IK__POSIX_BSD ? IK__PARSE_BSD_KERNEL : 0),
+                  &rx->pkt);
   if (err != 0)
     return err;
   fill_common(msg, rx);

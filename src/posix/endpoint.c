@@ -134,11 +134,6 @@ int ik__ep_open(ik__endpoint **out, int family, const ik_address *source, int un
   ep->family = family;
   ep->unprivileged = unprivileged != 0;
   ep->ttl = ep->mcast_ttl = ep->tclass = -1;
-  if (family == IK_AF_INET6 && !ik__posix_v6_options_settable(ep->unprivileged)) {
-    /* Cannot be changed, so they stay the system's defaults. */
-    ep->ttl = ep->mcast_ttl = IK_DEFAULT_TTL;
-    ep->tclass = 0;
-  }
   ep->kernel_id = -1;
   ep->fd = socket(family == IK_AF_INET ? AF_INET : AF_INET6,
                   ep->unprivileged ? SOCK_DGRAM : SOCK_RAW,
@@ -169,16 +164,17 @@ void ik__ep_close(ik__endpoint *ep) {
 }
 
 /* Sets an option only when the request asks for a different value, so a
- * stream of identical requests costs no system calls. */
+ * stream of identical requests costs no system calls. Every system lets
+ * unprivileged sockets set these: XNU's icmp6_dgram_ctloutput
+ * (bsd/netinet6/icmp6.c) passes IPV6_UNICAST_HOPS, IPV6_MULTICAST_HOPS and
+ * IPV6_TCLASS of a non-root ICMPv6 datagram socket on to ip6_ctloutput,
+ * and icmp_dgram_ctloutput (bsd/netinet/ip_icmp.c) IP_TTL and IP_TOS to
+ * rip_ctloutput. */
 static int apply_option(ik__endpoint *ep, int *current, int value, int level, int name,
                         const char *what) {
   int err;
   if (*current == value)
     return 0;
-  if (!ik__posix_v6_options_settable(ep->unprivileged) && ep->family == IK_AF_INET6)
-    return ik__fail(IK_ENOTSUP,
-                    "%s cannot be set on unprivileged IPv6 sockets on this system (wanted %d)",
-                    what, value);
   if ((err = set_int(ep, level, name, value, what)) != 0)
     return err;
   *current = value;

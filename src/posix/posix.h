@@ -16,7 +16,6 @@
  *  - IPv4 DGRAM ICMP sockets deliver the IP header, like raw ones;
  *  - the kernel keeps the caller's echo identifier;
  *  - ICMP errors arrive as packets (no error queue);
- *  - unprivileged IPv6 sockets cannot set hop limit or traffic class;
  *  - SO_TIMESTAMP (timeval) instead of SO_TIMESTAMPNS, IP_RECVTTL as a byte. */
 #if defined(__APPLE__) || defined(__FreeBSD__) || defined(__NetBSD__) || \
     defined(__OpenBSD__) || defined(__DragonFly__) || defined(IK_FORCE_BSD)
@@ -41,8 +40,6 @@ int ik__posix_layout(int family, int unprivileged);
 int ik__posix_kernel_sets_id(int unprivileged);
 /* 1 when ICMP errors are read from the socket's error queue (Linux DGRAM). */
 int ik__posix_uses_errqueue(int unprivileged);
-/* 1 when hop limit and traffic class can be set on this IPv6 socket. */
-int ik__posix_v6_options_settable(int unprivileged);
 
 /* ik_address -> sockaddr: IK_EINVAL for an unset family. The other way
  * is ik__address_from_sockaddr (backend.h). */

@@ -20,14 +20,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
     if (!(cond)) abort();      \
   } while (0)
 
-static void check_parse(const uint8_t *data, size_t size, int family, int layout) {
+/* Returns ik__parse's result (layout may carry IK__PARSE_BSD_KERNEL). */
+static int check_parse(const uint8_t *data, size_t size, int family, int layout) {
   ik__packet p;
   int err = ik__parse(data, size, family, layout, &p);
   int accepted = err == 0 || err == IK_ECHECKSUM;
   IK__FUZZ_REQUIRE(err == 0 || err == IK_ETRUNCATED || err == IK_EMALFORMED ||
                    err == IK_ECHECKSUM || err == IK_EUNRELATED);
   IK__FUZZ_REQUIRE(p.family == family);
-  if (!accepted) return;
+  if (!accepted) return err;
   IK__FUZZ_REQUIRE(p.is_echo_reply + p.is_error == 1);
   IK__FUZZ_REQUIRE(p.icmp_len >= 8 && p.icmp_len <= size);
   IK__FUZZ_REQUIRE(p.checksum_ok == (family == IK_AF_INET6 ? -1 : err == 0 ? 1 : 0));
@@ -37,10 +38,19 @@ static void check_parse(const uint8_t *data, size_t size, int family, int layout
   } else {
     IK__FUZZ_REQUIRE(p.data == NULL && p.quoted_dst.family == family);
   }
-  if (layout == IK__LAYOUT_IP)
+  if ((layout & ~IK__PARSE_BSD_KERNEL) == IK__LAYOUT_IP)
     IK__FUZZ_REQUIRE(p.ip_src.family == IK_AF_INET && p.ttl >= 0 && p.ttl <= 255);
   else
     IK__FUZZ_REQUIRE(p.ip_src.family == 0 && p.ttl == -1);
+  return err;
+}
+
+/* The BSD reading of an IPv4 buffer only ever accepts more: what parses
+ * cleanly without it parses cleanly with it. */
+static void check_bsd_widens(const uint8_t *data, size_t size, int layout) {
+  int strict = check_parse(data, size, IK_AF_INET, layout);
+  int bsd = check_parse(data, size, IK_AF_INET, layout | IK__PARSE_BSD_KERNEL);
+  IK__FUZZ_REQUIRE(strict != 0 || bsd == 0);
 }
 
 /* The input as an explicit payload: built, turned into the reply a host
@@ -71,8 +81,8 @@ static void check_round_trip(const uint8_t *data, size_t size, int family) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  check_parse(data, size, IK_AF_INET, IK__LAYOUT_ICMP);
-  check_parse(data, size, IK_AF_INET, IK__LAYOUT_IP);
+  check_bsd_widens(data, size, IK__LAYOUT_ICMP);
+  check_bsd_widens(data, size, IK__LAYOUT_IP);
   check_parse(data, size, IK_AF_INET6, IK__LAYOUT_ICMP);
   check_round_trip(data, size, IK_AF_INET);
   check_round_trip(data, size, IK_AF_INET6);

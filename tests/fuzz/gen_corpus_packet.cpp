@@ -5,6 +5,7 @@
 //   /tmp/gen tests/fuzz/corpus/packet
 #include <cstdio>
 #include <string>
+#include <utility>
 
 #include "packet_builder.h"
 
@@ -46,6 +47,17 @@ int main(int argc, char **argv) {
   mac[2] = static_cast<uint8_t>(mac.size() - 20);
   mac[3] = 0;
   write("v4_macos_reply_host_order", mac);
+  // XNU's raw/DGRAM delivery of an error (ip_input: host-order ip_len
+  // without the header; icmp_input: the quoted ip_len swapped after the
+  // checksum), and FreeBSD 10's host-order ip_len with the header.
+  Bytes xnu = pb::ipv4(pb::icmp_error(11, 0, pb::ipv4(echo4()), true));
+  xnu[2] = static_cast<uint8_t>(xnu.size() - 20);
+  xnu[3] = static_cast<uint8_t>((xnu.size() - 20) >> 8);
+  std::swap(xnu[20 + 8 + 2], xnu[20 + 8 + 3]);
+  write("v4_xnu_time_exceeded_quote_swapped", xnu);
+  Bytes fbsd10 = pb::ipv4(echo4(0));
+  std::swap(fbsd10[2], fbsd10[3]);
+  write("v4_freebsd10_reply_host_order", fbsd10);
   write("v4_dgram_time_exceeded", pb::icmp_error(11, 0, pb::ipv4(echo4()), true));
   write("v4_raw_unreachable", pb::ipv4(pb::icmp_error(3, 1, pb::ipv4(echo4()), true)));
   Bytes cut = pb::ipv4(echo4(), opts);

@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "packet_builder.h"
@@ -548,6 +549,57 @@ TEST(ParseChecksum, BadV4ErrorChecksumIsReportedWithTheQuoteParsed) {
   EXPECT_EQ(p.id, 0x55);
   EXPECT_EQ(p.sequence, 0x66);
   EXPECT_EQ(p.quoted_dst.family, 4);
+}
+
+// XNU's icmp_input swaps the quoted ip_len to host order after checking
+// the checksum (bsd/netinet/ip_icmp.c, NTOHS(icp->icmp_ip.ip_len)).
+Bytes swap_quoted_length(Bytes icmp) {
+  std::swap(icmp[8 + 2], icmp[8 + 3]);
+  return icmp;
+}
+
+TEST(ParseChecksum, BsdKernelFlagAcceptsAnErrorWhoseQuotedLengthTheKernelSwapped) {
+  Bytes b = swap_quoted_length(
+      pb::icmp_error(IK__V4_TIME_EXCEEDED, 0, pb::ipv4(echo4(0x77, 0x88)), true));
+  ik__packet p;
+  ASSERT_EQ(parse(b, 4, IK__LAYOUT_ICMP | IK__PARSE_BSD_KERNEL, &p), 0);
+  EXPECT_EQ(p.checksum_ok, 1);
+  EXPECT_EQ(p.id, 0x77);
+  EXPECT_EQ(p.sequence, 0x88);
+  Bytes raw = macos_total_length(from_router(b));
+  ASSERT_EQ(parse(raw, 4, IK__LAYOUT_IP | IK__PARSE_BSD_KERNEL, &p), 0);
+  EXPECT_EQ(p.checksum_ok, 1);
+}
+
+TEST(ParseChecksum, WithoutTheBsdKernelFlagASwappedQuotedLengthIsABadChecksum) {
+  Bytes b = swap_quoted_length(
+      pb::icmp_error(IK__V4_TIME_EXCEEDED, 0, pb::ipv4(echo4(0x77, 0x88)), true));
+  ik__packet p;
+  EXPECT_EQ(parse(b, 4, IK__LAYOUT_ICMP, &p), IK_ECHECKSUM);
+  EXPECT_EQ(p.checksum_ok, 0);
+}
+
+TEST(ParseChecksum, BsdKernelFlagStillRejectsAnyOtherDamage) {
+  Bytes e = pb::icmp_error(IK__V4_DEST_UNREACH, 1, pb::ipv4(echo4(0x77, 0x88)), true);
+  ik__packet p;
+  for (size_t i = 0; i < e.size(); ++i) {
+    if (i == 8 + 2 || i == 8 + 3) continue; // the swapped field itself
+    Bytes b = swap_quoted_length(e);
+    b[i] ^= 0x04;
+    int err = parse(b, 4, IK__LAYOUT_ICMP | IK__PARSE_BSD_KERNEL, &p);
+    EXPECT_NE(err, 0) << "byte " << i << " altered";
+  }
+  Bytes reply = reply4(0x1234, 9);
+  std::swap(reply[10], reply[11]); // an echo reply has no quote to swap back
+  EXPECT_EQ(parse(reply, 4, IK__LAYOUT_ICMP | IK__PARSE_BSD_KERNEL, &p), IK_ECHECKSUM);
+}
+
+TEST(ParseIpv4Header, BsdKernelFlagAcceptsFreeBsd10HostOrderLengthWithTheHeader) {
+  Bytes b = pb::ipv4(reply4(0x1234, 9));
+  std::swap(b[2], b[3]); // FreeBSD 10: host order, header included
+  ik__packet p;
+  EXPECT_EQ(parse(b, 4, IK__LAYOUT_IP | IK__PARSE_BSD_KERNEL, &p), 0);
+  EXPECT_EQ(parse(b, 4, IK__LAYOUT_IP, &p), IK_ETRUNCATED); // 0x5400 read in network order
 }
 
 TEST(ParseChecksum, UnrelatedTypeWithBadChecksumIsUnrelated) {

@@ -93,6 +93,49 @@ TEST(RequestPayload, ExplicitPayloadIsCopied) {
   EXPECT_EQ(got[5], 0);
 }
 
+// icmplib's ICMPRequest: "if payload: payload_size = len(payload)"
+// (icmplib/models.py), and sockets.py sends "request.payload or
+// random_byte_message(request.payload_size)".
+TEST(RequestSetPayload, TheSizeIsThePayloadsLength) {
+  ik_request req;
+  ASSERT_EQ(ik_request_init(&req, "127.0.0.1", 1, 1), IK_OK);
+  const uint8_t bytes[5] = {1, 2, 3, 4, 5};
+  ASSERT_EQ(ik_request_set_payload(&req, bytes, sizeof bytes), IK_OK);
+  EXPECT_EQ(req.payload, bytes);
+  EXPECT_EQ(req.payload_size, sizeof bytes);
+  uint8_t got[5] = {0};
+  ASSERT_EQ(ik_request_payload(&req, got, sizeof got), IK_OK); // 5 bytes suffice
+  EXPECT_EQ(std::memcmp(got, bytes, sizeof bytes), 0);
+}
+
+TEST(RequestSetPayload, AnEmptyPayloadMeansTheDefaultRandomOne) {
+  ik_request req;
+  ASSERT_EQ(ik_request_init(&req, "127.0.0.1", 1, 1), IK_OK);
+  const uint8_t bytes[3] = {7, 8, 9};
+  ASSERT_EQ(ik_request_set_payload(&req, bytes, sizeof bytes), IK_OK);
+  ASSERT_EQ(ik_request_set_payload(&req, bytes, 0), IK_OK);
+  EXPECT_EQ(req.payload, nullptr);
+  EXPECT_EQ(req.payload_size, 3u); // icmplib keeps payload_size as it was
+  ASSERT_EQ(ik_request_init(&req, "127.0.0.1", 1, 1), IK_OK);
+  ASSERT_EQ(ik_request_set_payload(&req, nullptr, 0), IK_OK);
+  EXPECT_EQ(req.payload, nullptr);
+  EXPECT_EQ(req.payload_size, static_cast<size_t>(IK_DEFAULT_PAYLOAD_SIZE));
+  std::vector<uint8_t> got(IK_DEFAULT_PAYLOAD_SIZE), expected(IK_DEFAULT_PAYLOAD_SIZE);
+  ASSERT_EQ(ik_request_payload(&req, got.data(), got.size()), IK_OK);
+  ik__payload_fill(req.payload_seed, expected.data(), expected.size());
+  EXPECT_EQ(got, expected);
+}
+
+TEST(RequestSetPayload, RefusesANullRequestAndAnOversizedPayload) {
+  ik_request req;
+  ASSERT_EQ(ik_request_init(&req, "127.0.0.1", 1, 1), IK_OK);
+  const uint8_t byte = 1;
+  EXPECT_EQ(ik_request_set_payload(nullptr, &byte, 1), IK_EINVAL);
+  EXPECT_EQ(ik_request_set_payload(&req, &byte, IK_MAX_PAYLOAD_SIZE + 1u), IK_EINVAL);
+  EXPECT_EQ(req.payload, nullptr); // unchanged
+  EXPECT_EQ(req.payload_size, static_cast<size_t>(IK_DEFAULT_PAYLOAD_SIZE));
+}
+
 TEST(RequestPayload, BufferSmallerThanPayloadIsNoSpace) {
   ik_request req;
   ASSERT_EQ(ik_request_init(&req, "127.0.0.1", 1, 1), IK_OK);
