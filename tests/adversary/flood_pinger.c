@@ -5,10 +5,22 @@
  * multiping: ik_multiping with a hosts array; stream: ik_multiping with
  * on_host and no array. Prints one line per host:
  *   ADDRESS sent S received R duplicates D error E
- * Exit status 0, or 2 when the call itself failed (message on stderr). */
+ * Exit status 0, or 2 when the call itself failed (message on stderr).
+ *
+ * usage: flood_pinger rss PROGRAM ARGS...
+ * Runs PROGRAM as its child, then prints "rss KIB", the child's peak RSS
+ * (wait4's ru_maxrss), as the last line of stdout, and exits with the
+ * child's status. Why a go-between: the kernel counts in a process's peak
+ * the peak of the memory it had before exec, which for a child spawned by
+ * the test process (vfork or fork) is the test's own, often larger; a child
+ * of this small process starts from this one's few hundred KiB. */
+#define _GNU_SOURCE /* wait4 */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "icmpkit.h"
 
@@ -23,12 +35,37 @@ static void on_host(void *arg, size_t index, const ik_host *h) {
   print_host(h);
 }
 
+static int run_measured(char **argv) {
+  struct rusage ru;
+  int status;
+  pid_t pid;
+
+  fflush(stdout);
+  if ((pid = fork()) < 0) {
+    perror("fork");
+    return 2;
+  }
+  if (pid == 0) {
+    execv(argv[0], argv);
+    perror(argv[0]);
+    _exit(127);
+  }
+  if (wait4(pid, &status, 0, &ru) != pid) {
+    perror("wait4");
+    return 2;
+  }
+  printf("rss %ld\n", ru.ru_maxrss);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 int main(int argc, char **argv) {
   ik_ping_options o;
   const char *kind;
   size_t n, i;
   int err;
 
+  if (argc >= 3 && strcmp(argv[1], "rss") == 0)
+    return run_measured(argv + 2);
   if (argc < 8) {
     fprintf(stderr, "usage: %s ping|multiping|stream FAMILY raw|dgram COUNT INTERVAL TIMEOUT TARGET...\n",
             argv[0]);

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <spawn.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,11 +37,8 @@ Finished Finish(Child &c) {
   }
   if (c.pid > 0) {
     int status = 0;
-    struct rusage ru;
-    if (wait4(c.pid, &status, 0, &ru) == c.pid) {
+    if (waitpid(c.pid, &status, 0) == c.pid)
       f.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      f.max_rss_kib = ru.ru_maxrss;
-    }
     c.pid = -1;
   }
   return f;

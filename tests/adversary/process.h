@@ -23,7 +23,6 @@ Child Spawn(const std::vector<std::string> &args);
 struct Finished {
   int status = -1;  // exit status; 128 + signal if killed; -1 if it never ran
   std::string out;  // everything it wrote to stdout
-  long max_rss_kib = -1;  // its peak resident set (wait4's ru_maxrss), this child's alone
 };
 
 // Reads the child's stdout to the end and reaps it.
