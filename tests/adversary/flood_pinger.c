@@ -1,4 +1,4 @@
-/* The library side of the flood tests (test_flood.cpp), in a process of its
+/* The library side of the flood tests (ping_flood.cpp), in a process of its
  * own so that the test can read its peak RSS (wait4) alone.
  * usage: flood_pinger ping|multiping|stream FAMILY(4|6) raw|dgram COUNT INTERVAL TIMEOUT TARGET...
  * Runs in the network namespace it was started in. ping: ik_ping(TARGET);
