@@ -7,6 +7,8 @@
 
 #include <cstring>
 
+#include <gtest/gtest-spi.h>
+
 #include "adversary.h"
 
 namespace adv {
@@ -128,6 +130,17 @@ TEST_F(TunTest, NamespaceIsGoneAfterTheHarnessIsDestroyed) {
   EXPECT_EQ(access(("/run/netns/" + name).c_str(), F_OK), 0);
   net_.reset();
   EXPECT_NE(access(("/run/netns/" + name).c_str(), F_OK), 0);
+}
+
+TEST_F(TunTest, RunFailsTheTestWhenItsNamespaceCannotBeJoined) {
+  // Otherwise a test whose body never ran in the namespace would pass.
+  static TunNet *net;  // EXPECT_NONFATAL_FAILURE's statement sees statics only
+  static bool ran;
+  net = net_.get();
+  ran = false;
+  ASSERT_EQ(Sh("ip netns del " + net->Name()), 0);
+  EXPECT_NONFATAL_FAILURE(net->Run([] { ran = true; }), "the test body did not run");
+  EXPECT_FALSE(ran);
 }
 
 }  // namespace

@@ -16,6 +16,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include <gtest/gtest.h>
+
 namespace adv {
 
 const Hosts &HostsFor(int family) {
@@ -65,6 +67,11 @@ bool RunInNetns(const std::string &netns, const std::function<void()> &fn) {
   });
   t.join();
   return joined;
+}
+
+void TunNet::Run(const std::function<void()> &fn) const {
+  if (!RunInNetns(name_, fn))
+    ADD_FAILURE() << "could not join network namespace " << name_ << ": the test body did not run";
 }
 
 // ---- namespace cleanup, also when a test aborts or is interrupted ----
@@ -145,7 +152,8 @@ void TunNet::Setup() {
     return;
   }
   Register(name_);
-  Run([&] {
+  // Not Run(): a failure here is reported through Ok() and Error().
+  RunInNetns(name_, [&] {
     tun_ = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
     if (tun_ < 0) return;
     struct ifreq ifr;

@@ -65,8 +65,10 @@ class TunNet {
   const std::string &Error() const { return error_; }
   const std::string &Name() const { return name_; }
 
-  // fn runs inside the namespace (see RunInNetns).
-  bool Run(const std::function<void()> &fn) const { return RunInNetns(name_, fn); }
+  // fn runs inside the namespace (see RunInNetns). If the thread cannot
+  // join it, fn does not run and the current test fails here: a test whose
+  // body never ran must not pass (nothing returned for a caller to forget).
+  void Run(const std::function<void()> &fn) const;
 
   // The responder calls the script for every echo request, on its own
   // thread. Default: answer correctly at once. A script may still be

@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -541,6 +542,14 @@ Capture::Capture(const std::string &ns, const std::string &ifname) : fd_(-1) {
       error = os_error("AF_PACKET socket in " + ns);
       return;
     }
+    /* Stamps: when a packet passed, not when the test read it. A large
+     * buffer: a test may read a whole run's packets after the run. */
+    int on = 1, size = 32 << 20;
+    if (setsockopt(fd_, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) != 0 ||
+        setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0) {
+      error = os_error("capture socket options in " + ns);
+      return;
+    }
     if (ifname.empty()) return;
     struct sockaddr_ll sll;
     std::memset(&sll, 0, sizeof sll);
@@ -571,10 +580,25 @@ bool Capture::next(double timeout, const std::function<bool(const Packet &)> &pr
     if (poll(&pfd, 1, static_cast<int>(left)) <= 0) continue;
     uint8_t b[2048];
     struct sockaddr_ll from;
-    socklen_t fromlen = sizeof from;
-    ssize_t n = recvfrom(fd_, b, sizeof b, 0, reinterpret_cast<struct sockaddr *>(&from), &fromlen);
+    char control[CMSG_SPACE(sizeof(struct timespec))];
+    struct iovec iov = {b, sizeof b};
+    struct msghdr msg;
+    std::memset(&msg, 0, sizeof msg);
+    msg.msg_name = &from;
+    msg.msg_namelen = sizeof from;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    ssize_t n = recvmsg(fd_, &msg, 0);
     if (n <= 0 || from.sll_pkttype == PACKET_OUTGOING) continue;
     Packet p;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c))
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+        struct timespec ts;
+        std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+        p.time = static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+      }
     size_t len = static_cast<size_t>(n), icmp = 0;
     int proto = -1;
     if (ntohs(from.sll_protocol) == ETH_P_IP && len >= 20 && (b[0] >> 4) == 4) {
@@ -583,6 +607,7 @@ bool Capture::next(double timeout, const std::function<bool(const Packet &)> &pr
       p.hop_limit = b[8];
       proto = b[9] == 1 ? 1 : -1;
       icmp = static_cast<size_t>(b[0] & 0x0f) * 4;
+      p.icmp_length = (b[2] << 8 | b[3]) - static_cast<int>(icmp);
       p.source = address_text(AF_INET, b + 12);
       p.destination = address_text(AF_INET, b + 16);
     } else if (ntohs(from.sll_protocol) == ETH_P_IPV6 && len >= 40 && (b[0] >> 4) == 6) {
@@ -591,6 +616,7 @@ bool Capture::next(double timeout, const std::function<bool(const Packet &)> &pr
       p.hop_limit = b[7];
       proto = b[6] == 58 ? 58 : -1;  // extension headers are not needed here
       icmp = 40;
+      p.icmp_length = b[4] << 8 | b[5];
       p.source = address_text(AF_INET6, b + 8);
       p.destination = address_text(AF_INET6, b + 24);
     } else {

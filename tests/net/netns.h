@@ -189,6 +189,8 @@ class Capture {
     int icmp_code = -1;
     uint16_t icmp_id = 0;        /* echo messages only */
     uint16_t icmp_sequence = 0;
+    int icmp_length = -1;        /* bytes of the ICMP message, from the IP header's length */
+    double time = 0;             /* kernel receive stamp (CLOCK_REALTIME seconds) */
   };
   /* Waits up to timeout seconds for a packet for which pred is true. */
   bool next(double timeout, const std::function<bool(const Packet &)> &pred, Packet *out);
