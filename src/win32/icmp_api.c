@@ -212,29 +212,39 @@ const char *ik__icmp_status_text(unsigned long status, char *buf, size_t len) {
   return buf;
 }
 
-/* 1 when [p, p + n) lies within [buf, buf + size). */
-static int inside(const unsigned char *buf, size_t size, uintptr_t p, size_t n) {
+/* Where Data points: an address in buf, or an offset from its start (a
+ * buffer IcmpParseReplies has not fixed up); NULL when neither leaves n
+ * bytes within [buf + head, buf + size). */
+static const unsigned char *place(const unsigned char *buf, size_t size, size_t head, uintptr_t p,
+                                  size_t n) {
   uintptr_t b = (uintptr_t)buf;
-  return p >= b && p - b <= size && n <= size - (p - b);
+  uintptr_t offset = p >= b ? p - b : p; /* an address below buf is none */
+  if (p < b && p >= size)
+    return NULL;
+  if (offset < head || offset > size || n > size - offset)
+    return NULL;
+  return buf + offset;
 }
 
 int ik__icmp_reply4_locate(const unsigned char *buf, size_t size, size_t data_len,
                            const unsigned char **data, int *ttl) {
+  const unsigned char *at;
   if (size >= sizeof(ICMP_ECHO_REPLY)) {
     const ICMP_ECHO_REPLY *r = (const ICMP_ECHO_REPLY *)(const void *)buf;
-    if (inside(buf, size, (uintptr_t)r->Data, data_len)) {
-      *data = (const unsigned char *)r->Data;
+    if ((at = place(buf, size, sizeof *r, (uintptr_t)r->Data, data_len)) != NULL) {
+      *data = at;
       *ttl = r->Options.Ttl;
       return 0;
     }
   }
   /* The 32-bit layout differs only where pointers are 64-bit. Its Data
-   * can hold just the low half of an address in buf: rebuild the rest. */
+   * holds an offset or just the low half of an address in buf. */
   if (sizeof(void *) > 4 && size >= sizeof(ik__icmp_echo_reply32)) {
     const ik__icmp_echo_reply32 *r = (const ik__icmp_echo_reply32 *)(const void *)buf;
-    uint32_t offset = r->Data - (uint32_t)(uintptr_t)buf; /* modulo 2^32 */
-    if (offset >= sizeof *r && inside(buf, size, (uintptr_t)buf + offset, data_len)) {
-      *data = buf + offset;
+    uint32_t low = (uint32_t)(uintptr_t)buf;
+    uint32_t offset = r->Data < size ? r->Data : r->Data - low; /* modulo 2^32 */
+    if ((at = place(buf, size, sizeof *r, offset, data_len)) != NULL) {
+      *data = at;
       *ttl = r->Ttl;
       return 0;
     }

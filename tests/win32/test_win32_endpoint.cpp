@@ -671,6 +671,28 @@ TEST(Win32ReplyLayout, DataOutsideTheBufferInEitherLayoutIsTruncated) {
   EXPECT_EQ(ik__icmp_reply4_locate(buf, size, 29, &data, &ttl), IK_ETRUNCATED);
 }
 
+// A reply not yet fixed up by IcmpParseReplies holds offsets, not pointers.
+TEST(Win32ReplyLayout, DataGivenAsAnOffsetFromTheBufferIsFound) {
+  alignas(8) unsigned char buf[128] = {};
+  const unsigned char *data = nullptr;
+  int ttl = -1;
+  auto *r = reinterpret_cast<ICMP_ECHO_REPLY *>(buf);
+  r->Data = reinterpret_cast<void *>(uintptr_t{48});
+  r->Options.Ttl = 7;
+  ASSERT_EQ(ik__icmp_reply4_locate(buf, sizeof buf, 56, &data, &ttl), 0);
+  EXPECT_EQ(data, buf + 48);
+  EXPECT_EQ(ttl, 7);
+  std::memset(buf, 0, sizeof buf);
+  auto *r32 = reinterpret_cast<ik__icmp_echo_reply32 *>(buf);
+  r32->Data = 28;
+  r32->Ttl = 5;
+  ASSERT_EQ(ik__icmp_reply4_locate(buf, sizeof buf, 56, &data, &ttl), 0);
+  EXPECT_EQ(data, buf + 28);
+  EXPECT_EQ(ttl, 5);
+  r32->Data = 100; // 100 + 56 runs past the end
+  EXPECT_EQ(ik__icmp_reply4_locate(buf, sizeof buf, 56, &data, &ttl), IK_ETRUNCATED);
+}
+
 TEST_F(Win32Endpoint, EchoReplyIn32BitLayoutGivesTheSameReply) {
   fake.layout32 = true;
   open(IK_AF_INET);
