@@ -246,7 +246,9 @@ IK_EXTERN int ik_socket_send(ik_socket *sock, ik_request *req);
  * do not match are consumed. Call again for more replies to a broadcast.
  * reply->ttl is the received TTL / hop limit, -1 when the OS gives none;
  * reply->time is the kernel's receive time where available.
- * Errors: IK_EINVAL, IK_EFAMILY, IK_ETIMEOUT, IK_EUNAVAILABLE, IK_ESOCKET. */
+ * Errors: IK_EINVAL, IK_EFAMILY, IK_ETIMEOUT, IK_EUNAVAILABLE, IK_ESOCKET;
+ * on Windows also the request's own failure, at once (IK_EINVAL,
+ * IK_ENOSPACE, IK_EICMP, IK_ENOMEM, IK_ESOCKET: docs/api.md). */
 IK_EXTERN int ik_socket_receive(ik_socket *sock, const ik_request *match,
                                 double timeout, ik_reply *reply);
 /* Closes the OS resources; idempotent. Later calls give IK_EUNAVAILABLE.

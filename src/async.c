@@ -364,6 +364,11 @@ static void deliver(ik_async *a, const ik__received *rx) {
   int seen;
   if (idx == NONE && a->any_head != NONE)
     idx = any_find(a, rx);
+  if (rx->error != 0) { /* the OS failed a request: only its receive hears */
+    if (idx != NONE)
+      complete(a, idx, rx->error, NULL);
+    return;
+  }
   if (idx == NONE && (a->unmatched == NULL || !ik__match(NULL, rx, 0)))
     return;
   /* Only what answered a receive (payload checked) is remembered: a
@@ -530,6 +535,7 @@ int ik_async_receive(ik_async *async, const ik_request *match, double timeout, i
     return err;
   if ((err = queue_for(a, timeout, &queue)) != 0 || (err = pool_take(a, &idx)) != 0)
     return err;
+  ik__ep_set_timeout_hint(ik__socket_endpoint(a->sock), timeout);
   e = &a->entries[idx];
   e->match = match;
   e->cb = cb;

@@ -34,9 +34,9 @@ int ik__address_from_sockaddr(const struct sockaddr *sa, size_t len,
                               ik_address *a);
 const char *ik__lookup_error_text(int rc, char *buf, size_t len);
 /* Prepares the process for libevent; call before the library creates an
- * event_base itself or asks evutil_getaddrinfo. Windows: WSAStartup and evthread_use_windows_threads
- * (completions arrive on pool threads), once; POSIX: nothing.
- * Errors: IK_ESOCKET. */
+ * event_base itself or asks evutil_getaddrinfo. Windows: WSAStartup, once;
+ * POSIX: nothing. No backend needs a thread-safe base (libevent's evthread):
+ * ik__ep_watch calls libevent on the loop thread only. Errors: IK_ESOCKET. */
 int ik__libevent_init(void);
 
 /* ---- ICMP endpoint ----
@@ -67,6 +67,13 @@ typedef struct ik__received {
   ik_address source; /* who sent the message (a router, for errors) */
   int ttl;           /* received TTL / hop limit, -1 when the OS gives none */
   double time;       /* wall clock at receipt: kernel stamp when available */
+  /* 0, or the ik_error with which the OS failed the request that pkt names
+   * (a transaction backend's local failure: Windows IP_BAD_DESTINATION,
+   * IP_NO_RESOURCES ...). pkt.is_error, id, sequence and quoted_dst are
+   * set as for an ICMP error, so the request's receive matches it and
+   * completes with this error at once; ik_last_error() holds the detail
+   * until the next ik__ep_read. Datagram backends leave it 0. */
+  int error;
 } ik__received;
 
 /* Opens an endpoint. source: address to bind (NULL: any). unprivileged:
@@ -118,6 +125,17 @@ int ik__ep_wait(ik__endpoint *ep, double timeout_s);
 int ik__ep_watch(ik__endpoint *ep, struct event_base *base,
                  void (*ready)(void *arg), void *arg);
 void ik__ep_unwatch(ik__endpoint *ep);
+
+/* The longest the caller waits for a reply, in seconds (ik_socket_receive,
+ * ik_async_receive tell it). A transaction backend passes it to the OS
+ * with each later send, so a request holds its OS resources no longer;
+ * datagram backends ignore it. */
+void ik__ep_set_timeout_hint(ik__endpoint *ep, double seconds);
+
+/* 1 when the endpoint counts as privileged (ik_socket_is_privileged):
+ * POSIX raw sockets; every Windows endpoint (the ICMP API needs no
+ * privilege, and icmplib says privileged on Windows). */
+int ik__ep_is_privileged(const ik__endpoint *ep);
 
 /* Native handle: a file descriptor on POSIX, the ICMP HANDLE on Windows. */
 intptr_t ik__ep_native(const ik__endpoint *ep);

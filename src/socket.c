@@ -62,6 +62,7 @@ int ik_socket_open(ik_socket **sock, int family, const char *source, unsigned fl
     free(s);
     return err;
   }
+  s->privileged = ik__ep_is_privileged(s->ep);
   *sock = s;
   return 0;
 }
@@ -134,9 +135,12 @@ int ik_socket_receive(ik_socket *sock, const ik_request *match, double timeout, 
     return ik__fail(IK_EFAMILY, "the request to match is not %s", family_name(sock->family));
   flags = ik__socket_match_flags(sock);
   deadline = ik__now_mono() + timeout;
+  ik__ep_set_timeout_hint(sock->ep, timeout);
   for (;;) {
     err = ik__ep_read(sock->ep, &rx);
     if (err == 0 && ik__match(match, &rx, flags)) {
+      if (rx.error != 0) /* the OS failed the request (ik_last_error: why) */
+        return rx.error;
       ik__reply_from(&rx, reply);
       if (ik__seen_check(&sock->seen, &rx))
         reply->flags |= IK_REPLY_DUPLICATE;

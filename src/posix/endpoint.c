@@ -471,3 +471,11 @@ int ik__ep_get_broadcast(const ik__endpoint *ep, int *enabled) {
 int ik__ep_set_broadcast(ik__endpoint *ep, int enabled) {
   return set_int((ik__endpoint *)ep, SOL_SOCKET, SO_BROADCAST, enabled != 0, "SO_BROADCAST");
 }
+
+/* The kernel's own receive timeout does not depend on ours. */
+void ik__ep_set_timeout_hint(ik__endpoint *ep, double seconds) {
+  (void)ep;
+  (void)seconds;
+}
+
+int ik__ep_is_privileged(const ik__endpoint *ep) { return !ep->unprivileged; }

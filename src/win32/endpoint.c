@@ -5,6 +5,11 @@
  * queue, so reading costs O(1) whatever the number in flight, and the same
  * path wakes a libevent loop (DESIGN.md sections 4 and 7).
  *
+ * The loop is woken through a socket pair it watches: a pool thread writes
+ * one byte, the loop thread drains it and reads the queue. No libevent call
+ * is made off the loop thread, so any event_base works, also one created
+ * without evthread_use_windows_threads().
+ *
  * Ownership: a request is owned by its endpoint's pending list until its
  * wait callback runs, then by the ready queue, then by the reader. All of
  * this is guarded by one process-wide lock, because a callback may outlive
@@ -23,9 +28,15 @@
 
 #include <event2/event.h>
 
-/* How long the OS waits for each reply. The caller's receive timeout is not
- * known at send time; a reply later than this is reported as a timeout. */
-#define IK__OS_TIMEOUT_MS 30000
+/* How long the OS waits for a reply until the caller has said how long it
+ * waits (ik__ep_set_timeout_hint). */
+#define IK__OS_TIMEOUT_DEFAULT_MS 30000
+/* Windows rejects a timeout of 0 and does not enforce much smaller ones
+ * (DESIGN.md section 7): the OS never waits less than this. */
+#define IK__OS_TIMEOUT_MIN_MS 1000
+
+/* evutil_socket_t is signed, INVALID_SOCKET is not. */
+#define IK__NO_SOCKET ((evutil_socket_t)EVUTIL_INVALID_SOCKET)
 
 typedef struct ik__tx ik__tx;
 struct ik__tx {
@@ -55,7 +66,11 @@ struct ik__endpoint {
   ik__tx *ready_head, *ready_tail;/* completed, not read (FIFO) */
   HANDLE ready_event;             /* manual-reset: set while ready_head */
   ik__tx *last;                   /* the last one read: rx data points into it */
-  struct event *watch;
+  DWORD os_timeout_ms;            /* what each send asks the OS to wait */
+  int timeout_hinted;             /* os_timeout_ms came from the caller */
+  struct event *watch;            /* reads wake[0] on the loop thread */
+  evutil_socket_t wake[2];        /* [1]: written by completions; under the lock */
+  int wake_sent;                  /* a byte is in the pair, not yet drained */
   void (*on_ready)(void *arg);
   void *ready_arg;
 };
@@ -115,6 +130,15 @@ static void unlink_pending(ik__endpoint *ep, ik__tx *tx) {
   tx->prev = tx->next = NULL;
 }
 
+/* Under the lock: one byte in the pair until the loop drains it. A failed
+ * send leaves wake_sent clear, so the next completion tries again. */
+static void wake_loop(ik__endpoint *ep) {
+  if (ep->watch != NULL && !ep->wake_sent) {
+    char byte = 0;
+    ep->wake_sent = send(ep->wake[1], &byte, 1, 0) == 1;
+  }
+}
+
 /* Under the lock. */
 static void push_ready(ik__endpoint *ep, ik__tx *tx) {
   tx->next = NULL;
@@ -124,8 +148,7 @@ static void push_ready(ik__endpoint *ep, ik__tx *tx) {
     ep->ready_head = tx;
   ep->ready_tail = tx;
   SetEvent(ep->ready_event);
-  if (ep->watch != NULL)
-    event_active(ep->watch, EV_READ, 1);
+  wake_loop(ep);
 }
 
 /* Runs on a pool thread once the OS signals the request's event: only
@@ -204,6 +227,8 @@ int ik__ep_open(ik__endpoint **out, int family, const ik_address *source, int un
   ep->api = api;
   ep->apc = ik__icmp_apc_for(api);
   ep->family = family;
+  ep->os_timeout_ms = IK__OS_TIMEOUT_DEFAULT_MS;
+  ep->wake[0] = ep->wake[1] = IK__NO_SOCKET;
   ep->source6.sin6_family = AF_INET6;
   if (source != NULL && (err = check_source(family, source, ep)) != 0) {
     free(ep);
@@ -267,11 +292,28 @@ static int send_failed(ik__tx *tx, DWORD e) {
   if (ik_address_format(&tx->destination, addr, sizeof addr) != 0)
     strcpy(addr, "?");
   tx_free(tx);
-  int err = e == ERROR_NOT_ENOUGH_MEMORY || e == ERROR_OUTOFMEMORY || e == IP_NO_RESOURCES ? IK_ENOMEM
-            : e == ERROR_INVALID_PARAMETER                                              ? IK_EINVAL
-                                                                                         : IK_ESOCKET;
-  return ik__fail(err, "%s to %s: %s", family == IK_AF_INET ? "IcmpSendEcho2Ex" : "Icmp6SendEcho2", addr,
+  int err = ik__icmp_status_error(family, e);
+  return ik__fail(err != 0 ? err : IK_ESOCKET, "%s to %s: %s",
+                  family == IK_AF_INET ? "IcmpSendEcho2Ex" : "Icmp6SendEcho2", addr,
                   ik__icmp_status_text(e, text, sizeof text));
+}
+
+void ik__ep_set_timeout_hint(ik__endpoint *ep, double seconds) {
+  double ms = ceil(seconds * 1000.0);
+  DWORD want = ms >= (double)(INFINITE - 1) ? INFINITE - 1 : ms < IK__OS_TIMEOUT_MIN_MS ? IK__OS_TIMEOUT_MIN_MS
+                                                                                          : (DWORD)ms;
+  /* The first hint replaces the default; later ones only raise it, so a
+   * short poll never cuts short a request someone waits longer for. */
+  if (!ep->timeout_hinted || want > ep->os_timeout_ms)
+    ep->os_timeout_ms = want;
+  ep->timeout_hinted = 1;
+}
+
+/* The ICMP API needs no privilege in either mode, and icmplib reports
+ * Windows sockets as privileged. */
+int ik__ep_is_privileged(const ik__endpoint *ep) {
+  (void)ep;
+  return 1;
 }
 
 int ik__ep_send(ik__endpoint *ep, ik_request *req) {
@@ -299,7 +341,7 @@ int ik__ep_send(ik__endpoint *ep, ik_request *req) {
     ULONG dst;
     memcpy(&dst, req->destination.bytes, 4);
     n = ep->api->send4(ep->icmp, tx->event, ep->apc, NULL, ep->source4, dst, data, (WORD)req->payload_size,
-                       &options, tx->reply, tx->reply_size, IK__OS_TIMEOUT_MS);
+                       &options, tx->reply, tx->reply_size, ep->os_timeout_ms);
   } else {
     struct sockaddr_in6 dst;
     memset(&dst, 0, sizeof dst);
@@ -307,7 +349,7 @@ int ik__ep_send(ik__endpoint *ep, ik_request *req) {
     memcpy(&dst.sin6_addr, req->destination.bytes, 16);
     dst.sin6_scope_id = req->destination.scope_id;
     n = ep->api->send6(ep->icmp, tx->event, ep->apc, NULL, &ep->source6, &dst, data, (WORD)req->payload_size,
-                       &options, tx->reply, tx->reply_size, IK__OS_TIMEOUT_MS);
+                       &options, tx->reply, tx->reply_size, ep->os_timeout_ms);
   }
   DWORD e = n == 0 ? GetLastError() : ERROR_SUCCESS;
   if (n == 0 && e != ERROR_IO_PENDING)
@@ -374,24 +416,45 @@ static size_t error_length(const ik__tx *tx) {
   return n < cap ? n : cap;
 }
 
+/* The error a local failure gives the request: pkt names it as an ICMP
+ * error would, rx->error says how it failed, ik_last_error() why. */
+static int local_failure(const ik__tx *tx, unsigned long status, ik__received *rx) {
+  char text[256], addr[IK_ADDRSTRLEN];
+  int err = ik__icmp_status_error(tx->family, status);
+  if (ik_address_format(&tx->destination, addr, sizeof addr) != 0)
+    strcpy(addr, "?");
+  if (err == 0) /* the OS's timeout: no reply, the caller's deadline decides */
+    return ik__fail(IK_EUNRELATED, "the echo request to %s (id %u, sequence %u) failed: %s", addr,
+                    (unsigned)tx->id, (unsigned)tx->sequence, ik__icmp_status_text(status, text, sizeof text));
+  rx->pkt.is_error = 1;
+  rx->pkt.quoted_dst = tx->destination;
+  rx->error = ik__fail(err, "the echo request to %s (id %u, sequence %u) failed: %s", addr, (unsigned)tx->id,
+                       (unsigned)tx->sequence, ik__icmp_status_text(status, text, sizeof text));
+  return 0;
+}
+
 static int decode(const ik__tx *tx, ik__received *rx) {
   ik__packet *p = &rx->pkt;
   unsigned long status, rtt_ms;
-  const unsigned char *data;
+  const unsigned char *data = NULL;
   size_t data_len;
   DWORD count;
+  int ttl = 0;
 
   memset(rx, 0, sizeof *rx);
   rx->ttl = -1;
+  p->family = tx->family;
+  p->id = tx->id;
+  p->sequence = tx->sequence;
+  p->ttl = -1;
   if (tx->family == IK_AF_INET) {
+    /* Address, Status, RoundTripTime and DataSize are where they are in
+     * both layouts; ik__icmp_reply4_locate finds the rest. */
     ICMP_ECHO_REPLY *r = (ICMP_ECHO_REPLY *)(void *)tx->reply;
     count = tx->api->parse4(tx->reply, tx->reply_size);
     status = r->Status;
     rtt_ms = r->RoundTripTime;
     set_source4(&rx->source, r->Address);
-    if (r->Options.Ttl != 0)
-      rx->ttl = r->Options.Ttl;
-    data = r->Data;
     data_len = r->DataSize;
   } else {
     ik__icmpv6_echo_reply *r = (ik__icmpv6_echo_reply *)(void *)tx->reply;
@@ -409,22 +472,21 @@ static int decode(const ik__tx *tx, ik__received *rx) {
     if (status == IP_SUCCESS)
       status = IP_GENERAL_FAILURE;
   }
-
-  p->family = tx->family;
-  p->id = tx->id;
-  p->sequence = tx->sequence;
-  p->ttl = -1;
-  if (!ik__icmp_status_to_icmp(tx->family, status, &p->type, &p->code)) {
-    char text[256], addr[IK_ADDRSTRLEN];
-    if (ik_address_format(&tx->destination, addr, sizeof addr) != 0)
-      strcpy(addr, "?");
-    return ik__fail(IK_EUNRELATED, "the echo request to %s (id %u, sequence %u) failed: %s", addr,
-                    (unsigned)tx->id, (unsigned)tx->sequence, ik__icmp_status_text(status, text, sizeof text));
-  }
+  if (!ik__icmp_status_to_icmp(tx->family, status, &p->type, &p->code))
+    return local_failure(tx, status, rx);
   rx->time = tx->sent_wall + round_trip(tx, rtt_ms);
+  if (tx->family == IK_AF_INET) {
+    /* An ICMP error's Data may point nowhere: its TTL is then unknown. */
+    size_t want = status == IP_SUCCESS ? data_len : 0;
+    int err = ik__icmp_reply4_locate(tx->reply, tx->reply_size, want, &data, &ttl);
+    if (err != 0 && status == IP_SUCCESS)
+      return err;
+    if (err == 0 && ttl != 0)
+      rx->ttl = ttl;
+  }
   if (status == IP_SUCCESS) {
     const unsigned char *end = tx->reply + tx->reply_size;
-    if (data < tx->reply || data > end || data_len > (size_t)(end - data))
+    if (data_len > (size_t)(end - data))
       return ik__fail(IK_ETRUNCATED, "the echo reply's data lies outside the reply buffer");
     p->is_echo_reply = 1;
     p->data = data;
@@ -473,45 +535,78 @@ int ik__ep_wait(ik__endpoint *ep, double timeout_s) {
   return ik__fail(IK_ESOCKET, "WaitForSingleObject: %s", ik__win32_error_text(GetLastError(), text, sizeof text));
 }
 
+/* On the loop thread: empty the pair, then let completions wake it again
+ * before reading, so one that lands during the read is not missed. */
 static void on_event(evutil_socket_t fd, short what, void *arg) {
   ik__endpoint *ep = arg;
-  (void)fd;
-  if (what & EV_READ)
-    ep->on_ready(ep->ready_arg);
+  char buf[64];
+  (void)what;
+  while (recv(fd, buf, sizeof buf, 0) > 0)
+    ;
+  AcquireSRWLockExclusive(&lock);
+  ep->wake_sent = 0;
+  ReleaseSRWLockExclusive(&lock);
+  ep->on_ready(ep->ready_arg);
 }
 
-/* The event is activated from the pool's wait thread, so the base must
- * have locking: call evthread_use_windows_threads() before creating it.
- * Its long persistent timeout keeps the loop running while watched, as the
- * POSIX backend's read event does. */
+static void close_pair(evutil_socket_t pair[2]) {
+  for (int i = 0; i < 2; i++) {
+    if (pair[i] != IK__NO_SOCKET)
+      evutil_closesocket(pair[i]);
+    pair[i] = IK__NO_SOCKET;
+  }
+}
+
+/* The persistent read event on the pair keeps the loop running while
+ * watched, as the POSIX backend's read event does. */
 int ik__ep_watch(ik__endpoint *ep, struct event_base *base, void (*ready)(void *arg), void *arg) {
-  static const struct timeval keepalive = {3600, 0};
+  evutil_socket_t pair[2] = {IK__NO_SOCKET, IK__NO_SOCKET};
+  struct event *ev = NULL;
+  int err;
   if (ep->watch != NULL)
     return ik__fail(IK_EINVAL, "the endpoint is already watched");
-  struct event *ev = event_new(base, -1, EV_PERSIST, on_event, ep);
-  if (ev == NULL)
-    return ik__fail(IK_ENOMEM, "event_new failed");
-  if (event_add(ev, &keepalive) != 0) {
-    event_free(ev);
-    return ik__fail(IK_ESOCKET, "event_add failed");
+  if ((err = ik__winsock_init()) != 0)
+    return err;
+  if (evutil_socketpair(AF_INET, SOCK_STREAM, 0, pair) != 0 || evutil_make_socket_nonblocking(pair[0]) != 0 ||
+      evutil_make_socket_nonblocking(pair[1]) != 0) {
+    char text[256];
+    err = ik__fail(IK_ESOCKET, "cannot make the loop's wake-up socket pair: %s",
+                   ik__win32_error_text((unsigned long)WSAGetLastError(), text, sizeof text));
+  } else if ((ev = event_new(base, pair[0], EV_READ | EV_PERSIST, on_event, ep)) == NULL) {
+    err = ik__fail(IK_ENOMEM, "event_new failed");
+  } else if (event_add(ev, NULL) != 0) {
+    err = ik__fail(IK_ESOCKET, "event_add failed");
+  }
+  if (err != 0) {
+    if (ev != NULL)
+      event_free(ev);
+    close_pair(pair);
+    return err;
   }
   ep->on_ready = ready;
   ep->ready_arg = arg;
   AcquireSRWLockExclusive(&lock);
   ep->watch = ev;
+  ep->wake[0] = pair[0];
+  ep->wake[1] = pair[1];
+  ep->wake_sent = 0;
   if (ep->ready_head != NULL)
-    event_active(ev, EV_READ, 1);
+    wake_loop(ep);
   ReleaseSRWLockExclusive(&lock);
   return 0;
 }
 
+/* After the lock is released no completion touches the pair. */
 void ik__ep_unwatch(ik__endpoint *ep) {
   AcquireSRWLockExclusive(&lock);
   struct event *ev = ep->watch;
+  evutil_socket_t pair[2] = {ep->wake[0], ep->wake[1]};
   ep->watch = NULL;
+  ep->wake[0] = ep->wake[1] = IK__NO_SOCKET;
   ReleaseSRWLockExclusive(&lock);
   if (ev != NULL)
     event_free(ev);
+  close_pair(pair);
 }
 
 intptr_t ik__ep_native(const ik__endpoint *ep) { return (intptr_t)ep->icmp; }

@@ -8,9 +8,18 @@
 
 #include "../packet.h"
 
-/* The SDK's size; a mismatch would make us read the data from the wrong
+/* The SDK's sizes; a mismatch would make us read the data from the wrong
  * place. */
 typedef char ik__icmpv6_reply_is_36_bytes[sizeof(ik__icmpv6_echo_reply) == 36 ? 1 : -1];
+typedef char ik__icmp_reply32_is_28_bytes[sizeof(ik__icmp_echo_reply32) == 28 ? 1 : -1];
+
+/* Not in every SDK's ipexport.h. */
+#ifndef IP_NEGOTIATING_IPSEC
+#  define IP_NEGOTIATING_IPSEC (IP_STATUS_BASE + 32)
+#endif
+#ifndef IP_GENERAL_FAILURE
+#  define IP_GENERAL_FAILURE (IP_STATUS_BASE + 50)
+#endif
 
 static ik__icmp_api system_api;
 static const ik__icmp_api *fake_api;
@@ -89,9 +98,11 @@ size_t ik__icmp_reply_size(int family, size_t request_size) {
 }
 
 /* Windows folds ICMP messages into IP_STATUS values; these are the codes
- * that produce each one (DESIGN.md section 7). Where one status stands for
- * several codes (the IPv6 catch-alls), we report the first code that no
- * other status claims. */
+ * that produce each one (DESIGN.md section 7). A catch-all status (IPv6
+ * IP_DEST_UNREACHABLE, IP_TIME_EXCEEDED, IP_PARAMETER_PROBLEM) says the
+ * type but not the code: we report code 0 of that type, so no reply ever
+ * carries a code RFC 4443 does not define, nor a specific one (policy
+ * failure, reject route ...) that Windows did not report. */
 int ik__icmp_status_to_icmp(int family, unsigned long status, int *type, int *code) {
   int t = -1, c = 0;
   if (family == IK_AF_INET) {
@@ -117,15 +128,15 @@ int ik__icmp_status_to_icmp(int family, unsigned long status, int *type, int *co
     case IP_DEST_SCOPE_MISMATCH: t = IK__V6_DEST_UNREACH; c = 2; break;
     case IP_DEST_ADDR_UNREACHABLE: t = IK__V6_DEST_UNREACH; c = 3; break;
     case IP_DEST_PORT_UNREACHABLE: t = IK__V6_DEST_UNREACH; c = 4; break;
-    case IP_DEST_UNREACHABLE: t = IK__V6_DEST_UNREACH; c = 5; break;
+    case IP_DEST_UNREACHABLE: t = IK__V6_DEST_UNREACH; c = 0; break;
     case IP_PACKET_TOO_BIG: t = IK__V6_PACKET_TOO_BIG; c = 0; break;
     case IP_HOP_LIMIT_EXCEEDED: t = IK__V6_TIME_EXCEEDED; c = 0; break;
     case IP_REASSEMBLY_TIME_EXCEEDED: t = IK__V6_TIME_EXCEEDED; c = 1; break;
-    case IP_TIME_EXCEEDED: t = IK__V6_TIME_EXCEEDED; c = 2; break;
+    case IP_TIME_EXCEEDED: t = IK__V6_TIME_EXCEEDED; c = 0; break;
     case IP_BAD_HEADER: t = IK__V6_PARAM_PROBLEM; c = 0; break;
     case IP_UNRECOGNIZED_NEXT_HEADER: t = IK__V6_PARAM_PROBLEM; c = 1; break;
     case IP_BAD_OPTION: t = IK__V6_PARAM_PROBLEM; c = 2; break;
-    case IP_PARAMETER_PROBLEM: t = IK__V6_PARAM_PROBLEM; c = 3; break;
+    case IP_PARAMETER_PROBLEM: t = IK__V6_PARAM_PROBLEM; c = 0; break;
     default: break;
     }
   }
@@ -136,25 +147,109 @@ int ik__icmp_status_to_icmp(int family, unsigned long status, int *type, int *co
   return 1;
 }
 
-const char *ik__icmp_status_text(unsigned long status, char *buf, size_t len) {
-  const char *text = NULL;
+/* Every IP_STATUS an echo call documents (Microsoft's ICMP_ECHO_REPLY and
+ * ICMPV6_ECHO_REPLY pages, ipexport.h), with its SDK name. */
+static const struct {
+  unsigned long status;
+  const char *name, *text;
+} status_names[] = {
+    {IP_SUCCESS, "IP_SUCCESS", "success"},
+    {IP_BUF_TOO_SMALL, "IP_BUF_TOO_SMALL", "reply buffer too small"},
+    {IP_DEST_NET_UNREACHABLE, "IP_DEST_NET_UNREACHABLE", "destination network unreachable"},
+    {IP_DEST_HOST_UNREACHABLE, "IP_DEST_HOST_UNREACHABLE", "destination host unreachable"},
+    {IP_DEST_PROT_UNREACHABLE, "IP_DEST_PROT_UNREACHABLE", "destination protocol unreachable"},
+    {IP_DEST_PORT_UNREACHABLE, "IP_DEST_PORT_UNREACHABLE", "destination port unreachable"},
+    {IP_NO_RESOURCES, "IP_NO_RESOURCES", "insufficient IP resources"},
+    {IP_BAD_OPTION, "IP_BAD_OPTION", "bad IP option"},
+    {IP_HW_ERROR, "IP_HW_ERROR", "hardware error"},
+    {IP_PACKET_TOO_BIG, "IP_PACKET_TOO_BIG", "packet too big"},
+    {IP_REQ_TIMED_OUT, "IP_REQ_TIMED_OUT", "request timed out"},
+    {IP_BAD_REQ, "IP_BAD_REQ", "bad request"},
+    {IP_BAD_ROUTE, "IP_BAD_ROUTE", "bad route"},
+    {IP_TTL_EXPIRED_TRANSIT, "IP_TTL_EXPIRED_TRANSIT", "TTL expired in transit"},
+    {IP_TTL_EXPIRED_REASSEM, "IP_TTL_EXPIRED_REASSEM", "TTL expired during reassembly"},
+    {IP_PARAM_PROBLEM, "IP_PARAM_PROBLEM", "parameter problem"},
+    {IP_SOURCE_QUENCH, "IP_SOURCE_QUENCH", "source quench"},
+    {IP_OPTION_TOO_BIG, "IP_OPTION_TOO_BIG", "IP option too big"},
+    {IP_BAD_DESTINATION, "IP_BAD_DESTINATION", "bad destination"},
+    {IP_NEGOTIATING_IPSEC, "IP_NEGOTIATING_IPSEC", "negotiating IPsec"},
+    {IP_DEST_UNREACHABLE, "IP_DEST_UNREACHABLE", "destination unreachable"},
+    {IP_TIME_EXCEEDED, "IP_TIME_EXCEEDED", "time exceeded"},
+    {IP_BAD_HEADER, "IP_BAD_HEADER", "bad IP header"},
+    {IP_UNRECOGNIZED_NEXT_HEADER, "IP_UNRECOGNIZED_NEXT_HEADER", "unrecognized next header"},
+    {IP_ICMP_ERROR, "IP_ICMP_ERROR", "ICMP error"},
+    {IP_DEST_SCOPE_MISMATCH, "IP_DEST_SCOPE_MISMATCH", "destination scope mismatch"},
+    {IP_GENERAL_FAILURE, "IP_GENERAL_FAILURE", "general failure"},
+};
+
+int ik__icmp_status_error(int family, unsigned long status) {
   switch (status) {
-  case IP_BUF_TOO_SMALL: text = "reply buffer too small"; break;
-  case IP_NO_RESOURCES: text = "no resources"; break;
-  case IP_HW_ERROR: text = "hardware error"; break;
-  case IP_REQ_TIMED_OUT: text = "request timed out"; break;
-  case IP_BAD_REQ: text = "bad request"; break;
-  case IP_OPTION_TOO_BIG: text = "IP option too big"; break;
-  case IP_BAD_DESTINATION: text = "bad destination"; break;
-  case IP_ICMP_ERROR: text = "ICMP error"; break;
-  case IP_GENERAL_FAILURE: text = "general failure"; break;
-  default: break;
+  case IP_REQ_TIMED_OUT: return 0;
+  /* The reply buffer is the library's, not the caller's: IK_ENOSPACE is
+   * only ever a caller's buffer. */
+  case IP_BUF_TOO_SMALL: return IK_ESOCKET;
+  case IP_BAD_REQ:
+  case IP_BAD_DESTINATION:
+  case IP_OPTION_TOO_BIG:
+  case ERROR_INVALID_PARAMETER: return IK_EINVAL;
+  case IP_BAD_OPTION: return family == IK_AF_INET ? IK_EINVAL : IK_ESOCKET;
+  case IP_ICMP_ERROR: return IK_EICMP;
+  case ERROR_NOT_ENOUGH_MEMORY:
+  case ERROR_OUTOFMEMORY: return IK_ENOMEM;
+  case IP_NO_RESOURCES: return IK_ENOBUFS; /* out of buffer room, as ENOBUFS on POSIX */
+  default: return IK_ESOCKET;
   }
-  if (text != NULL)
-    snprintf(buf, len, "%s (IP status %lu)", text, status);
-  else if (status < IP_STATUS_BASE)
+}
+
+const char *ik__icmp_status_text(unsigned long status, char *buf, size_t len) {
+  for (size_t i = 0; i < sizeof status_names / sizeof status_names[0]; i++)
+    if (status_names[i].status == status) {
+      snprintf(buf, len, "%s (%lu): %s", status_names[i].name, status, status_names[i].text);
+      return buf;
+    }
+  if (status < IP_STATUS_BASE)
     ik__win32_error_text(status, buf, len);
   else
     snprintf(buf, len, "IP status %lu", status);
   return buf;
+}
+
+/* Where Data points: an address in buf, or an offset from its start (a
+ * buffer IcmpParseReplies has not fixed up); NULL when neither leaves n
+ * bytes within [buf + head, buf + size). */
+static const unsigned char *place(const unsigned char *buf, size_t size, size_t head, uintptr_t p,
+                                  size_t n) {
+  uintptr_t b = (uintptr_t)buf;
+  uintptr_t offset = p >= b ? p - b : p; /* an address below buf is none */
+  if (p < b && p >= size)
+    return NULL;
+  if (offset < head || offset > size || n > size - offset)
+    return NULL;
+  return buf + offset;
+}
+
+int ik__icmp_reply4_locate(const unsigned char *buf, size_t size, size_t data_len,
+                           const unsigned char **data, int *ttl) {
+  const unsigned char *at;
+  if (size >= sizeof(ICMP_ECHO_REPLY)) {
+    const ICMP_ECHO_REPLY *r = (const ICMP_ECHO_REPLY *)(const void *)buf;
+    if ((at = place(buf, size, sizeof *r, (uintptr_t)r->Data, data_len)) != NULL) {
+      *data = at;
+      *ttl = r->Options.Ttl;
+      return 0;
+    }
+  }
+  /* The 32-bit layout differs only where pointers are 64-bit. Its Data
+   * holds an offset or just the low half of an address in buf. */
+  if (sizeof(void *) > 4 && size >= sizeof(ik__icmp_echo_reply32)) {
+    const ik__icmp_echo_reply32 *r = (const ik__icmp_echo_reply32 *)(const void *)buf;
+    uint32_t low = (uint32_t)(uintptr_t)buf;
+    uint32_t offset = r->Data < size ? r->Data : r->Data - low; /* modulo 2^32 */
+    if ((at = place(buf, size, sizeof *r, offset, data_len)) != NULL) {
+      *data = at;
+      *ttl = r->Ttl;
+      return 0;
+    }
+  }
+  return ik__fail(IK_ETRUNCATED, "the echo reply's data lies outside the reply buffer");
 }

@@ -55,6 +55,31 @@ typedef struct ik__icmpv6_echo_reply {
   unsigned int RoundTripTime;
 } ik__icmpv6_echo_reply;
 
+/* ICMP_ECHO_REPLY32 as Microsoft's ipexport.h has it (28 bytes: 32-bit
+ * Data and OptionsData), which mingw-w64 10 gets wrong (its pointers are
+ * 64-bit). The first 16 bytes are those of ICMP_ECHO_REPLY. */
+typedef struct ik__icmp_echo_reply32 {
+  ULONG Address;
+  ULONG Status;
+  ULONG RoundTripTime;
+  USHORT DataSize;
+  USHORT Reserved;
+  ULONG Data; /* a 32-bit pointer */
+  UCHAR Ttl, Tos, Flags, OptionsSize;
+  ULONG OptionsData;
+} ik__icmp_echo_reply32;
+
+/* Where an IPv4 reply buffer holds the echoed data (data_len bytes, the
+ * reply's DataSize) and the reply's TTL, whichever layout the OS wrote:
+ * the native ICMP_ECHO_REPLY (what .NET and Wine read), or, on 64-bit
+ * Windows, ICMP_ECHO_REPLY32 (what Microsoft's IcmpParseReplies page says
+ * 64-bit processes get; docs/architecture.md weighs the evidence). A
+ * layout is taken when its Data pointer (for the 32-bit one: the low 32
+ * bits of an address) points into the buffer with data_len bytes after it.
+ * *ttl: 0 when the OS gave none. Errors: IK_ETRUNCATED (neither fits). */
+int ik__icmp_reply4_locate(const unsigned char *buf, size_t size, size_t data_len,
+                           const unsigned char **data, int *ttl);
+
 /* The reply buffer a request of request_size data bytes needs: one reply
  * structure, the data, 8 bytes for an ICMP error and the IO_STATUS_BLOCK
  * the asynchronous call stores at its end (else IP_BUF_TOO_SMALL). */
@@ -75,7 +100,18 @@ void ik__icmp_run_apcs(void);
  * 0 for a local failure (timeout, no resources, Win32 errors ...). */
 int ik__icmp_status_to_icmp(int family, unsigned long status, int *type, int *code);
 
-/* Text for an IP_STATUS value (or a Win32 error below 11000) into buf.
+/* The ik_error for a status that is not a reply (ik__icmp_status_to_icmp
+ * gave 0), or 0 for IP_REQ_TIMED_OUT: no reply, the caller's own deadline
+ * decides. Request-shaped failures (IP_BAD_REQ, IP_BAD_DESTINATION,
+ * IP_OPTION_TOO_BIG, IPv4 IP_BAD_OPTION, ERROR_INVALID_PARAMETER) give
+ * IK_EINVAL, IP_ICMP_ERROR IK_EICMP, the Win32 out-of-memory errors
+ * IK_ENOMEM, IP_NO_RESOURCES IK_ENOBUFS, everything else (IP_BUF_TOO_SMALL:
+ * the buffer is the library's, IP_HW_ERROR, IP_GENERAL_FAILURE, IP_NEGOTIATING_IPSEC, unknown values)
+ * IK_ESOCKET. */
+int ik__icmp_status_error(int family, unsigned long status);
+
+/* Text for an IP_STATUS value, with its SDK name ("IP_BAD_DESTINATION
+ * (11018): bad destination"), or for a Win32 error below 11000, into buf.
  * Returns buf. */
 const char *ik__icmp_status_text(unsigned long status, char *buf, size_t len);
 

@@ -4,7 +4,6 @@
 #include "win32.h"
 
 #include <bcrypt.h>
-#include <event2/thread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -130,24 +129,10 @@ int ik__winsock_init(void) {
   return 0;
 }
 
-static INIT_ONCE evthread_once = INIT_ONCE_STATIC_INIT;
-static int evthread_status;
-
-static BOOL CALLBACK evthread_start(PINIT_ONCE once, PVOID param, PVOID *context) {
-  (void)once, (void)param, (void)context;
-  evthread_status = evthread_use_windows_threads();
-  return TRUE;
-}
-
-int ik__libevent_init(void) {
-  int err = ik__winsock_init();
-  if (err < 0)
-    return err;
-  InitOnceExecuteOnce(&evthread_once, evthread_start, NULL, NULL);
-  if (evthread_status != 0)
-    return ik__fail(IK_ESOCKET, "evthread_use_windows_threads failed (libevent built without thread support?)");
-  return 0;
-}
+/* No evthread_use_windows_threads(): completions reach the loop through
+ * a socket pair (endpoint.c), so the library needs no locking in libevent
+ * and leaves that process-wide choice to the application. */
+int ik__libevent_init(void) { return ik__winsock_init(); }
 
 int ik__address_from_sockaddr(const struct sockaddr *sa, size_t len, ik_address *a) {
   memset(a, 0, sizeof *a);

@@ -13,7 +13,10 @@
 #include <cstddef>
 #include <cstring>
 #include <functional>
+#include <algorithm>
 #include <map>
+#include <numeric>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -49,6 +52,7 @@ struct Fake {
   DWORD send_result = 0;               // what a send returns (non-zero: done at once)
   ULONG immediate_status = IP_SUCCESS; // for send_result != 0
   DWORD create6_error = 0;             // non-zero: Icmp6CreateFile fails so
+  bool layout32 = false;               // IPv4 replies as ICMP_ECHO_REPLY32
   int closes = 0;
   ik__icmp_api api{create4, create6, close, send4, send6, parse4, parse6};
 
@@ -139,7 +143,20 @@ struct Fake {
     ASSERT_EQ(ik_address_parse(from, &a), 0) << from;
     int type, code;
     replies[c.reply] = ik__icmp_status_to_icmp(c.family, status, &type, &code) ? 1 : 0;
-    if (c.family == IK_AF_INET) {
+    if (c.family == IK_AF_INET && layout32) {
+      // What Microsoft's IcmpParseReplies page says a 64-bit process gets:
+      // 32-bit Data and OptionsData, the data after the 28-byte structure.
+      auto *r = reinterpret_cast<ik__icmp_echo_reply32 *>(c.reply);
+      std::memset(r, 0, sizeof *r);
+      std::memcpy(&r->Address, a.bytes, 4);
+      r->Status = status;
+      r->RoundTripTime = rtt_ms;
+      unsigned char *data = c.reply + sizeof *r;
+      r->Data = static_cast<ULONG>(reinterpret_cast<uintptr_t>(data));
+      r->DataSize = status == IP_SUCCESS ? static_cast<USHORT>(c.data.size()) : 0;
+      r->Ttl = ttl;
+      std::memcpy(data, c.data.data(), r->DataSize);
+    } else if (c.family == IK_AF_INET) {
       ASSERT_GE(c.reply_size, sizeof(ICMP_ECHO_REPLY) + c.data.size());
       auto *r = reinterpret_cast<ICMP_ECHO_REPLY *>(c.reply);
       std::memcpy(&r->Address, a.bytes, 4);
@@ -233,15 +250,31 @@ TEST(Win32StatusMapping, EveryIpv6StatusGivesThePosixTypeAndCode) {
   const Mapping v6[] = {
       {IP_SUCCESS, 129, 0},          {IP_DEST_NO_ROUTE, 1, 0},         {IP_DEST_PROHIBITED, 1, 1},
       {IP_DEST_SCOPE_MISMATCH, 1, 2}, {IP_DEST_ADDR_UNREACHABLE, 1, 3}, {IP_DEST_PORT_UNREACHABLE, 1, 4},
-      {IP_DEST_UNREACHABLE, 1, 5},   {IP_PACKET_TOO_BIG, 2, 0},        {IP_HOP_LIMIT_EXCEEDED, 3, 0},
-      {IP_REASSEMBLY_TIME_EXCEEDED, 3, 1}, {IP_TIME_EXCEEDED, 3, 2},   {IP_BAD_HEADER, 4, 0},
-      {IP_UNRECOGNIZED_NEXT_HEADER, 4, 1}, {IP_BAD_OPTION, 4, 2},      {IP_PARAMETER_PROBLEM, 4, 3},
+      {IP_DEST_UNREACHABLE, 1, 0},   {IP_PACKET_TOO_BIG, 2, 0},        {IP_HOP_LIMIT_EXCEEDED, 3, 0},
+      {IP_REASSEMBLY_TIME_EXCEEDED, 3, 1}, {IP_TIME_EXCEEDED, 3, 0},   {IP_BAD_HEADER, 4, 0},
+      {IP_UNRECOGNIZED_NEXT_HEADER, 4, 1}, {IP_BAD_OPTION, 4, 2},      {IP_PARAMETER_PROBLEM, 4, 0},
   };
   for (const Mapping &m : v6) {
     int type = -1, code = -1;
     ASSERT_TRUE(ik__icmp_status_to_icmp(IK_AF_INET6, m.status, &type, &code)) << m.status;
     EXPECT_EQ(type, m.type) << m.status;
     EXPECT_EQ(code, m.code) << m.status;
+  }
+}
+
+// RFC 4443 defines Destination Unreachable codes 0-7 (7: RFC 6554), Time
+// Exceeded 0-1 and Parameter Problem 0-2; a catch-all status must not
+// invent another.
+TEST(Win32StatusMapping, Ipv6StatusesGiveOnlyCodesRfc4443Defines) {
+  const int max_code[5] = {-1, 7, 0, 1, 2}; // by type 1..4
+  for (ULONG s = IP_STATUS_BASE; s < IP_STATUS_BASE + 100; ++s) {
+    int type = -1, code = -1;
+    if (!ik__icmp_status_to_icmp(IK_AF_INET6, s, &type, &code))
+      continue;
+    ASSERT_GE(type, 1) << s;
+    ASSERT_LE(type, 4) << s;
+    EXPECT_GE(code, 0) << s;
+    EXPECT_LE(code, max_code[type]) << s;
   }
 }
 
@@ -271,6 +304,40 @@ TEST(Win32StatusMapping, LocalFailuresAreNotReplies) {
                     ULONG(IP_BAD_REQ), ULONG(IP_OPTION_TOO_BIG), ULONG(IP_BAD_DESTINATION),
                     ULONG(IP_GENERAL_FAILURE), ULONG(ERROR_ACCESS_DENIED), ULONG(ERROR_NOT_ENOUGH_MEMORY)})
       EXPECT_FALSE(ik__icmp_status_to_icmp(family, s, &type, &code)) << family << " " << s;
+}
+
+struct LocalFailure {
+  ULONG status;
+  int error;
+  const char *name;
+};
+
+// Every local failure an echo call documents, and what the request gets.
+// IP_NO_RESOURCES is the OS out of buffer room (ENOBUFS on POSIX).
+const LocalFailure kLocalFailures[] = {
+    {IP_BUF_TOO_SMALL, IK_ESOCKET, "IP_BUF_TOO_SMALL"},
+    {IP_NO_RESOURCES, IK_ENOBUFS, "IP_NO_RESOURCES"},
+    {IP_BAD_OPTION, IK_EINVAL, "IP_BAD_OPTION"},
+    {IP_HW_ERROR, IK_ESOCKET, "IP_HW_ERROR"},
+    {IP_BAD_REQ, IK_EINVAL, "IP_BAD_REQ"},
+    {IP_OPTION_TOO_BIG, IK_EINVAL, "IP_OPTION_TOO_BIG"},
+    {IP_BAD_DESTINATION, IK_EINVAL, "IP_BAD_DESTINATION"},
+    {IP_STATUS_BASE + 32, IK_ESOCKET, "IP_NEGOTIATING_IPSEC"},
+    {IP_ICMP_ERROR, IK_EICMP, "IP_ICMP_ERROR"},
+    {IP_STATUS_BASE + 50, IK_ESOCKET, "IP_GENERAL_FAILURE"},
+};
+
+TEST(Win32StatusMapping, EachLocalFailureHasItsOwnErrorAndName) {
+  char text[256];
+  for (const LocalFailure &f : kLocalFailures) {
+    EXPECT_EQ(ik__icmp_status_error(IK_AF_INET, f.status), f.error) << f.name;
+    std::string said = ik__icmp_status_text(f.status, text, sizeof text);
+    EXPECT_EQ(said.rfind(f.name, 0), 0u) << said;
+  }
+  EXPECT_EQ(ik__icmp_status_error(IK_AF_INET, IP_REQ_TIMED_OUT), 0); // no reply, not an error
+  EXPECT_EQ(ik__icmp_status_error(IK_AF_INET, ERROR_NOT_ENOUGH_MEMORY), IK_ENOMEM);
+  EXPECT_EQ(ik__icmp_status_error(IK_AF_INET, ERROR_INVALID_PARAMETER), IK_EINVAL);
+  EXPECT_EQ(ik__icmp_status_error(IK_AF_INET, ERROR_ACCESS_DENIED), IK_ESOCKET);
 }
 
 // ---- buffers -------------------------------------------------------------
@@ -390,14 +457,47 @@ TEST_F(Win32Endpoint, OsTimeoutIsConsumedAsNoReply) {
   EXPECT_EQ(ik__ep_read(ep(), &rx), IK_ETIMEOUT);
 }
 
-TEST_F(Win32Endpoint, SuccessWithoutAParsedReplyIsNoReply) {
+TEST_F(Win32Endpoint, SuccessWithoutAParsedReplyIsAGeneralFailure) {
   open(IK_AF_INET);
   send("198.18.0.9", 9, 3);
   fake.complete(0, IP_SUCCESS, "198.18.0.9");
   fake.replies[fake.calls[0].reply] = 0; // Icmp*ParseReplies finds nothing
   ik__received rx;
-  EXPECT_EQ(read_next(&rx), IK_EUNRELATED);
-  EXPECT_NE(std::string(ik_last_error()).find("general failure"), std::string::npos) << ik_last_error();
+  ASSERT_EQ(read_next(&rx), 0);
+  EXPECT_EQ(rx.error, IK_ESOCKET);
+  EXPECT_NE(std::string(ik_last_error()).find("IP_GENERAL_FAILURE"), std::string::npos) << ik_last_error();
+}
+
+// ---- local failures: at once, to their own request ---------------------------
+
+TEST_F(Win32Endpoint, EachLocalFailureEndsItsReceiveAtOnceWithItsError) {
+  open(IK_AF_INET);
+  for (size_t i = 0; i < sizeof kLocalFailures / sizeof kLocalFailures[0]; ++i) {
+    const LocalFailure &f = kLocalFailures[i];
+    send("198.18.0.9", 9, static_cast<long>(i));
+    fake.complete(i, f.status, "0.0.0.0");
+    ik_reply reply;
+    DWORD start = GetTickCount();
+    EXPECT_EQ(ik_socket_receive(sock, &req, 10.0, &reply), f.error) << f.name << ": " << ik_last_error();
+    EXPECT_LT(GetTickCount() - start, 5000u) << f.name << " waited for the timeout";
+    std::string said = ik_last_error();
+    EXPECT_NE(said.find(f.name), std::string::npos) << said;
+    EXPECT_NE(said.find("198.18.0.9"), std::string::npos) << said;
+  }
+}
+
+TEST_F(Win32Endpoint, LocalFailureOfOneRequestLeavesTheOthersAlone) {
+  open(IK_AF_INET);
+  ik_request bad, good;
+  ASSERT_EQ(ik_request_init(&bad, "198.18.0.8", 1, 1), 0);
+  ASSERT_EQ(ik_request_init(&good, "198.18.0.9", 1, 2), 0);
+  ASSERT_EQ(ik_socket_send(sock, &bad), 0);
+  ASSERT_EQ(ik_socket_send(sock, &good), 0);
+  fake.complete(0, IP_BAD_DESTINATION, "0.0.0.0");
+  fake.complete(1, IP_SUCCESS, "198.18.0.9");
+  ik_reply reply;
+  ASSERT_EQ(ik_socket_receive(sock, &good, 10.0, &reply), 0) << ik_last_error();
+  EXPECT_EQ(reply.sequence, 2);
 }
 
 TEST_F(Win32Endpoint, EchoDataOutsideTheReplyBufferIsTruncated) {
@@ -503,6 +603,120 @@ TEST_F(Win32Endpoint, LimitedBroadcastNeedsBroadcastEnabled) {
 TEST_F(Win32Endpoint, NativeHandleIsTheIcmpHandle) {
   open(IK_AF_INET);
   EXPECT_EQ(ik_socket_native(sock), reinterpret_cast<intptr_t>(kIcmpHandle));
+}
+
+// As icmplib: the ICMP API needs no privilege, so every socket is one.
+TEST_F(Win32Endpoint, SocketsArePrivilegedInBothModes) {
+  ASSERT_EQ(ik_socket_open(&sock, IK_AF_INET, nullptr, IK_SOCKET_UNPRIVILEGED), 0) << ik_last_error();
+  EXPECT_EQ(ik_socket_is_privileged(sock), 1);
+  ik_socket_free(sock);
+  sock = nullptr;
+  open(IK_AF_INET);
+  EXPECT_EQ(ik_socket_is_privileged(sock), 1);
+}
+
+// ---- the OS timeout follows the caller's -------------------------------------
+
+TEST_F(Win32Endpoint, OsWaitsAsLongAsTheCallerDoes) {
+  open(IK_AF_INET);
+  send("198.18.0.9", 1, 0);
+  EXPECT_EQ(fake.calls.at(0).timeout, 30000u); // nothing said yet
+  fake.complete(0, IP_REQ_TIMED_OUT, "0.0.0.0");
+  ik_reply reply;
+  EXPECT_EQ(ik_socket_receive(sock, &req, 1.5, &reply), IK_ETIMEOUT);
+  send("198.18.0.9", 1, 1);
+  EXPECT_EQ(fake.calls.at(1).timeout, 1500u);
+  // A shorter wait later (a poll) does not cut short what others wait for.
+  fake.complete(1, IP_REQ_TIMED_OUT, "0.0.0.0");
+  EXPECT_EQ(ik_socket_receive(sock, &req, 0.0, &reply), IK_ETIMEOUT);
+  send("198.18.0.9", 1, 2);
+  EXPECT_EQ(fake.calls.at(2).timeout, 1500u);
+  fake.complete(2, IP_REQ_TIMED_OUT, "0.0.0.0");
+}
+
+TEST_F(Win32Endpoint, OsTimeoutIsAtLeastOneSecond) {
+  open(IK_AF_INET);
+  ik_reply reply;
+  EXPECT_EQ(ik_socket_receive(sock, nullptr, 0.0, &reply), IK_ETIMEOUT); // Windows rejects 0
+  send("198.18.0.9", 1, 0);
+  EXPECT_EQ(fake.calls.at(0).timeout, 1000u);
+  fake.complete(0, IP_REQ_TIMED_OUT, "0.0.0.0");
+}
+
+// ---- ICMP_ECHO_REPLY and ICMP_ECHO_REPLY32 ------------------------------------
+
+TEST(Win32ReplyLayout, TheSdks32BitReplyIs28Bytes) {
+  EXPECT_EQ(sizeof(ik__icmp_echo_reply32), 28u);
+  EXPECT_EQ(offsetof(ik__icmp_echo_reply32, Data), 16u);
+  EXPECT_EQ(offsetof(ik__icmp_echo_reply32, Ttl), 20u);
+  // The fields before Data are shared with the native layout.
+  EXPECT_EQ(offsetof(ICMP_ECHO_REPLY, DataSize), offsetof(ik__icmp_echo_reply32, DataSize));
+  EXPECT_EQ(offsetof(ICMP_ECHO_REPLY, Data), 16u);
+}
+
+TEST(Win32ReplyLayout, DataOutsideTheBufferInEitherLayoutIsTruncated) {
+  alignas(8) unsigned char space[256] = {};
+  unsigned char *buf = space; // the reply buffer: its first 128 bytes
+  const size_t size = 128;
+  auto *r = reinterpret_cast<ICMP_ECHO_REPLY *>(buf);
+  r->Data = buf + size + 16; // neither a native nor a 32-bit pointer into buf
+  r->Options.Ttl = 9;
+  const unsigned char *data = nullptr;
+  int ttl = -1;
+  EXPECT_EQ(ik__icmp_reply4_locate(buf, size, 8, &data, &ttl), IK_ETRUNCATED);
+  r->Data = buf + 100;
+  EXPECT_EQ(ik__icmp_reply4_locate(buf, size, 28, &data, &ttl), 0);
+  EXPECT_EQ(data, buf + 100);
+  EXPECT_EQ(ttl, 9);
+  EXPECT_EQ(ik__icmp_reply4_locate(buf, size, 29, &data, &ttl), IK_ETRUNCATED);
+}
+
+// A reply not yet fixed up by IcmpParseReplies holds offsets, not pointers.
+TEST(Win32ReplyLayout, DataGivenAsAnOffsetFromTheBufferIsFound) {
+  alignas(8) unsigned char buf[128] = {};
+  const unsigned char *data = nullptr;
+  int ttl = -1;
+  auto *r = reinterpret_cast<ICMP_ECHO_REPLY *>(buf);
+  r->Data = reinterpret_cast<void *>(uintptr_t{48});
+  r->Options.Ttl = 7;
+  ASSERT_EQ(ik__icmp_reply4_locate(buf, sizeof buf, 56, &data, &ttl), 0);
+  EXPECT_EQ(data, buf + 48);
+  EXPECT_EQ(ttl, 7);
+  std::memset(buf, 0, sizeof buf);
+  auto *r32 = reinterpret_cast<ik__icmp_echo_reply32 *>(buf);
+  r32->Data = 28;
+  r32->Ttl = 5;
+  ASSERT_EQ(ik__icmp_reply4_locate(buf, sizeof buf, 56, &data, &ttl), 0);
+  EXPECT_EQ(data, buf + 28);
+  EXPECT_EQ(ttl, 5);
+  r32->Data = 100; // 100 + 56 runs past the end
+  EXPECT_EQ(ik__icmp_reply4_locate(buf, sizeof buf, 56, &data, &ttl), IK_ETRUNCATED);
+}
+
+TEST_F(Win32Endpoint, EchoReplyIn32BitLayoutGivesTheSameReply) {
+  fake.layout32 = true;
+  open(IK_AF_INET);
+  send("198.18.0.9", 0x1234, 77);
+  fake.complete(0, IP_SUCCESS, "198.18.0.9", 57);
+  ik_reply reply;
+  // The receive checks the echoed payload, so the data was found.
+  ASSERT_EQ(ik_socket_receive(sock, &req, 10.0, &reply), 0) << ik_last_error();
+  EXPECT_EQ(reply.sequence, 77);
+  EXPECT_STREQ(reply.source, "198.18.0.9");
+  EXPECT_EQ(reply.ttl, 57);
+  EXPECT_EQ(reply.bytes_received, 8u + 56u);
+}
+
+TEST_F(Win32Endpoint, ErrorIn32BitLayoutGivesTheSameReply) {
+  fake.layout32 = true;
+  open(IK_AF_INET);
+  send("198.18.0.9", 9, 3);
+  fake.complete(0, IP_TTL_EXPIRED_TRANSIT, "198.18.1.1", 250);
+  ik_reply reply;
+  ASSERT_EQ(ik_socket_receive(sock, &req, 10.0, &reply), 0) << ik_last_error();
+  EXPECT_EQ(reply.type, 11);
+  EXPECT_STREQ(reply.source, "198.18.1.1");
+  EXPECT_EQ(reply.ttl, 250);
 }
 
 // ---- close and cancellation -------------------------------------------------
@@ -642,6 +856,7 @@ struct AsyncWin32 : Bridge {
     int status = 1;
     ik_reply reply{};
     DWORD thread = 0;
+    std::string detail; // ik_last_error() in the callback
   };
   static void record(int status, const ik_reply *reply, void *arg) {
     auto *o = static_cast<Outcome *>(arg);
@@ -650,6 +865,7 @@ struct AsyncWin32 : Bridge {
     if (reply != nullptr)
       o->reply = *reply;
     o->thread = GetCurrentThreadId();
+    o->detail = ik_last_error();
   }
   ik_async *async = nullptr;
   std::vector<ik_request> reqs;
@@ -699,6 +915,32 @@ TEST_F(AsyncWin32, CompletionsFromPoolThreadsCompleteTheirReceivesOnTheLoopThrea
   EXPECT_STREQ(out[1].reply.source, "198.18.0.9");
   EXPECT_STREQ(out[0].reply.source, "198.18.0.1");
   EXPECT_EQ(ik_reply_check(&out[0].reply), IK_ETIME_EXCEEDED);
+}
+
+TEST_F(AsyncWin32, LocalFailureCompletesItsReceiveAtOnceWithTheStatusName) {
+  start(2);
+  DWORD begin = GetTickCount();
+  fake.complete(0, IP_BAD_DESTINATION, "0.0.0.0");
+  run_until([&] { return out[0].calls > 0; });
+  EXPECT_LT(GetTickCount() - begin, 5000u) << "waited for the receive's timeout";
+  EXPECT_EQ(out[0].calls, 1);
+  EXPECT_EQ(out[0].status, IK_EINVAL) << ik_err_name(out[0].status);
+  EXPECT_NE(out[0].detail.find("IP_BAD_DESTINATION"), std::string::npos) << out[0].detail;
+  EXPECT_EQ(out[1].calls, 0); // the other request is still waiting
+  fake.complete(1, IP_SUCCESS, "198.18.0.9");
+  run_until([&] { return out[1].calls > 0; });
+  EXPECT_EQ(out[1].status, 0) << ik_err_name(out[1].status);
+}
+
+TEST_F(AsyncWin32, AsyncReceiveTellsTheOsHowLongToWait) {
+  start(1); // receives of 10 s
+  ik_request next;
+  ASSERT_EQ(ik_request_init(&next, "198.18.0.9", 0x77, 1), 0);
+  ASSERT_EQ(ik_async_send(async, &next), 0) << ik_last_error();
+  EXPECT_EQ(fake.calls.at(1).timeout, 10000u);
+  fake.complete(0, IP_SUCCESS, "198.18.0.9");
+  fake.complete(1, IP_SUCCESS, "198.18.0.9");
+  run_until([&] { return out[0].calls > 0; });
 }
 
 TEST_F(AsyncWin32, FreeWithRequestsInFlightCallsEachBackOnceAndNeverAgain) {
@@ -757,6 +999,118 @@ TEST_F(AsyncWin32, CanceledPingCompletesOnceAndLeavesNothingBehind) {
   run_until([] { return false; }, 0.2);
   EXPECT_EQ(done.calls, 1);
   ik_host_free(&host);
+}
+
+// ---- a caller's plain event_base ----------------------------------------------
+//
+// The application's base made as examples/async_multiping.c makes it:
+// WSAStartup and event_base_new(), no evthread_use_windows_threads() (which
+// nothing in this program calls, the library included), so libevent may be
+// called on the loop thread only. Pool threads complete requests in any
+// order while the loop sleeps in select().
+
+struct PlainBase : Win32Endpoint {
+  event_base *base = nullptr;
+  ik_async *async = nullptr;
+
+  void SetUp() override {
+    WSADATA wsa;
+    ASSERT_EQ(WSAStartup(MAKEWORD(2, 2), &wsa), 0);
+    Win32Endpoint::SetUp();
+  }
+  void TearDown() override {
+    finish_run();
+    Win32Endpoint::TearDown();
+    WSACleanup();
+  }
+  void finish_run() {
+    ik_async_free(async);
+    async = nullptr;
+    ik_socket_free(sock);
+    sock = nullptr;
+    if (base != nullptr)
+      event_base_free(base);
+    base = nullptr;
+  }
+
+  struct Tally {
+    event_base *base;
+    size_t expected, done = 0, failed = 0;
+    std::vector<int> calls;
+  };
+  struct Slot {
+    Tally *tally;
+    size_t index;
+  };
+  static void counted(int status, const ik_reply *reply, void *arg) {
+    auto *slot = static_cast<Slot *>(arg);
+    Tally *t = slot->tally;
+    ++t->calls[slot->index];
+    if (status != 0 || reply == nullptr || reply->sequence != static_cast<int>(slot->index))
+      ++t->failed;
+    if (++t->done == t->expected)
+      event_base_loopbreak(t->base);
+  }
+};
+
+// 10,000 completions a run, in waves of 1,000 in flight (10,000 thread-pool
+// waits at once exhaust a 32-bit Wine process).
+TEST_F(PlainBase, TenThousandCompletionsFromPoolThreadsCallEachReceiveBackOnce) {
+  const size_t n = 10000, wave = 1000;
+  for (unsigned run = 0; run < 3; ++run) {
+    SCOPED_TRACE("run " + std::to_string(run));
+    base = event_base_new();
+    ASSERT_NE(base, nullptr);
+    open(IK_AF_INET);
+    ASSERT_EQ(ik_async_new(base, sock, &async), 0) << ik_last_error();
+    Tally tally{base, 0, 0, 0, std::vector<int>(n, 0)};
+    std::vector<ik_request> reqs(n);
+    std::vector<Slot> slots(n);
+    std::mt19937 random(run);
+    for (size_t first = 0; first < n; first += wave) {
+      for (size_t i = first; i < first + wave; ++i) {
+        slots[i] = Slot{&tally, i};
+        ASSERT_EQ(ik_request_init(&reqs[i], "198.18.0.9", 0x55, static_cast<long>(i)), 0);
+        ASSERT_EQ(ik_async_send(async, &reqs[i]), 0) << ik_last_error();
+        ASSERT_EQ(ik_async_receive(async, &reqs[i], 60.0, counted, &slots[i]), 0) << ik_last_error();
+      }
+      std::vector<size_t> order(wave);
+      std::iota(order.begin(), order.end(), first);
+      std::shuffle(order.begin(), order.end(), random);
+      tally.expected = first + wave;
+      // The OS side: another thread, while the loop sleeps in select().
+      std::thread os([&] {
+        for (size_t k = 0; k < wave; ++k) {
+          fake.complete(order[k], IP_SUCCESS, "198.18.0.9");
+          if (k % 250 == 249)
+            Sleep(1); // let the loop go back to sleep between bursts
+        }
+      });
+      // Only counted() ends the loop early: a lost wake-up runs into this.
+      const timeval limit{20, 0};
+      event *stop = evtimer_new(
+          base, [](evutil_socket_t, short, void *b) { event_base_loopbreak(static_cast<event_base *>(b)); },
+          base);
+      ASSERT_NE(stop, nullptr);
+      evtimer_add(stop, &limit);
+      event_base_dispatch(base);
+      event_free(stop);
+      os.join();
+      ASSERT_EQ(tally.done, first + wave) << "callbacks lost in the wave from " << first;
+    }
+    EXPECT_EQ(tally.failed, 0u);
+    size_t lost = 0, doubled = 0;
+    for (int c : tally.calls) {
+      lost += c == 0;
+      doubled += c > 1;
+    }
+    EXPECT_EQ(lost, 0u);
+    EXPECT_EQ(doubled, 0u);
+    finish_run();
+    EXPECT_TRUE(eventually([&] { return ik__win32_live_transactions() == live_before; }));
+    fake.calls.clear();
+    fake.replies.clear();
+  }
 }
 
 } // namespace
