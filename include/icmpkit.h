@@ -131,8 +131,9 @@ IK_EXTERN int ik_is_hostname(const char *text);
 IK_EXTERN int ik_resolve(const char *name, int family, ik_address *out,
                          size_t max, size_t *n);
 
-/* Process-unique 16-bit identifier: seeded from the PID, incremented on
- * each call, wraps at 16 bits; thread-safe. */
+/* Process-unique 16-bit identifier: starts at a random value drawn from
+ * the OS once per process (plus the PID, so a forked child differs from
+ * its parent), incremented on each call, wraps at 16 bits; thread-safe. */
 IK_EXTERN uint16_t ik_unique_identifier(void);
 
 /* ------------------------------------------------------------------ */

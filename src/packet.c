@@ -115,6 +115,8 @@ static int parse_quoted_echo(const uint8_t *q, size_t n, int echo_type, ik__pack
     return ik__fail(IK_EUNRELATED, "error quotes ICMP type %d, not an echo request", q[0]);
   out->id = get16(q + 4);
   out->sequence = get16(q + 6);
+  out->quoted_icmp = q;
+  out->quoted_icmp_len = n;
   return 0;
 }
 
@@ -126,8 +128,9 @@ static int parse_quote_v4(const uint8_t *q, size_t n, ik__packet *out) {
     return ik__fail(IK_EMALFORMED, "quoted IPv4 header length %d words (< 5)", q[0] & 0x0f);
   hlen = n > 0 ? (size_t)(q[0] & 0x0f) * 4 : IK__IPV4_MIN_HEADER;
   if (n < hlen) return ik__fail(IK_ETRUNCATED, "quoted IPv4 header: %zu of %zu bytes", n, hlen);
-  out->quoted_dst.family = IK_AF_INET;
+  out->quoted_dst.family = out->quoted_src.family = IK_AF_INET;
   memcpy(out->quoted_dst.bytes, q + 16, 4);
+  memcpy(out->quoted_src.bytes, q + 12, 4);
   if (q[9] != IK__PROTO_ICMP)
     return ik__fail(IK_EUNRELATED, "error quotes IP protocol %d, not ICMP", q[9]);
   /* Only the first fragment carries the ICMP header. */
@@ -143,8 +146,9 @@ static int parse_quote_v6(const uint8_t *q, size_t n, ik__packet *out) {
     return ik__fail(IK_EMALFORMED, "quoted IP version %d in an ICMPv6 error", q[0] >> 4);
   if (n < IK__IPV6_HEADER)
     return ik__fail(IK_ETRUNCATED, "quoted IPv6 header: %zu of 40 bytes", n);
-  out->quoted_dst.family = IK_AF_INET6;
+  out->quoted_dst.family = out->quoted_src.family = IK_AF_INET6;
   memcpy(out->quoted_dst.bytes, q + 24, 16);
+  memcpy(out->quoted_src.bytes, q + 8, 16);
   next = q[6];
   for (count = 0; next != IK__PROTO_ICMPV6; ++count) {
     if (count == IK__V6_MAX_EXT_HEADERS)
