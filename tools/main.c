@@ -54,12 +54,33 @@ static double now_ms(void) {
 #endif
 }
 
-/* "icmpkit ping: what went wrong" on standard error; returns 2. */
+/* "icmpkit ping: what went wrong" on standard error; returns 2. The
+ * line passes through ik_escape: it may quote anything the user gave. */
 static int error_exit(const char *fmt, const char *a, const char *b) {
-  fprintf(stderr, "icmpkit%s%s: ", *command ? " " : "", command);
-  fprintf(stderr, fmt, a, b);
-  fputc('\n', stderr);
+  char line[1024], shown[4 * sizeof line];
+  snprintf(line, sizeof line, fmt, a, b);
+  fprintf(stderr, "icmpkit%s%s: %s\n", *command ? " " : "", command,
+          ik_escape(line, shown, sizeof shown));
   return EXIT_ERROR;
+}
+
+/* Not root by its real uid: the floors of ikcli_check_limits apply, even to
+ * a binary given CAP_NET_RAW. Windows grants no raw sockets to guard. */
+static int is_root(void) {
+#if defined(_WIN32)
+  return 1;
+#else
+  return getuid() == 0;
+#endif
+}
+
+/* The command line over the command's defaults in o, then the limits. */
+static int settle_options(const ikcli_args *a, ik_ping_options *o) {
+  char msg[512];
+  if (ikcli_apply_options(a, o, msg, sizeof msg) != 0 ||
+      ikcli_check_limits(a, o, is_root(), msg, sizeof msg) != 0)
+    return error_exit("%s%s", msg, "");
+  return 0;
 }
 
 /* Writes what the buffer holds; 0, or 2 after a write or memory failure. */
@@ -77,7 +98,7 @@ static int permission_help(void) {
   fprintf(stderr, "icmpkit %s: not permitted to open an ICMP socket.\n", command);
 #if defined(__linux__)
   {
-    char range[64] = "", self[512] = "icmpkit";
+    char range[64] = "", self[512] = "icmpkit", shown[4 * sizeof self];
     FILE *f = fopen("/proc/sys/net/ipv4/ping_group_range", "r");
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     if (n > 0)
@@ -97,7 +118,7 @@ static int permission_help(void) {
             "  sysctl -w net.ipv4.ping_group_range=\"0 2147483647\"   (as root)\n"
             "  setcap cap_net_raw+ep %s   (as root)\n"
             "  run icmpkit as root\n",
-            (unsigned long)getgid(), range, self);
+            (unsigned long)getgid(), range, ik_escape(self, shown, sizeof shown));
   }
 #else
   fprintf(stderr, "Run icmpkit as root (or with --unprivileged where the system allows it).\n");
@@ -257,14 +278,14 @@ static int run_ping(const ikcli_args *a) {
   ik_ping_options o;
   ik_host host;
   live l;
-  char msg[512], addr[IK_ADDRSTRLEN];
+  char addr[IK_ADDRSTRLEN];
   const char *target = a->hosts[0];
   int err, fam, rc;
   double t0;
 
   ik_ping_options_init(&o);
-  if (ikcli_apply_options(a, &o, msg, sizeof msg) != 0)
-    return error_exit("%s%s", msg, "");
+  if ((rc = settle_options(a, &o)) != 0)
+    return rc;
   if ((rc = resolve(target, o.family, addr, sizeof addr, &fam)) != 0 ||
       (rc = forced_or_chosen(a, &fam, 1, &o)) != 0)
     return rc;
@@ -466,6 +487,13 @@ static int collect_targets(const ikcli_args *a, int family, ikcli_targets *resol
   return err;
 }
 
+/* A host that could not be probed (its address: a name as given). */
+static void host_error(const ik_host *h) {
+  char shown[4 * sizeof h->address];
+  fprintf(stderr, "icmpkit multiping: %s: %s\n", ik_escape(h->address, shown, sizeof shown),
+          ik_strerror(h->error));
+}
+
 /* Text multiping: each host's line as the library hands its results over
  * (in input order, at the end), so that no array of ik_host is held: a
  * sweep of 65,534 hosts costs the library's statistics only. */
@@ -483,7 +511,7 @@ static void text_host(void *arg, size_t index, const ik_host *h) {
     return;
   ikcli_multiping_line(&t->out, h, t->width);
   if (h->error != 0)
-    fprintf(stderr, "icmpkit multiping: %s: %s\n", h->address, ik_strerror(h->error));
+    host_error(h);
   if (t->out.len > (1u << 16))
     t->rc = flush(&t->out);
 }
@@ -494,14 +522,13 @@ static int run_multiping(const ikcli_args *a) {
   ik_host *hosts = NULL;
   const char *const *list = NULL;
   text_lines text;
-  char msg[512];
   int families[2], rc, err;
   size_t nfam = 0, i, alive = 0;
 
   memset(&text, 0, sizeof text);
   ik_multiping_options_init(&o);
-  if (ikcli_apply_options(a, &o, msg, sizeof msg) != 0)
-    return error_exit("%s%s", msg, "");
+  if ((rc = settle_options(a, &o)) != 0)
+    return rc;
   rc = collect_targets(a, o.family, &targets, families, &nfam);
   if (rc == 0)
     rc = forced_or_chosen(a, families, nfam, &o);
@@ -533,8 +560,7 @@ static int run_multiping(const ikcli_args *a) {
       alive += hosts[i].is_alive != 0;
       ikcli_json_host(&text.out, &hosts[i], -1);
       if (hosts[i].error != 0)
-        fprintf(stderr, "icmpkit multiping: %s: %s\n", hosts[i].address,
-                ik_strerror(hosts[i].error));
+        host_error(&hosts[i]);
       if (text.out.len > (1u << 20))
         rc = flush(&text.out);
     }
@@ -561,13 +587,13 @@ static int run_traceroute(const ikcli_args *a) {
   ik_hop *hops = NULL;
   size_t nhops = 0, i;
   live l;
-  char msg[512], addr[IK_ADDRSTRLEN];
+  char addr[IK_ADDRSTRLEN];
   const char *target = a->hosts[0];
   int err, fam, rc, reached;
 
   ik_traceroute_options_init(&o);
-  if (ikcli_apply_options(a, &o, msg, sizeof msg) != 0)
-    return error_exit("%s%s", msg, "");
+  if ((rc = settle_options(a, &o)) != 0)
+    return rc;
   if ((rc = resolve(target, o.family, addr, sizeof addr, &fam)) != 0 ||
       (rc = forced_or_chosen(a, &fam, 1, &o)) != 0)
     return rc;
