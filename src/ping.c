@@ -46,6 +46,7 @@ typedef struct chunk {
 typedef struct family_ctx {
   struct ik_job *job;
   ik_socket *sock;
+  int borrowed;                 /* sock is the caller's (opts.sockets) */
   ik_async *async;
   int id_known;                 /* id: read back from the first send */
   uint16_t id;
@@ -157,6 +158,9 @@ static int check_options(const ik_ping_options *o, int kind) {
   if (kind == KIND_MULTI && (!(o->rate >= 0) || isinf(o->rate)))
     return ik__fail(IK_EINVAL, "rate %g: must be a finite number of probes per second >= 0 (0: no limit)",
                     o->rate);
+  if ((o->sockets[0] != NULL && ik_socket_family(o->sockets[0]) != IK_AF_INET) ||
+      (o->sockets[1] != NULL && ik_socket_family(o->sockets[1]) != IK_AF_INET6))
+    return ik__fail(IK_EINVAL, "sockets[0] must be an IPv4 socket and sockets[1] an IPv6 one");
   if (kind == KIND_TRACE) {
     if (o->first_hop < 1 || o->first_hop > 255)
       return ik__fail(IK_EINVAL, "first hop %d out of range 1..255", o->first_hop);
@@ -716,8 +720,10 @@ static void close_sockets(ik_job *job) {
       if (s != NULL)
         f->sock = s;
     }
-    ik_socket_free(f->sock);
+    if (!f->borrowed)
+      ik_socket_free(f->sock);
     f->sock = NULL;
+    f->borrowed = 0;
     f->nbatch = 0;
   }
 }
@@ -927,9 +933,13 @@ static int open_family(ik_job *job, int family, const char *source_text) {
   if (source_text != NULL && *source_text != '\0' &&
       (ik_address_parse(source_text, &src) != 0 || src.family == family))
     source = source_text;
-  if ((err = ik_socket_open(&f->sock, family, source,
-                            job->opts.privileged ? 0u : IK_SOCKET_UNPRIVILEGED)) != 0)
+  if (job->opts.sockets[fam_index(family)] != NULL) {
+    f->sock = job->opts.sockets[fam_index(family)];
+    f->borrowed = 1;
+  } else if ((err = ik_socket_open(&f->sock, family, source,
+                                   job->opts.privileged ? 0u : IK_SOCKET_UNPRIVILEGED)) != 0) {
     return err;
+  }
   if (job->kind == KIND_PING && job->opts.broadcast && family == IK_AF_INET &&
       (err = ik_socket_set_broadcast(f->sock, 1)) != 0)
     return err;

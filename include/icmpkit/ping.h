@@ -70,6 +70,15 @@ typedef struct ik_ping_options {
    * must not free the job. */
   void (*on_host)(void *arg, size_t index, const ik_host *host);
   void *on_host_arg;
+  /* Optional, already-open sockets to probe with instead of opening new
+   * ones: sockets[0] IPv4, sockets[1] IPv6 (ik_socket_open), NULL: the
+   * call opens one of opts->privileged's kind when a target needs it. A
+   * program that needs privileges only to open its sockets opens them,
+   * drops the privileges, then probes (examples/dropped_privileges.c).
+   * The call borrows them: they stay the caller's, open, and may be left
+   * non-blocking (and ping -b: broadcast on); use a socket in one call at a
+   * time and not meanwhile. */
+  ik_socket *sockets[2];
 } ik_ping_options;
 
 /* Default send rate of multiping (probes per second); polite on a real
