@@ -21,11 +21,13 @@
 #include <sys/syscall.h>
 #endif
 
+#if !defined(_WIN32)
 static int failed(char *msg, size_t msglen, const char *what) {
   if (msg != NULL && msglen > 0)
     snprintf(msg, msglen, "cannot drop privileges: %s: %s", what, strerror(errno));
   return -1;
 }
+#endif
 
 #if defined(__linux__)
 static int drop_capabilities(char *msg, size_t msglen) {
