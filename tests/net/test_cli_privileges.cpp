@@ -137,3 +137,31 @@ TEST_F(SetcapCli, ExampleOpensDropsEveryPrivilegeAndPings) {
   EXPECT_NE(watched.find("127.0.0.1: 3 sent, 3 received\nrc=0"), std::string::npos) << watched;
 }
 #endif
+
+// Issue 18's list of places where terminal control sequences in arguments
+// reached stderr raw: host names with and without a colon, multiping
+// operands of any length, -f paths, -g ranges. No namespace needed: each
+// is refused before anything is sent.
+TEST(CliEscaping, ArgumentsReachStderrEscaped) {
+  const char *e = std::getenv("IKNET_ICMPKIT_CLI");
+  std::string cli = e && *e ? e : IKNET_ICMPKIT_CLI;
+  if (cli.empty()) GTEST_SKIP() << "the icmpkit tool is not built (ICMPKIT_BUILD_TOOLS=OFF)";
+  const std::string esc = "\"$(printf '\\033]0;owned\\007\\033[2J\\302\\233')\"";
+  const std::string args[] = {
+      "ping " + esc + "host",
+      "ping " + esc + "::1",
+      "multiping 127.0.0.1 " + esc + "x",
+      "multiping 127.0.0.1 " + esc + std::string(300, 'y'),
+      "multiping -f /nonexistent/" + esc,
+      "multiping -g " + esc + "/24",
+      "traceroute " + esc + "1.2.3.4",
+  };
+  for (const std::string &a : args) {
+    iknet::CommandResult r = iknet::run_command(cli + " " + a + " 2>&1 >/dev/null");
+    EXPECT_EQ(r.status, 2) << a << "\n" << r.output;
+    EXPECT_EQ(r.output.find('\033'), std::string::npos) << a << "\n" << r.output;
+    EXPECT_EQ(r.output.find('\007'), std::string::npos) << a << "\n" << r.output;
+    EXPECT_EQ(r.output.find("\302\233"), std::string::npos) << a << "\n" << r.output;
+    EXPECT_NE(r.output.find("\\x1b]0;owned\\x07\\x1b[2J\\xc2\\x9b"), std::string::npos) << a << "\n" << r.output;
+  }
+}
