@@ -86,8 +86,19 @@ typedef enum ik_error {
 IK_EXTERN const char *ik_strerror(int err);
 /* Static name of an ik_error, e.g. "IK_ETIMEOUT" ("IK_UNKNOWN" otherwise). */
 IK_EXTERN const char *ik_err_name(int err);
-/* Detail message of the calling thread's last failure; never NULL. */
+/* Detail message of the calling thread's last failure; never NULL. Any
+ * user-provided text in it (names, addresses) has passed ik_escape. */
 IK_EXTERN const char *ik_last_error(void);
+/* Copies text into buf (len bytes with the NUL) in a form that is safe to
+ * show on a terminal or write to a log: printable ASCII and valid UTF-8
+ * are kept; each byte of a control character (C0, DEL, C1, so ESC
+ * sequences), of invalid or overlong UTF-8, or of a zero-width or
+ * bidirectional formatting character becomes \xNN. Text that does not fit
+ * is cut between characters and ends with "...". Escaped text passes
+ * through unchanged (a backslash is not escaped), so applying it twice is
+ * harmless. Returns buf; NULL text is shown as "(null)"; "" when buf is
+ * NULL or len 0. */
+IK_EXTERN const char *ik_escape(const char *text, char *buf, size_t len);
 /* 1 for the codes of what icmplib raises as ICMPSocketError or one of its
  * subclasses: ESOCKET (ICMPSocketError itself), EADDRESS, EPERMISSION,
  * EUNAVAILABLE, EBROADCAST, ETIMEOUT, and the OS failures icmplib reports
@@ -134,8 +145,9 @@ IK_EXTERN int ik_is_hostname(const char *text);
 IK_EXTERN int ik_resolve(const char *name, int family, ik_address *out,
                          size_t max, size_t *n);
 
-/* Process-unique 16-bit identifier: seeded from the PID, incremented on
- * each call, wraps at 16 bits; thread-safe. */
+/* Process-unique 16-bit identifier: starts at a random value drawn from
+ * the OS once per process (plus the PID, so a forked child differs from
+ * its parent), incremented on each call, wraps at 16 bits; thread-safe. */
 IK_EXTERN uint16_t ik_unique_identifier(void);
 
 /* ------------------------------------------------------------------ */

@@ -1,6 +1,7 @@
 /* Error codes, their texts, and the per-thread detail message. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -43,5 +44,12 @@ int ik__fail(int err, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(last_error, sizeof last_error, fmt, ap);
   va_end(ap);
+  /* The library's own words are ASCII: whatever else is there came from
+   * a caller (a name, an address) and must not drive a terminal. */
+  if (ik__needs_escape(last_error)) {
+    char raw[sizeof last_error];
+    memcpy(raw, last_error, sizeof raw);
+    ik_escape(raw, last_error, sizeof last_error);
+  }
   return err;
 }

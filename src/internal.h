@@ -11,8 +11,12 @@
 #  define IK__THREAD_LOCAL _Thread_local
 #endif
 
-/* Records a detail message for ik_last_error() (printf-style) and returns
- * err, so that a failure path reads: return ik__fail(IK_EINVAL, "...", ...). */
+/* 1 when text holds a byte ik_escape may change (outside printable
+ * ASCII). */
+int ik__needs_escape(const char *text);
+/* Records a detail message for ik_last_error() (printf-style, passed
+ * through ik_escape) and returns err, so that a failure path reads:
+ * return ik__fail(IK_EINVAL, "...", ...). */
 int ik__fail(int err, const char *fmt, ...)
 #if defined(__MINGW32__)
     /* gcc's "printf" means the old MSVCRT dialect there (no %zu); C11

@@ -1,7 +1,9 @@
 /* Reply matching, shared by the synchronous and asynchronous receive. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "match.h"
+#include "packet.h"
 
 static int echo_reply_matches(const ik_request *req, const ik__received *rx,
                               unsigned flags) {
@@ -14,10 +16,55 @@ static int echo_reply_matches(const ik_request *req, const ik__received *rx,
   return ik__payload_matches(req, p->data, p->data_len);
 }
 
+/* 1 when the quoted ICMP message is, as far as it goes, the one req sent:
+ * type, code, checksum, identifier, sequence and every quoted payload byte.
+ * A local user can put our identifier and sequence into a request of its
+ * own (a ping socket bound to that identifier) and have a router quote it;
+ * it cannot know our random payload, which the checksum covers in full
+ * even when a router quotes only the 8-byte header (RFC 792). ICMPv6
+ * checksums cover a pseudo-header with the source address, taken from the
+ * quote: the kernel filled in that checksum. */
+static int quote_is_ours(const ik_request *req, const ik__packet *p) {
+  enum { PSEUDO = 40, STACK = 1024 };
+  uint8_t small[STACK], *buf;
+  size_t size = 8 + req->payload_size, len, n = p->quoted_icmp_len;
+  int same = 0;
+  if (n > size)
+    return 0;
+  buf = PSEUDO + size <= sizeof small ? small : (uint8_t *)malloc(PSEUDO + size);
+  if (buf == NULL)
+    return 0; /* unverified is not ours: a forgery must never pass */
+  if (ik__build_echo(req, req->id, buf + PSEUDO, size, &len) == 0) {
+    if (p->family == IK_AF_INET6) {
+      uint16_t sum;
+      memcpy(buf, p->quoted_src.bytes, 16);
+      memcpy(buf + 16, p->quoted_dst.bytes, 16);
+      buf[32] = (uint8_t)(size >> 24);
+      buf[33] = (uint8_t)(size >> 16);
+      buf[34] = (uint8_t)(size >> 8);
+      buf[35] = (uint8_t)size;
+      buf[36] = buf[37] = buf[38] = 0;
+      buf[39] = 58; /* ICMPv6 */
+      sum = ik__checksum(buf, PSEUDO + size);
+      buf[PSEUDO + 2] = (uint8_t)(sum >> 8);
+      buf[PSEUDO + 3] = (uint8_t)(sum & 0xff);
+    }
+    same = memcmp(buf + PSEUDO, p->quoted_icmp, n) == 0;
+  }
+  if (buf != small)
+    free(buf);
+  return same;
+}
+
+/* The quote is checked only where the codec saw it: raw sockets (and
+ * macOS datagram sockets). Linux datagram sockets get errors through the
+ * error queue, where the kernel already matched them to the socket's
+ * identifier. */
 static int error_matches(const ik_request *req, const ik__received *rx) {
   const ik__packet *p = &rx->pkt;
   return p->id == req->id && p->sequence == req->sequence &&
-         ik__address_equal(&p->quoted_dst, &req->destination);
+         ik__address_equal(&p->quoted_dst, &req->destination) &&
+         (p->quoted_icmp == NULL || quote_is_ours(req, p));
 }
 
 int ik__match(const ik_request *req, const ik__received *rx, unsigned flags) {

@@ -16,7 +16,10 @@
  *    IK__MATCH_ANY_SOURCE is given. The payload check is what keeps a raw
  *    socket from taking another process's reply that has the same id.
  *  - ICMP error: the quoted request has req's id and sequence and was sent
- *    to req's destination.
+ *    to req's destination; when the codec saw the quote (raw sockets), the
+ *    quoted ICMP message is also byte for byte what req sent, checksum
+ *    included, as far as the router quoted it (req->payload, if set, must
+ *    still point at the payload sent).
  * req NULL: any echo reply or ICMP error about an echo request matches. */
 int ik__match(const ik_request *req, const ik__received *rx, unsigned flags);
 

@@ -112,6 +112,8 @@ static int parse_quoted_echo(const uint8_t *q, size_t n, int echo_type, ik__pack
     return IK_EUNRELATED;
   out->id = get16(q + 4);
   out->sequence = get16(q + 6);
+  out->quoted_icmp = q;
+  out->quoted_icmp_len = n;
   return 0;
 }
 
@@ -123,8 +125,9 @@ static int parse_quote_v4(const uint8_t *q, size_t n, ik__packet *out) {
     return IK_EMALFORMED;
   hlen = n > 0 ? (size_t)(q[0] & 0x0f) * 4 : IK__IPV4_MIN_HEADER;
   if (n < hlen) return IK_ETRUNCATED;
-  out->quoted_dst.family = IK_AF_INET;
+  out->quoted_dst.family = out->quoted_src.family = IK_AF_INET;
   memcpy(out->quoted_dst.bytes, q + 16, 4);
+  memcpy(out->quoted_src.bytes, q + 12, 4);
   if (q[9] != IK__PROTO_ICMP)
     return IK_EUNRELATED;
   /* Only the first fragment carries the ICMP header. */
@@ -140,8 +143,9 @@ static int parse_quote_v6(const uint8_t *q, size_t n, ik__packet *out) {
     return IK_EMALFORMED;
   if (n < IK__IPV6_HEADER)
     return IK_ETRUNCATED;
-  out->quoted_dst.family = IK_AF_INET6;
+  out->quoted_dst.family = out->quoted_src.family = IK_AF_INET6;
   memcpy(out->quoted_dst.bytes, q + 24, 16);
+  memcpy(out->quoted_src.bytes, q + 8, 16);
   next = q[6];
   for (count = 0; next != IK__PROTO_ICMPV6; ++count) {
     if (count == IK__V6_MAX_EXT_HEADERS)

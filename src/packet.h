@@ -37,6 +37,9 @@ typedef struct ik__packet {
   int ttl;               /* from a leading IPv4 header; -1 otherwise */
   ik_address ip_src;     /* from a leading IPv4 header; family 0 otherwise */
   ik_address quoted_dst; /* errors: destination of the quoted request */
+  ik_address quoted_src; /* errors: source of the quoted request */
+  const uint8_t *quoted_icmp; /* errors: the quoted ICMP message, in buf */
+  size_t quoted_icmp_len;     /* as much of it as the router quoted (>= 8) */
   const uint8_t *data;   /* echo replies: payload after the 8-byte header */
   size_t data_len;
   size_t icmp_len;       /* length of the ICMP message */

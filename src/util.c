@@ -20,12 +20,25 @@ void ik__payload_fill(uint32_t seed, uint8_t *buf, size_t len) {
   }
 }
 
-/* The one documented piece of global state. The PID is added on every
- * call rather than captured once, so a forked child continues from its own
- * PID instead of repeating its parent's identifiers. */
+/* The one documented piece of global state. The identifiers start at a
+ * per-process random offset (OS randomness), so that a local user cannot
+ * predict them from the PID and bind a ping socket to the same identifier
+ * ahead of us (docs/security.md). The PID is still added on every call, so
+ * a forked child, which inherits the offset and the counter, continues
+ * from other values than its parent. Two threads that make the very first
+ * calls at once may each draw an offset: their identifiers are then
+ * distinct only with probability 65535/65536, a cost paid once. */
 static volatile unsigned id_counter;
+static volatile unsigned id_offset, id_offset_ready;
 
 uint16_t ik_unique_identifier(void) {
-  unsigned n = ik__atomic_fetch_inc(&id_counter);
-  return (uint16_t)((ik__process_id() + n) & 0xffff);
+  unsigned n;
+  if (!id_offset_ready) {
+    uint16_t r;
+    ik__random_bytes(&r, sizeof r);
+    id_offset = r;
+    id_offset_ready = 1;
+  }
+  n = ik__atomic_fetch_inc(&id_counter);
+  return (uint16_t)((id_offset + ik__process_id() + n) & 0xffff);
 }

@@ -63,19 +63,6 @@ static int fail(char *msg, size_t msglen, const char *fmt, ...) {
   return IK_EINVAL;
 }
 
-/* The user's text for a message: at most 40 characters, anything that is
- * not printable ASCII shown as '?', so hostile input cannot drive the
- * terminal. */
-static const char *shown(const char *s, char *buf, size_t len) {
-  size_t i;
-  for (i = 0; s[i] && i + 1 < len && i < 40; i++)
-    buf[i] = (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f ? s[i] : '?';
-  buf[i] = '\0';
-  if (s[i] && i + 4 < len)
-    strcpy(buf + i, "...");
-  return buf;
-}
-
 const char *ikcli_command_name(ikcli_command command) {
   switch (command) {
   case IKCLI_PING: return "ping";
@@ -150,7 +137,7 @@ static int take(ikcli_args *a, const opt *o, const char *spelled, const char *v,
   case OPT_COUNT:
     if (parse_long(v, 1, IKCLI_MAX_COUNT, &n) != 0)
       return fail(msg, msglen, "%s: COUNT must be an integer from 1 to %d, not '%s'", spelled,
-                  IKCLI_MAX_COUNT, shown(v, sh, sizeof sh));
+                  IKCLI_MAX_COUNT, ik_escape(v, sh, sizeof sh));
     x->count = (int)n;
     a->set |= IKCLI_SET_COUNT;
     return 0;
@@ -158,7 +145,7 @@ static int take(ikcli_args *a, const opt *o, const char *spelled, const char *v,
     if (parse_number(v, &d) != 0 || d < 0.0 || d > IKCLI_MAX_SECONDS)
       return fail(msg, msglen,
                   "%s: INTERVAL must be a number of seconds from 0 to %.0f, not '%s'", spelled,
-                  IKCLI_MAX_SECONDS, shown(v, sh, sizeof sh));
+                  IKCLI_MAX_SECONDS, ik_escape(v, sh, sizeof sh));
     x->interval = d;
     a->set |= IKCLI_SET_INTERVAL;
     return 0;
@@ -166,21 +153,21 @@ static int take(ikcli_args *a, const opt *o, const char *spelled, const char *v,
     if (parse_number(v, &d) != 0 || !(d > 0.0) || d > IKCLI_MAX_SECONDS)
       return fail(msg, msglen,
                   "%s: TIMEOUT must be a number of seconds above 0 and at most %.0f, not '%s'",
-                  spelled, IKCLI_MAX_SECONDS, shown(v, sh, sizeof sh));
+                  spelled, IKCLI_MAX_SECONDS, ik_escape(v, sh, sizeof sh));
     x->timeout = d;
     a->set |= IKCLI_SET_TIMEOUT;
     return 0;
   case OPT_SIZE:
     if (parse_long(v, 0, IK_MAX_PAYLOAD_SIZE, &n) != 0)
       return fail(msg, msglen, "%s: SIZE must be an integer from 0 to %d bytes, not '%s'",
-                  spelled, IK_MAX_PAYLOAD_SIZE, shown(v, sh, sizeof sh));
+                  spelled, IK_MAX_PAYLOAD_SIZE, ik_escape(v, sh, sizeof sh));
     x->payload_size = (size_t)n;
     a->set |= IKCLI_SET_SIZE;
     return 0;
   case OPT_TTL:
     if (parse_long(v, 1, 255, &n) != 0)
       return fail(msg, msglen, "%s: TTL must be an integer from 1 to 255, not '%s'", spelled,
-                  shown(v, sh, sizeof sh));
+                  ik_escape(v, sh, sizeof sh));
     x->ttl = (int)n;
     a->set |= IKCLI_SET_TTL;
     return 0;
@@ -200,7 +187,7 @@ static int take(ikcli_args *a, const opt *o, const char *spelled, const char *v,
     if (!ok)
       return fail(msg, msglen,
                   "%s: TCLASS must be an integer from 0 to 255 (decimal or 0x hex), not '%s'",
-                  spelled, shown(v, sh, sizeof sh));
+                  spelled, ik_escape(v, sh, sizeof sh));
     x->traffic_class = (int)u;
     a->set |= IKCLI_SET_TCLASS;
     return 0;
@@ -208,7 +195,7 @@ static int take(ikcli_args *a, const opt *o, const char *spelled, const char *v,
   case OPT_SOURCE:
     if (!ik_is_ipv4_address(v) && !ik_is_ipv6_address(v))
       return fail(msg, msglen, "%s: SOURCE must be an IPv4 or IPv6 address, not '%s'", spelled,
-                  shown(v, sh, sizeof sh));
+                  ik_escape(v, sh, sizeof sh));
     x->source = v;
     a->set |= IKCLI_SET_SOURCE;
     return 0;
@@ -237,11 +224,11 @@ static int take(ikcli_args *a, const opt *o, const char *spelled, const char *v,
     a->json = 1;
     return 0;
   case OPT_RATE:
-    if (parse_number(v, &d) != 0 || d < 0.0 || d > 1e9)
+    if (parse_number(v, &d) != 0 || !(d == 0.0 || (d >= IKCLI_MIN_RATE && d <= 1e9)))
       return fail(msg, msglen,
-                  "%s: PPS must be a number of probes per second from 0 (no limit) to 1e9, "
-                  "not '%s'",
-                  spelled, shown(v, sh, sizeof sh));
+                  "%s: PPS must be 0 (no limit) or a number of probes per second from %g to "
+                  "1e9, not '%s'",
+                  spelled, IKCLI_MIN_RATE, ik_escape(v, sh, sizeof sh));
     x->rate = d;
     a->set |= IKCLI_SET_RATE;
     return 0;
@@ -257,7 +244,7 @@ static int take(ikcli_args *a, const opt *o, const char *spelled, const char *v,
   case OPT_MAX_HOPS:
     if (parse_long(v, 1, 255, &n) != 0)
       return fail(msg, msglen, "%s: %s must be an integer from 1 to 255, not '%s'", spelled,
-                  o->value, shown(v, sh, sizeof sh));
+                  o->value, ik_escape(v, sh, sizeof sh));
     if (o->id == OPT_FIRST_HOP) {
       x->first_hop = (int)n;
       a->set |= IKCLI_SET_FIRST_HOP;
@@ -287,7 +274,7 @@ static int parse_long_option(ikcli_args *a, int argc, const char *const *argv, i
   char spelled[64], sh[48];
 
   if (o == NULL)
-    return fail(msg, msglen, "unknown option '%s' for %s", shown(argv[*i], sh, sizeof sh),
+    return fail(msg, msglen, "unknown option '%s' for %s", ik_escape(argv[*i], sh, sizeof sh),
                 ikcli_command_name(a->command));
   snprintf(spelled, sizeof spelled, "--%s", o->long_name);
   if (o->value == NULL) {
@@ -315,7 +302,7 @@ static int parse_short_options(ikcli_args *a, int argc, const char *const *argv,
     spelled[1] = *p;
     if (o == NULL) {
       char c[2] = {*p, 0};
-      return fail(msg, msglen, "unknown option '-%s' for %s", shown(c, sh, sizeof sh),
+      return fail(msg, msglen, "unknown option '-%s' for %s", ik_escape(c, sh, sizeof sh),
                   ikcli_command_name(a->command));
     }
     if (o->value == NULL) {
@@ -345,13 +332,13 @@ static int check_operands(ikcli_args *a, char *msg, size_t msglen) {
     return fail(msg, msglen, "%s needs a HOST", name);
   } else if (a->nhosts > 1) {
     return fail(msg, msglen, "%s takes one HOST; unexpected '%s'", name,
-                shown(a->hosts[1], sh, sizeof sh));
+                ik_escape(a->hosts[1], sh, sizeof sh));
   }
   if ((a->set & IKCLI_SET_SOURCE) && (a->set & IKCLI_SET_FAMILY)) {
     int src = ik_is_ipv4_address(a->opts.source) ? IK_AF_INET : IK_AF_INET6;
     if (src != a->opts.family)
       return fail(msg, msglen, "-I: SOURCE %s is an IPv%d address but -%d was given",
-                  shown(a->opts.source, sh, sizeof sh), src, a->opts.family);
+                  ik_escape(a->opts.source, sh, sizeof sh), src, a->opts.family);
   }
   return 0;
 }
@@ -385,7 +372,7 @@ int ikcli_parse_args(int argc, const char *const *argv, ikcli_args *out, char *m
     out->command = IKCLI_TRACEROUTE;
   else
     return fail(msg, msglen, "unknown command '%s': use ping, multiping or traceroute",
-                shown(cmd, sh, sizeof sh));
+                ik_escape(cmd, sh, sizeof sh));
 
   out->hosts = (const char **)calloc((size_t)argc, sizeof *out->hosts);
   out->files = (const char **)calloc((size_t)argc, sizeof *out->files);
@@ -437,6 +424,43 @@ int ikcli_apply_options(const ikcli_args *a, ik_ping_options *o, char *msg, size
     return fail(msg, msglen, "-f: FIRST_HOP (%d) is beyond MAX_HOPS (%d)%s", o->first_hop,
                 o->max_hops, (a->set & IKCLI_SET_MAX_HOPS) ? "" : ", the default of -m");
   return 0;
+}
+
+int ikcli_check_limits(const ikcli_args *a, const ik_ping_options *o, int root, char *msg,
+                       size_t msglen) {
+  if (root)
+    return 0;
+  if (a->command == IKCLI_MULTIPING) {
+    if (o->interval < IKCLI_USER_MIN_HOST_INTERVAL)
+      fail(msg, msglen, "-i: minimal interval per host allowed for user is %.0fms",
+           IKCLI_USER_MIN_HOST_INTERVAL * 1e3);
+    else if (o->rate == 0.0 || o->rate > IKCLI_USER_MAX_RATE)
+      fail(msg, msglen,
+           "--rate: at most %.0f probes per second allowed for user (0, no limit, is root's)",
+           IKCLI_USER_MAX_RATE);
+    else
+      return 0;
+    return IK_EPERMISSION;
+  }
+  if (o->interval < IKCLI_USER_MIN_INTERVAL)
+    fail(msg, msglen, "cannot flood; minimal interval allowed for user is %.0fms",
+         IKCLI_USER_MIN_INTERVAL * 1e3);
+  else if (a->command != IKCLI_PING)
+    return 0;
+  else if (o->broadcast && o->interval < IKCLI_USER_MIN_BROADCAST_INTERVAL)
+    fail(msg, msglen,
+         "broadcast ping with too short interval: %.0fms; minimal interval allowed for user is "
+         "%.0fms",
+         o->interval * 1e3, IKCLI_USER_MIN_BROADCAST_INTERVAL * 1e3);
+  else if ((double)o->payload_size > IKCLI_USER_MAX_PAYLOAD_RATE * o->interval)
+    fail(msg, msglen,
+         "-s %lu every %gs is %.0f bytes per second; at most %.0f allowed for user (raise -i or "
+         "lower -s)",
+         (unsigned long)o->payload_size, o->interval, (double)o->payload_size / o->interval,
+         IKCLI_USER_MAX_PAYLOAD_RATE);
+  else
+    return 0;
+  return IK_EPERMISSION;
 }
 
 void ikcli_args_free(ikcli_args *a) {
@@ -517,7 +541,8 @@ const char *ikcli_usage(ikcli_command command) {
              "Probes every target at once (IPv4 and IPv6 mixed) and prints one line per\n"
              "target, in the order given.\n"
              "\n%s"
-             "  --rate PPS      most probes sent per second (0: no limit, default 1000)\n"
+             "  --rate PPS      most probes sent per second (1..1e9, default 1000; 0: no\n"
+             "                  limit, root only)\n"
              "  -f FILE         read targets from FILE, one per line (- for standard\n"
              "                  input); blank lines and # comments are ignored\n"
              "  -g CIDR         every address of a range, e.g. 198.18.0.0/24 or\n"

@@ -38,8 +38,20 @@ enum {
 
 /* Largest -c: one 16-bit sequence number per probe. */
 #define IKCLI_MAX_COUNT 65535
-/* Largest -i and -W, in seconds (one day). */
-#define IKCLI_MAX_SECONDS 86400.0
+/* Largest -i and -W, in seconds (one hour): longer waits make no
+ * progress a user could watch. */
+#define IKCLI_MAX_SECONDS 3600.0
+/* Slowest --rate other than 0: one probe a second. Below, a sweep would
+ * seem to hang after its first probe. */
+#define IKCLI_MIN_RATE 1.0
+
+/* Limits for users who are not root (real uid), whatever capabilities the
+ * binary has: a setcap'd icmpkit must not flood on their behalf. */
+#define IKCLI_USER_MIN_INTERVAL 0.002       /* ping, traceroute -i: iputils ping's 2 ms */
+#define IKCLI_USER_MIN_BROADCAST_INTERVAL 1.0 /* ping -b: iputils ping's 1 s */
+#define IKCLI_USER_MIN_HOST_INTERVAL 0.010  /* multiping -i: fping's -p floor, 10 ms */
+#define IKCLI_USER_MAX_RATE 1000.0          /* multiping --rate: fping's -i floor, 1 ms */
+#define IKCLI_USER_MAX_PAYLOAD_RATE 1e7     /* ping: payload bytes a second (-s / -i) */
 
 typedef struct ikcli_args {
   ikcli_command command;
@@ -68,6 +80,11 @@ int ikcli_parse_args(int argc, const char *const *argv, ikcli_args *out, char *m
  * last). Returns 0 or IK_EINVAL with msg. */
 int ikcli_apply_options(const ikcli_args *args, ik_ping_options *opts, char *msg,
                         size_t msglen);
+/* Refuses, with an iputils-like message in msg (IK_EPERMISSION), the
+ * options opts (as ikcli_apply_options left them) that only root may use:
+ * root 0 for a user who is not root. Returns 0 when root is nonzero. */
+int ikcli_check_limits(const ikcli_args *args, const ik_ping_options *opts, int root,
+                       char *msg, size_t msglen);
 void ikcli_args_free(ikcli_args *args);
 
 /* Usage text of a command (IKCLI_NONE: the whole tool), ending in "\n". */

@@ -21,6 +21,7 @@
 #include "icmpkit.h"
 #include "json.h"
 #include "output.h"
+#include "privileges.h"
 #include "targets.h"
 
 enum { EXIT_ALL_ALIVE = 0, EXIT_SOME_DEAD = 1, EXIT_ERROR = 2 };
@@ -54,12 +55,33 @@ static double now_ms(void) {
 #endif
 }
 
-/* "icmpkit ping: what went wrong" on standard error; returns 2. */
+/* "icmpkit ping: what went wrong" on standard error; returns 2. The
+ * line passes through ik_escape: it may quote anything the user gave. */
 static int error_exit(const char *fmt, const char *a, const char *b) {
-  fprintf(stderr, "icmpkit%s%s: ", *command ? " " : "", command);
-  fprintf(stderr, fmt, a, b);
-  fputc('\n', stderr);
+  char line[1024], shown[4 * sizeof line];
+  snprintf(line, sizeof line, fmt, a, b);
+  fprintf(stderr, "icmpkit%s%s: %s\n", *command ? " " : "", command,
+          ik_escape(line, shown, sizeof shown));
   return EXIT_ERROR;
+}
+
+/* Not root by its real uid: the floors of ikcli_check_limits apply, even to
+ * a binary given CAP_NET_RAW. Windows grants no raw sockets to guard. */
+static int is_root(void) {
+#if defined(_WIN32)
+  return 1;
+#else
+  return getuid() == 0;
+#endif
+}
+
+/* The command line over the command's defaults in o, then the limits. */
+static int settle_options(const ikcli_args *a, ik_ping_options *o) {
+  char msg[512];
+  if (ikcli_apply_options(a, o, msg, sizeof msg) != 0 ||
+      ikcli_check_limits(a, o, is_root(), msg, sizeof msg) != 0)
+    return error_exit("%s%s", msg, "");
+  return 0;
 }
 
 /* Writes what the buffer holds; 0, or 2 after a write or memory failure. */
@@ -77,7 +99,7 @@ static int permission_help(void) {
   fprintf(stderr, "icmpkit %s: not permitted to open an ICMP socket.\n", command);
 #if defined(__linux__)
   {
-    char range[64] = "", self[512] = "icmpkit";
+    char range[64] = "", self[512] = "icmpkit", shown[4 * sizeof self];
     FILE *f = fopen("/proc/sys/net/ipv4/ping_group_range", "r");
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     if (n > 0)
@@ -97,7 +119,7 @@ static int permission_help(void) {
             "  sysctl -w net.ipv4.ping_group_range=\"0 2147483647\"   (as root)\n"
             "  setcap cap_net_raw+ep %s   (as root)\n"
             "  run icmpkit as root\n",
-            (unsigned long)getgid(), range, self);
+            (unsigned long)getgid(), range, ik_escape(self, shown, sizeof shown));
   }
 #else
   fprintf(stderr, "Run icmpkit as root (or with --unprivileged where the system allows it).\n");
@@ -105,45 +127,98 @@ static int permission_help(void) {
   return EXIT_ERROR;
 }
 
-/* The least privilege that works for the families used: an unprivileged
- * socket when the system allows it, raw otherwise. Probing with real
- * sockets is the only reliable test (ping_group_range, capabilities,
- * macOS and Windows all differ). */
-static int choose_privilege(const int *families, size_t nfam, const char *source,
-                            int *privileged) {
-  char first_error[512];
-  int first = 0, mode;
-  size_t i;
+/* The ICMP sockets of a run, opened before anything else happens: then
+ * every privilege goes (ikcli_drop_privileges), before a file is read or
+ * a name resolved, and the library probes with these sockets
+ * (ik_ping_options.sockets). Which families the targets need is only
+ * known later, so both are opened unless -4/-6 says which; a family that
+ * cannot be opened fails the run only if a target needs it. */
+typedef struct opened {
+  ik_socket *sock[2];  /* [0] IPv4, [1] IPv6 */
+  int err[2];          /* why sock[i] is NULL */
+  char why[2][512];    /* ik_last_error() of err[i] */
+} opened;
 
-  for (mode = 0; mode <= 1; mode++) {
-    int err = 0;
-    for (i = 0; i < nfam && err == 0; i++) {
-      ik_socket *s = NULL;
-      err = ik_socket_open(&s, families[i], source, mode == 0 ? IK_SOCKET_UNPRIVILEGED : 0);
-      if (err == 0)
-        ik_socket_free(s);
-    }
-    if (err == 0) {
-      *privileged = mode;
-      return 0;
-    }
-    if (mode == 0) {
-      first = err;
-      snprintf(first_error, sizeof first_error, "%s: %s", ik_strerror(err), ik_last_error());
-    } else if (first == IK_EPERMISSION && err == IK_EPERMISSION) {
-      return permission_help();
-    }
-  }
-  return error_exit("cannot open an ICMP socket: %s%s", first_error, "");
+static int fam_index(int family) { return family == IK_AF_INET6 ? 1 : 0; }
+
+static void close_sockets(opened *s) {
+  ik_socket_free(s->sock[0]);
+  ik_socket_free(s->sock[1]);
+  memset(s, 0, sizeof *s);
 }
 
-static int forced_or_chosen(const ikcli_args *a, const int *families, size_t nfam,
-                            ik_ping_options *o) {
-  if (a->privileged >= 0) {
-    o->privileged = a->privileged;
-    return 0;
+/* Opens the families' sockets of one kind; 1 when the first family's
+ * opened (the kind works), else 0 with every socket closed. */
+static int open_kind(opened *s, const int *families, size_t nfam, const char *source,
+                     int privileged) {
+  size_t i;
+  memset(s, 0, sizeof *s);
+  for (i = 0; i < nfam; i++) {
+    int k = fam_index(families[i]);
+    /* One source for both families: it binds the socket of its own family. */
+    const char *src = source != NULL && (strchr(source, ':') != NULL) == (k == 1) ? source : NULL;
+    s->err[k] = ik_socket_open(&s->sock[k], families[i], src,
+                               privileged ? 0u : IK_SOCKET_UNPRIVILEGED);
+    if (s->err[k] != 0)
+      snprintf(s->why[k], sizeof s->why[k], "%s", ik_last_error());
+    if (i == 0 && s->err[k] != 0)
+      return 0;
   }
-  return choose_privilege(families, nfam, o->source, &o->privileged);
+  return 1;
+}
+
+static int socket_error(int err, const char *why) {
+  if (err == IK_EPERMISSION)
+    return permission_help();
+  return error_exit("cannot open an ICMP socket: %s: %s", ik_strerror(err), why);
+}
+
+/* The least privilege that works, unless --privileged/--unprivileged
+ * decided: an unprivileged socket when the system allows it, raw
+ * otherwise. Opening real sockets is the only reliable test
+ * (ping_group_range, capabilities, macOS and Windows all differ). Then
+ * the privileges go. */
+static int open_sockets(const ikcli_args *a, ik_ping_options *o, opened *s) {
+  int families[2] = {IK_AF_INET, IK_AF_INET6}, mode, first_err = 0;
+  size_t nfam = 2;
+  char first_why[512] = "", msg[512];
+  if (o->family != 0) {
+    families[0] = o->family;
+    nfam = 1;
+  }
+  for (mode = 0; mode <= 1; mode++) {
+    int privileged = a->privileged >= 0 ? a->privileged : mode;
+    if (open_kind(s, families, nfam, o->source, privileged)) {
+      o->privileged = privileged;
+      break;
+    }
+    if (a->privileged >= 0 || mode == 1) {
+      int k = fam_index(families[0]);
+      if (a->privileged < 0 && !(first_err == IK_EPERMISSION && s->err[k] == IK_EPERMISSION))
+        return error_exit("cannot open an ICMP socket: %s: %s", ik_strerror(first_err), first_why);
+      return socket_error(s->err[k], s->why[k]);
+    }
+    first_err = s->err[fam_index(families[0])];
+    snprintf(first_why, sizeof first_why, "%s", s->why[fam_index(families[0])]);
+  }
+  o->sockets[0] = s->sock[0];
+  o->sockets[1] = s->sock[1];
+  if (ikcli_drop_privileges(msg, sizeof msg) != 0) {
+    close_sockets(s);
+    return error_exit("%s%s", msg, "");
+  }
+  return 0;
+}
+
+/* After resolution: each family a target needs has its socket. */
+static int sockets_cover(const opened *s, const int *families, size_t nfam) {
+  size_t i;
+  for (i = 0; i < nfam; i++) {
+    int k = fam_index(families[i]);
+    if (s->sock[k] == NULL)
+      return socket_error(s->err[k], s->why[k]);
+  }
+  return 0;
 }
 
 /* Resolves name to its address text (IPv4 preferred unless -4/-6). */
@@ -253,20 +328,16 @@ static void trace_reply(void *arg, size_t index, const ik_probe_reply *reply) {
   l->pending[l->npending++] = *reply;
 }
 
-static int run_ping(const ikcli_args *a) {
-  ik_ping_options o;
+static int run_ping(const ikcli_args *a, ik_ping_options o, const opened *socks) {
   ik_host host;
   live l;
-  char msg[512], addr[IK_ADDRSTRLEN];
+  char addr[IK_ADDRSTRLEN];
   const char *target = a->hosts[0];
   int err, fam, rc;
   double t0;
 
-  ik_ping_options_init(&o);
-  if (ikcli_apply_options(a, &o, msg, sizeof msg) != 0)
-    return error_exit("%s%s", msg, "");
   if ((rc = resolve(target, o.family, addr, sizeof addr, &fam)) != 0 ||
-      (rc = forced_or_chosen(a, &fam, 1, &o)) != 0)
+      (rc = sockets_cover(socks, &fam, 1)) != 0)
     return rc;
   memset(&l, 0, sizeof l);
   memset(&host, 0, sizeof host);
@@ -466,6 +537,13 @@ static int collect_targets(const ikcli_args *a, int family, ikcli_targets *resol
   return err;
 }
 
+/* A host that could not be probed (its address: a name as given). */
+static void host_error(const ik_host *h) {
+  char shown[4 * sizeof h->address];
+  fprintf(stderr, "icmpkit multiping: %s: %s\n", ik_escape(h->address, shown, sizeof shown),
+          ik_strerror(h->error));
+}
+
 /* Text multiping: each host's line as the library hands its results over
  * (in input order, at the end), so that no array of ik_host is held: a
  * sweep of 65,534 hosts costs the library's statistics only. */
@@ -483,28 +561,23 @@ static void text_host(void *arg, size_t index, const ik_host *h) {
     return;
   ikcli_multiping_line(&t->out, h, t->width);
   if (h->error != 0)
-    fprintf(stderr, "icmpkit multiping: %s: %s\n", h->address, ik_strerror(h->error));
+    host_error(h);
   if (t->out.len > (1u << 16))
     t->rc = flush(&t->out);
 }
 
-static int run_multiping(const ikcli_args *a) {
-  ik_ping_options o;
+static int run_multiping(const ikcli_args *a, ik_ping_options o, const opened *socks) {
   ikcli_targets targets = {0};
   ik_host *hosts = NULL;
   const char *const *list = NULL;
   text_lines text;
-  char msg[512];
   int families[2], rc, err;
   size_t nfam = 0, i, alive = 0;
 
   memset(&text, 0, sizeof text);
-  ik_multiping_options_init(&o);
-  if (ikcli_apply_options(a, &o, msg, sizeof msg) != 0)
-    return error_exit("%s%s", msg, "");
   rc = collect_targets(a, o.family, &targets, families, &nfam);
   if (rc == 0)
-    rc = forced_or_chosen(a, families, nfam, &o);
+    rc = sockets_cover(socks, families, nfam);
   if (rc == 0 && ((list = ikcli_targets_list(&targets)) == NULL ||
                   (a->json && (hosts = (ik_host *)calloc(targets.n, sizeof *hosts)) == NULL)))
     rc = error_exit("%s%s", "out of memory", "");
@@ -533,8 +606,7 @@ static int run_multiping(const ikcli_args *a) {
       alive += hosts[i].is_alive != 0;
       ikcli_json_host(&text.out, &hosts[i], -1);
       if (hosts[i].error != 0)
-        fprintf(stderr, "icmpkit multiping: %s: %s\n", hosts[i].address,
-                ik_strerror(hosts[i].error));
+        host_error(&hosts[i]);
       if (text.out.len > (1u << 20))
         rc = flush(&text.out);
     }
@@ -556,20 +628,16 @@ static int run_multiping(const ikcli_args *a) {
   return rc;
 }
 
-static int run_traceroute(const ikcli_args *a) {
-  ik_ping_options o;
+static int run_traceroute(const ikcli_args *a, ik_ping_options o, const opened *socks) {
   ik_hop *hops = NULL;
   size_t nhops = 0, i;
   live l;
-  char msg[512], addr[IK_ADDRSTRLEN];
+  char addr[IK_ADDRSTRLEN];
   const char *target = a->hosts[0];
   int err, fam, rc, reached;
 
-  ik_traceroute_options_init(&o);
-  if (ikcli_apply_options(a, &o, msg, sizeof msg) != 0)
-    return error_exit("%s%s", msg, "");
   if ((rc = resolve(target, o.family, addr, sizeof addr, &fam)) != 0 ||
-      (rc = forced_or_chosen(a, &fam, 1, &o)) != 0)
+      (rc = sockets_cover(socks, &fam, 1)) != 0)
     return rc;
   memset(&l, 0, sizeof l);
   l.count = o.count;
@@ -612,6 +680,29 @@ static int run_traceroute(const ikcli_args *a) {
   return rc;
 }
 
+/* Options, then sockets and the end of privileges, then the command. */
+static int run(const ikcli_args *a) {
+  ik_ping_options o;
+  opened socks;
+  int rc;
+  if (a->command == IKCLI_MULTIPING)
+    ik_multiping_options_init(&o);
+  else if (a->command == IKCLI_TRACEROUTE)
+    ik_traceroute_options_init(&o);
+  else
+    ik_ping_options_init(&o);
+  if ((rc = settle_options(a, &o)) != 0 || (rc = open_sockets(a, &o, &socks)) != 0)
+    return rc;
+  if (a->command == IKCLI_PING)
+    rc = run_ping(a, o, &socks);
+  else if (a->command == IKCLI_MULTIPING)
+    rc = run_multiping(a, o, &socks);
+  else
+    rc = run_traceroute(a, o, &socks);
+  close_sockets(&socks);
+  return rc;
+}
+
 int main(int argc, char **argv) {
   ikcli_args a;
   char msg[512];
@@ -634,12 +725,8 @@ int main(int argc, char **argv) {
   } else if (a.help) {
     fputs(ikcli_usage(a.command), stdout);
     rc = EXIT_ALL_ALIVE;
-  } else if (a.command == IKCLI_PING) {
-    rc = run_ping(&a);
-  } else if (a.command == IKCLI_MULTIPING) {
-    rc = run_multiping(&a);
   } else {
-    rc = run_traceroute(&a);
+    rc = run(&a);
   }
   ikcli_args_free(&a);
   if (fflush(stdout) != 0 && rc != EXIT_ERROR)

@@ -29,6 +29,8 @@ static size_t packet_size(int family, size_t payload) {
 
 void ikcli_ping_header(ikcli_buf *b, const char *target, const char *address, int family,
                        size_t payload_size) {
+  char shown[IKCLI_SHOWN_NAME];
+  target = ik_escape(target, shown, sizeof shown);
   if (family == IK_AF_INET6)
     ikcli_buf_printf(b, "PING %s (%s) %lu data bytes\n", target, address,
                      (unsigned long)payload_size);
@@ -122,7 +124,8 @@ static size_t error_count(const ik_host *h) {
 void ikcli_ping_statistics(ikcli_buf *b, const char *target, const ik_host *h,
                            double elapsed_ms) {
   size_t errors = error_count(h), i;
-  ikcli_buf_printf(b, "\n--- %s ping statistics ---\n", target);
+  char shown[IKCLI_SHOWN_NAME];
+  ikcli_buf_printf(b, "\n--- %s ping statistics ---\n", ik_escape(target, shown, sizeof shown));
   ikcli_buf_printf(b, "%d packets transmitted, %d received", h->packets_sent,
                    h->packets_received);
   if (h->duplicates > 0)
@@ -210,7 +213,9 @@ void ikcli_multiping_line(ikcli_buf *b, const ik_host *h, int width) {
   char line[IK_ADDRSTRLEN + 256 + 128];
   size_t n, len = strlen(h->address);
   if (h->error != 0 && h->packets_sent == 0) {
-    ikcli_buf_printf(b, "%-*s : %s\n", width, h->address, ik_strerror(h->error));
+    char shown[IKCLI_SHOWN_NAME]; /* an unresolved name, as given */
+    ikcli_buf_printf(b, "%-*s : %s\n", width, ik_escape(h->address, shown, sizeof shown),
+                     ik_strerror(h->error));
     return;
   }
   /* Built by hand in one piece: printf, then the many small appends,
@@ -290,6 +295,8 @@ double ikcli_multiping_expected(size_t targets, const ik_ping_options *o) {
 
 void ikcli_traceroute_header(ikcli_buf *b, const char *target, const char *address,
                              int family, int max_hops, size_t payload_size) {
+  char shown[IKCLI_SHOWN_NAME];
+  target = ik_escape(target, shown, sizeof shown);
   ikcli_buf_printf(b, "traceroute to %s (%s), %d hops max, %lu byte packets\n", target, address,
                    max_hops, (unsigned long)packet_size(family, payload_size));
 }

@@ -9,6 +9,10 @@
 #include "icmpkit.h"
 #include "json.h"
 
+/* Room for a user's name as ik_escape shows it (a 255-byte name whose
+ * every byte is escaped, cut with "..."). */
+#define IKCLI_SHOWN_NAME 1024
+
 #ifdef __cplusplus
 extern "C" {
 #endif

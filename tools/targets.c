@@ -145,39 +145,42 @@ int ikcli_targets_add_cidr(ikcli_targets *t, const char *cidr, char *msg, size_t
   unsigned prefix = 0, width, bits, k;
   size_t addr_len, count, saved_n = t->n, saved_len = t->arena_len;
   int err;
+  char shown[128], shown2[IK_ADDRSTRLEN * 4];
+  const char *range = ik_escape(cidr, shown, sizeof shown);
 
   if (slash == NULL)
-    return fail(msg, msglen, IK_EINVAL, "-g '%.80s': expected ADDRESS/PREFIX, e.g. 198.18.0.0/24",
-                cidr);
+    return fail(msg, msglen, IK_EINVAL, "-g '%s': expected ADDRESS/PREFIX, e.g. 198.18.0.0/24",
+                range);
   addr_len = (size_t)(slash - cidr);
   if (addr_len == 0 || addr_len >= sizeof addr_text)
-    return fail(msg, msglen, IK_EINVAL, "-g '%.80s': not an IP address before the '/'", cidr);
+    return fail(msg, msglen, IK_EINVAL, "-g '%s': not an IP address before the '/'", range);
   memcpy(addr_text, cidr, addr_len);
   addr_text[addr_len] = '\0';
   if (ik_address_parse(addr_text, &base) != 0)
-    return fail(msg, msglen, IK_EINVAL, "-g '%.80s': '%s' is not an IP address", cidr, addr_text);
+    return fail(msg, msglen, IK_EINVAL, "-g '%s': '%s' is not an IP address", range,
+                ik_escape(addr_text, shown2, sizeof shown2));
   for (p = slash + 1; *p; p++) {
     if (*p < '0' || *p > '9' || p - slash > 3)
-      return fail(msg, msglen, IK_EINVAL, "-g '%.80s': the prefix length must be a number",
-                  cidr);
+      return fail(msg, msglen, IK_EINVAL, "-g '%s': the prefix length must be a number",
+                  range);
     prefix = prefix * 10 + (unsigned)(*p - '0');
   }
   width = base.family == IK_AF_INET ? 32 : 128;
   if (p == slash + 1 || prefix > width)
-    return fail(msg, msglen, IK_EINVAL, "-g '%.80s': the prefix length must be 0..%u", cidr,
+    return fail(msg, msglen, IK_EINVAL, "-g '%s': the prefix length must be 0..%u", range,
                 width);
   bits = width - prefix;
   if (bits > 20)
     return fail(msg, msglen, IK_EINVAL,
-                "-g '%.80s': the range has 2^%u addresses; at most 2^20 (%lu) are allowed, "
+                "-g '%s': the range has 2^%u addresses; at most 2^20 (%lu) are allowed, "
                 "use a longer prefix (/%u or more)",
-                cidr, bits, (unsigned long)IKCLI_MAX_TARGETS, width - 20);
+                range, bits, (unsigned long)IKCLI_MAX_TARGETS, width - 20);
   count = (size_t)1 << bits;
   if (base.family == IK_AF_INET && bits >= 2)
     count -= 2;
   if (count > IKCLI_MAX_TARGETS - t->n)
     return fail(msg, msglen, IK_EINVAL,
-                "-g '%.80s': %lu more addresses would exceed the limit of %lu targets", cidr,
+                "-g '%s': %lu more addresses would exceed the limit of %lu targets", range,
                 (unsigned long)count, (unsigned long)IKCLI_MAX_TARGETS);
   /* Host bits are cleared so 198.18.0.7/24 means the whole /24. */
   for (k = prefix; k < width; k++)
@@ -197,7 +200,9 @@ int ikcli_targets_add_text(ikcli_targets *t, const uint8_t *data, size_t len,
                            const char *name, char *msg, size_t msglen) {
   size_t pos = 0, line = 0, saved_n = t->n, saved_len = t->arena_len;
   int err = 0;
+  char shown[256];
 
+  name = ik_escape(name, shown, sizeof shown);
   if (data == NULL && len > 0)
     return fail(msg, msglen, IK_EINVAL, "%s: no data", name);
   while (pos < len && err == 0) {
@@ -242,22 +247,41 @@ int ikcli_targets_add_text(ikcli_targets *t, const uint8_t *data, size_t len,
   return err;
 }
 
+/* The file is read in 64 KiB steps into a buffer that never grows past
+ * MAX_FILE_BYTES + 1 bytes, and a NUL byte (no text file has one:
+ * /dev/zero, a binary) ends the reading at once: a wrong -f costs at most
+ * that much memory and time. */
 int ikcli_targets_add_file(ikcli_targets *t, const char *path, char *msg, size_t msglen) {
   int from_stdin = strcmp(path, "-") == 0;
   FILE *f = from_stdin ? stdin : fopen(path, "rb");
   uint8_t *data = NULL;
   size_t len = 0, cap = 0;
   int err = 0;
+  char shown[256];
 
+  path = ik_escape(path, shown, sizeof shown);
   if (f == NULL)
     return fail(msg, msglen, IK_EINVAL, "-f %s: %s", path, strerror(errno));
   for (;;) {
     size_t got;
-    if (len == cap && grow((void **)&data, &cap, len + 65536, 1) != 0) {
-      err = fail(msg, msglen, IK_ENOMEM, "-f %s: out of memory", path);
-      break;
+    if (len == cap) {
+      size_t want = cap == 0 ? 65536 : cap * 2;
+      uint8_t *p;
+      if (want > MAX_FILE_BYTES + 1)
+        want = MAX_FILE_BYTES + 1;
+      if ((p = (uint8_t *)realloc(data, want)) == NULL) {
+        err = fail(msg, msglen, IK_ENOMEM, "-f %s: out of memory", path);
+        break;
+      }
+      data = p;
+      cap = want;
     }
     got = fread(data + len, 1, cap - len, f);
+    if (got > 0 && memchr(data + len, '\0', got) != NULL) {
+      err = fail(msg, msglen, IK_EINVAL, "-f %s: not a text file (a NUL byte within %lu bytes)",
+                 path, (unsigned long)(len + got));
+      break;
+    }
     len += got;
     if (len > MAX_FILE_BYTES) {
       err = fail(msg, msglen, IK_EINVAL, "-f %s: larger than %lu MiB", path,

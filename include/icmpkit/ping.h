@@ -75,10 +75,19 @@ typedef struct ik_ping_options {
    * must not free the job. */
   void (*on_host)(void *arg, size_t index, const ik_host *host);
   void *on_host_arg;
+  /* Optional, already-open sockets to probe with instead of opening new
+   * ones: sockets[0] IPv4, sockets[1] IPv6 (ik_socket_open), NULL: the
+   * call opens one of opts->privileged's kind when a target needs it. A
+   * program that needs privileges only to open its sockets opens them,
+   * drops the privileges, then probes (examples/dropped_privileges.c).
+   * The call borrows them: they stay the caller's, open, and may be left
+   * non-blocking (and ping -b: broadcast on); use a socket in one call at a
+   * time and not meanwhile. */
+  ik_socket *sockets[2];
   /* Room for later options (docs/releasing.md): zero from the init
    * functions, where a later option takes it with "as before" as its zero
    * value. Do not use. */
-  void *reserved[8];
+  void *reserved[6];
 } ik_ping_options;
 
 /* Default send rate of multiping (probes per second); polite on a real

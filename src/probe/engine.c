@@ -257,8 +257,10 @@ static void close_sockets(ik_job *job) {
       if (s != NULL)
         f->sock = s;
     }
-    ik_socket_free(f->sock);
+    if (!f->borrowed)
+      ik_socket_free(f->sock);
     f->sock = NULL;
+    f->borrowed = 0;
     f->nbatch = 0;
   }
 }
@@ -383,9 +385,13 @@ static int open_family(ik_job *job, int family, const char *source_text) {
   if (source_text != NULL && *source_text != '\0' &&
       (ik_address_parse(source_text, &src) != 0 || src.family == family))
     source = source_text;
-  if ((err = ik_socket_open(&f->sock, family, source,
-                            job->opts.privileged ? 0u : IK_SOCKET_UNPRIVILEGED)) != 0)
+  if (job->opts.sockets[family == IK_AF_INET6] != NULL) {
+    f->sock = job->opts.sockets[family == IK_AF_INET6];
+    f->borrowed = 1;
+  } else if ((err = ik_socket_open(&f->sock, family, source,
+                                   job->opts.privileged ? 0u : IK_SOCKET_UNPRIVILEGED)) != 0) {
     return err;
+  }
   if (job->broadcast && family == IK_AF_INET && (err = ik_socket_set_broadcast(f->sock, 1)) != 0)
     return err;
   if ((err = ik_async_new(job->base, f->sock, &f->async)) != 0)

@@ -28,6 +28,7 @@ typedef struct ik__probe {
 typedef struct ik__family {
   struct ik_job *job;
   ik_socket *sock;
+  int borrowed; /* sock is the caller's (opts.sockets): never freed here */
   ik_async *async;
   int id_known; /* id: read back from the first send */
   uint16_t id;

@@ -107,6 +107,10 @@ int ik__options_check(const ik_ping_options *o, unsigned mask) {
   for (i = 0; i < NRANGES; i++)
     if ((ranges[i].opt & mask) != 0 && (err = check_row(&ranges[i], o)) != 0)
       return err;
+  /* Borrowed sockets (opts->sockets): each of its slot's family. */
+  if ((o->sockets[0] != NULL && ik_socket_family(o->sockets[0]) != IK_AF_INET) ||
+      (o->sockets[1] != NULL && ik_socket_family(o->sockets[1]) != IK_AF_INET6))
+    return ik__fail(IK_EINVAL, "sockets[0] must be an IPv4 socket and sockets[1] an IPv6 one");
   return 0;
 }
 

@@ -69,8 +69,10 @@ TEST_P(SharedId, TwoPingsWithOneIdNeverCountEachOthersReplies) {
 
 TEST_P(SharedId, TwoHundredCliProcessesNeverCountAnotherOnesReply) {
   // Each process runs in a PID namespace of its own (as in containers that
-  // share a network namespace): all are process 1, so all raw ones derive
-  // the same identifier and see each other's replies.
+  // share a network namespace): all are process 1. Identifiers once derived
+  // from the PID alone were then all the same; they now start at a random
+  // value per process (issue 18), and every raw process still sees the
+  // others' replies, which only the payload tells apart.
   constexpr int kProcesses = 200;
   const Mode m = GetParam();
   const char *target = HostsFor(m.family).target;
@@ -109,7 +111,9 @@ TEST_P(SharedId, TwoHundredCliProcessesNeverCountAnotherOnesReply) {
   std::set<uint16_t> ids;
   for (const EchoRequest &rq : rqs) ids.insert(rq.id);
   if (!m.dgram) {
-    EXPECT_EQ(ids.size(), 1u) << "the raw processes did not share one identifier";
+    // 200 random 16-bit values: a few may coincide, most do not.
+    EXPECT_GT(ids.size(), static_cast<size_t>(kProcesses / 2))
+        << "processes that share a PID (1) still share an identifier";
   }
 }
 

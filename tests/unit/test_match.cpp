@@ -2,11 +2,16 @@
 // hand-made ik__received values: no sockets.
 #include <gtest/gtest.h>
 
+#include "packet_builder.h"
+
+#include <algorithm>
 #include <cstring>
+#include <string>
 #include <vector>
 
 extern "C" {
 #include "match.h"
+#include "packet.h"
 }
 
 namespace {
@@ -214,3 +219,141 @@ TEST(MatchErrors, OnlyCodecRejectionsArePacketErrors) {
 }
 
 } // namespace
+
+// ---- An error's quote must prove it came from our request (raw sockets) ----
+// Packets built by the independent builder, parsed by the real codec.
+
+namespace quoted {
+
+using pb::Bytes;
+
+struct Forged {
+  ik_request req{};
+  Bytes sent;       // the ICMP message req puts on the wire
+  Bytes wire;       // the router's error, as a raw socket reads it
+  ik__received rx{};
+};
+
+// The echo request req sends, checksum filled as the kernel does (ICMPv6:
+// over the pseudo-header from src to dst).
+Bytes sent_message(const ik_request &req, const uint8_t *src6) {
+  Bytes body(req.payload_size);
+  EXPECT_EQ(ik_request_payload(&req, body.data(), body.size()), 0);
+  bool v4 = req.destination.family == IK_AF_INET;
+  Bytes m = pb::icmp(v4 ? 8 : 128, 0, req.id, req.sequence, body, v4);
+  if (!v4) {
+    Bytes pseudo(40, 0);
+    for (int i = 0; i < 16; ++i) {
+      pseudo[i] = src6[i];
+      pseudo[16 + i] = req.destination.bytes[i];
+    }
+    pb::put16(pseudo, 34, static_cast<unsigned>(m.size()));
+    pseudo[39] = 58;
+    pb::put16(m, 2, pb::ref_checksum(pb::cat(pseudo, m)));
+  }
+  return m;
+}
+
+// A Time Exceeded quoting `quoted` (the first `keep` bytes of it).
+void parse_error(Forged &f, const Bytes &quoted, size_t keep) {
+  Bytes q(quoted.begin(), quoted.begin() + static_cast<std::ptrdiff_t>(std::min(keep, quoted.size())));
+  if (f.req.destination.family == IK_AF_INET) {
+    pb::V4 inner;
+    std::memcpy(inner.dst, f.req.destination.bytes, 4);
+    Bytes ip = pb::ipv4(q, inner);
+    pb::put16(ip, 2, static_cast<unsigned>(20 + quoted.size()));  // the header tells the full length
+    f.wire = pb::ipv4(pb::icmp_error(11, 0, ip, true));
+    ASSERT_EQ(ik__parse(f.wire.data(), f.wire.size(), IK_AF_INET, IK__LAYOUT_IP, &f.rx.pkt), 0)
+        << ik_last_error();
+  } else {
+    pb::V6 inner;
+    std::memcpy(inner.dst, f.req.destination.bytes, 16);
+    Bytes ip = pb::ipv6(58, q, inner);
+    f.wire = pb::icmp_error(3, 0, ip, false);
+    ASSERT_EQ(ik__parse(f.wire.data(), f.wire.size(), IK_AF_INET6, IK__LAYOUT_ICMP, &f.rx.pkt), 0)
+        << ik_last_error();
+  }
+  f.rx.source = addr(f.req.destination.family == IK_AF_INET ? "198.18.1.1" : "fd00::1:1");
+}
+
+Forged make(const char *dest, size_t keep, void (*tamper)(Bytes &) = nullptr) {
+  Forged f;
+  EXPECT_EQ(ik_request_init(&f.req, dest, 0x4242, 9), 0);
+  f.sent = sent_message(f.req, pb::V6().src);
+  Bytes q = f.sent;
+  if (tamper) tamper(q);
+  parse_error(f, q, keep);
+  return f;
+}
+
+void flip_last_payload_byte(Bytes &m) { m.back() ^= 0x01; }
+void other_payload_same_length(Bytes &m) {
+  for (size_t i = 8; i < m.size(); ++i) m[i] = static_cast<uint8_t>(i);
+}
+void flip_checksum(Bytes &m) { m[3] ^= 0x40; }
+
+class QuoteTest : public ::testing::TestWithParam<const char *> {};
+
+TEST_P(QuoteTest, ErrorQuotingOurWholeRequestMatches) {
+  Forged f = make(GetParam(), 10000);
+  EXPECT_EQ(ik__match(&f.req, &f.rx, 0), 1);
+}
+
+TEST_P(QuoteTest, ErrorQuotingOnlyOurHeaderMatches) {
+  Forged f = make(GetParam(), 8);  // RFC 792: 8 bytes of the original datagram
+  EXPECT_EQ(ik__match(&f.req, &f.rx, 0), 1);
+}
+
+TEST_P(QuoteTest, ErrorQuotingAnotherPayloadWithOurIdAndSequenceDoesNotMatch) {
+  Forged f = make(GetParam(), 10000, other_payload_same_length);
+  EXPECT_EQ(ik__match(&f.req, &f.rx, 0), 0);
+}
+
+TEST_P(QuoteTest, ErrorQuotingOneChangedPayloadByteDoesNotMatch) {
+  Forged f = make(GetParam(), 10000, flip_last_payload_byte);
+  EXPECT_EQ(ik__match(&f.req, &f.rx, 0), 0);
+}
+
+TEST_P(QuoteTest, ErrorQuotingOnlyTheHeaderOfAnotherPayloadDoesNotMatchThroughItsChecksum) {
+  Forged f;
+  ASSERT_EQ(ik_request_init(&f.req, GetParam(), 0x4242, 9), 0);
+  ik_request other = f.req;
+  other.payload_seed ^= 0x5a5a5a5a;  // what a forger who cannot read our payload sends
+  Bytes forged = sent_message(other, pb::V6().src);
+  ASSERT_NE(forged, sent_message(f.req, pb::V6().src));
+  parse_error(f, forged, 8);
+  EXPECT_EQ(ik__match(&f.req, &f.rx, 0), 0);
+}
+
+TEST_P(QuoteTest, ErrorQuotingAnotherChecksumDoesNotMatch) {
+  Forged f = make(GetParam(), 8, flip_checksum);
+  EXPECT_EQ(ik__match(&f.req, &f.rx, 0), 0);
+}
+
+TEST_P(QuoteTest, ErrorQuotingMoreThanWeSentDoesNotMatch) {
+  Forged f;
+  ASSERT_EQ(ik_request_init(&f.req, GetParam(), 0x4242, 9), 0);
+  Bytes longer = sent_message(f.req, pb::V6().src);
+  longer.push_back(0x77);
+  parse_error(f, longer, 10000);
+  EXPECT_EQ(ik__match(&f.req, &f.rx, 0), 0);
+}
+
+TEST_P(QuoteTest, ErrorQuotingOurLargeRequestMatchesAndAChangeInItDoesNot) {
+  Forged f;
+  ASSERT_EQ(ik_request_init(&f.req, GetParam(), 0x4242, 9), 0);
+  f.req.payload_size = 1400;  // past the comparison's stack buffer
+  Bytes sent = sent_message(f.req, pb::V6().src);
+  parse_error(f, sent, 10000);
+  EXPECT_EQ(ik__match(&f.req, &f.rx, 0), 1);
+  sent[700] ^= 0x80;
+  parse_error(f, sent, 10000);
+  EXPECT_EQ(ik__match(&f.req, &f.rx, 0), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Family, QuoteTest, ::testing::Values("198.18.0.9", "fd00::9"),
+                         [](const ::testing::TestParamInfo<const char *> &i) {
+                           return std::string(i.index == 0 ? "V4" : "V6");
+                         });
+
+}  // namespace quoted

@@ -1,0 +1,22 @@
+/* Giving up privileges once the sockets are open (iputils ping's way). */
+#ifndef IKCLI_PRIVILEGES_H
+#define IKCLI_PRIVILEGES_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Gives up, for good, every privilege the process holds: a setuid or
+ * setgid binary becomes its real user and group; on Linux every
+ * capability goes (permitted, effective, inheritable, ambient, and the
+ * bounding set where CAP_SETPCAP allows), then no_new_privs is set, so
+ * that nothing executed later regains any. Returns 0, or -1 with msg. */
+int ikcli_drop_privileges(char *msg, size_t msglen);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
