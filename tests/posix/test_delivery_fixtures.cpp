@@ -176,7 +176,14 @@ Wire build_wire(const Scenario &s, const ik_request &req) {
   Bytes echo(ik__echo_size(&req));
   size_t len = 0;
   EXPECT_EQ(ik__build_echo(&req, req.id, echo.data(), echo.size(), &len), 0);
-  if (!v4) echo[2] = 0x5a, echo[3] = 0xa5; // the sender's kernel filled the ICMPv6 checksum
+  if (!v4) { // our kernel filled the ICMPv6 checksum (RFC 4443 2.3: over the pseudo-header)
+    Bytes pseudo(40, 0);
+    addr(6, kUs6, pseudo.data());
+    addr(6, kTarget6, pseudo.data() + 16);
+    pb::put16(pseudo, 34, static_cast<unsigned>(echo.size()));
+    pseudo[39] = 58;
+    pb::put16(echo, 2, pb::ref_checksum(pb::cat(pseudo, echo)));
+  }
   if (s.what == What::EchoReply) {
     w.icmp = echo;
     w.icmp[0] = static_cast<uint8_t>(type);
