@@ -16,19 +16,6 @@ static int get_int(int fd, int level, int name, int *value) {
   return getsockopt(fd, level, name, value, &len);
 }
 
-static const char *family_name(int family) { return family == IK_AF_INET ? "IPv4" : "IPv6"; }
-
-static const char *protocol_name(int protocol) {
-  switch (protocol) {
-  case IPPROTO_TCP: return " (TCP)";
-  case IPPROTO_UDP: return " (UDP)";
-  case IPPROTO_RAW: return " (raw IP)";
-  case IPPROTO_ICMP: return " (ICMP)";
-  case IPPROTO_ICMPV6: return " (ICMPv6)";
-  default: return "";
-  }
-}
-
 /* The socket type: SOCK_RAW or SOCK_DGRAM, else a refusal naming what fd is. */
 static int socket_type(int fd, int *type) {
   if (fcntl(fd, F_GETFD) < 0)
@@ -65,20 +52,34 @@ static int socket_address(int fd, int *family, ik_address *source) {
 
 /* The protocol where the OS tells it (Linux, FreeBSD: SO_PROTOCOL). macOS
  * does not: there an IPv4 or IPv6 raw or datagram socket is taken as ICMP. */
-static int check_protocol(int fd, int family, int type) {
 #if defined(SO_PROTOCOL)
+static const char *protocol_name(int protocol) {
+  switch (protocol) {
+  case IPPROTO_TCP: return " (TCP)";
+  case IPPROTO_UDP: return " (UDP)";
+  case IPPROTO_RAW: return " (raw IP)";
+  case IPPROTO_ICMP: return " (ICMP)";
+  case IPPROTO_ICMPV6: return " (ICMPv6)";
+  default: return "";
+  }
+}
+
+static int check_protocol(int fd, int family, int type) {
   int protocol, want = family == IK_AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
   if (get_int(fd, SOL_SOCKET, SO_PROTOCOL, &protocol) != 0)
     return ik__fail(IK_ESOCKET, "getsockopt(%d, SO_PROTOCOL): %s", fd, strerror(errno));
   if (protocol != want)
     return ik__fail(IK_EINVAL, "descriptor %d is an %s %s socket of protocol %d%s, not %s", fd,
-                    family_name(family), type == SOCK_RAW ? "raw" : "datagram", protocol,
-                    protocol_name(protocol), family == IK_AF_INET ? "ICMP" : "ICMPv6");
-#else
-  (void)fd, (void)family, (void)type;
-#endif
+                    family == IK_AF_INET ? "IPv4" : "IPv6", type == SOCK_RAW ? "raw" : "datagram",
+                    protocol, protocol_name(protocol), family == IK_AF_INET ? "ICMP" : "ICMPv6");
   return 0;
 }
+#else
+static int check_protocol(int fd, int family, int type) {
+  (void)fd, (void)family, (void)type;
+  return 0;
+}
+#endif
 
 /* We write ICMP messages; the kernel must write the IP header. */
 static int check_header_included(int fd, int family, int type) {
