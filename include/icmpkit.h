@@ -238,6 +238,25 @@ typedef struct ik_socket ik_socket;
  * IK_EADDRESS, IK_ESOCKET, IK_ENOTSUP, IK_ENOMEM. */
 IK_EXTERN int ik_socket_open(ik_socket **sock, int family, const char *source,
                              unsigned flags);
+/* Takes over native, an ICMP socket the caller opened (POSIX: a file
+ * descriptor from socket(2), or one a privileged parent or systemd passed
+ * in), so a program can open its sockets, drop its privileges, then probe
+ * (docs/security.md). The family, raw or datagram kind and bound address
+ * are read from the descriptor (ik_socket_family, ik_socket_is_privileged,
+ * ik_socket_address report them), then it is configured as ik_socket_open
+ * configures its own: non-blocking, close-on-exec, filters, timestamps,
+ * error queue. On success the socket owns native: ik_socket_close closes
+ * it. On failure native is NOT closed (it stays the caller's, its options
+ * possibly changed) and *sock is NULL. Where the OS cannot tell a socket's
+ * protocol (macOS) any IPv4/IPv6 raw or datagram socket is taken as ICMP.
+ * flags: 0 (reserved). Errors: IK_EINVAL (flags, a negative value, not a
+ * socket, a stream socket, a protocol other than ICMP for IPv4 or ICMPv6
+ * for IPv6, an IPv4 raw socket with IP_HDRINCL), IK_EUNAVAILABLE (native
+ * is not an open descriptor), IK_EFAMILY (neither IPv4 nor IPv6, e.g. a
+ * Unix socket), IK_ENOTSUP (Windows: the ICMP API has no socket to hand
+ * over; use ik_socket_open, which needs no privilege there), IK_ENOMEM,
+ * IK_ESOCKET. */
+IK_EXTERN int ik_socket_adopt(ik_socket **sock, intptr_t native, unsigned flags);
 /* Sends an echo request (non-blocking); applies req->ttl (1..255) and
  * req->traffic_class (0..255), sets req->time (on Linux the kernel's
  * software transmit stamp when it gives one right away, else the time

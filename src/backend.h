@@ -83,6 +83,16 @@ typedef struct ik__received {
  * missing on this system), IK_ENOMEM, IK_ESOCKET. */
 int ik__ep_open(ik__endpoint **ep, int family, const ik_address *source,
                 int unprivileged);
+/* Takes over native, an open socket of the caller, once the descriptor
+ * itself shows an ICMP (IPv4) or ICMPv6 raw or datagram socket, and
+ * configures it as ik__ep_open does. *family gets its family, *source the
+ * address it is bound to (family 0: none). On failure native is left open
+ * (its options possibly changed). Errors: IK_EINVAL (not a descriptor, not
+ * a socket, a stream socket, another protocol, IPv4 raw with IP_HDRINCL),
+ * IK_EUNAVAILABLE (descriptor not open), IK_EFAMILY (neither IPv4 nor
+ * IPv6), IK_ENOTSUP (Windows: the ICMP API has no socket), IK_ENOMEM,
+ * IK_ESOCKET. */
+int ik__ep_adopt(ik__endpoint **ep, intptr_t native, int *family, ik_address *source);
 /* Releases everything; NULL is accepted. */
 void ik__ep_close(ik__endpoint *ep);
 

@@ -67,6 +67,29 @@ int ik_socket_open(ik_socket **sock, int family, const char *source, unsigned fl
   return 0;
 }
 
+int ik_socket_adopt(ik_socket **sock, intptr_t native, unsigned flags) {
+  ik_socket *s;
+  ik_address source;
+  int err;
+
+  if (sock == NULL)
+    return ik__fail(IK_EINVAL, "ik_socket_adopt: sock is NULL");
+  *sock = NULL;
+  if (flags != 0)
+    return ik__fail(IK_EINVAL, "unknown adopt flags 0x%x: pass 0 (the socket's kind is read from it)",
+                    flags);
+  if ((s = calloc(1, sizeof *s)) == NULL)
+    return ik__fail(IK_ENOMEM, "no memory for a socket");
+  if ((err = ik__ep_adopt(&s->ep, native, &s->family, &source)) != 0) {
+    free(s);
+    return err;
+  }
+  s->privileged = ik__ep_is_privileged(s->ep);
+  s->bound = source.family != 0 && ik_address_format(&source, s->address, sizeof s->address) == 0;
+  *sock = s;
+  return 0;
+}
+
 /* The checks of ik_socket_send on one request of an open socket. */
 static int check_request(const ik_socket *sock, const ik_request *req) {
   int err;

@@ -123,31 +123,44 @@ static int bind_source(ik__endpoint *ep, const ik_address *source) {
   return ik__fail(IK_ESOCKET, "bind %s: %s", text, strerror(err));
 }
 
-int ik__ep_open(ik__endpoint **out, int family, const ik_address *source, int unprivileged) {
+int ik__posix_wrap(ik__endpoint **out, int fd, int family, int unprivileged) {
   ik__endpoint *ep;
   int err;
   *out = NULL;
-  if (family != IK_AF_INET && family != IK_AF_INET6)
-    return ik__fail(IK_EINVAL, "address family %d", family);
   if ((ep = calloc(1, sizeof *ep)) == NULL)
     return ik__fail(IK_ENOMEM, "no memory for an ICMP endpoint");
+  ep->fd = fd;
   ep->family = family;
   ep->unprivileged = unprivileged != 0;
   ep->ttl = ep->mcast_ttl = ep->tclass = -1;
   ep->kernel_id = -1;
-  ep->fd = socket(family == IK_AF_INET ? AF_INET : AF_INET6,
-                  ep->unprivileged ? SOCK_DGRAM : SOCK_RAW,
-                  family == IK_AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
-  if (ep->fd < 0) {
-    err = open_error(family, ep->unprivileged, errno);
-    free(ep);
-    return err;
-  }
-  if ((err = configure(ep)) != 0 || (source != NULL && (err = bind_source(ep, source)) != 0)) {
+  if ((err = configure(ep)) != 0) {
+    ep->fd = -1; /* the caller's to close */
     ik__ep_close(ep);
     return err;
   }
   *out = ep;
+  return 0;
+}
+
+int ik__ep_open(ik__endpoint **out, int family, const ik_address *source, int unprivileged) {
+  int fd, err;
+  *out = NULL;
+  if (family != IK_AF_INET && family != IK_AF_INET6)
+    return ik__fail(IK_EINVAL, "address family %d", family);
+  fd = socket(family == IK_AF_INET ? AF_INET : AF_INET6, unprivileged ? SOCK_DGRAM : SOCK_RAW,
+              family == IK_AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+  if (fd < 0)
+    return open_error(family, unprivileged, errno);
+  if ((err = ik__posix_wrap(out, fd, family, unprivileged)) != 0) {
+    close(fd);
+    return err;
+  }
+  if (source != NULL && (err = bind_source(*out, source)) != 0) {
+    ik__ep_close(*out);
+    *out = NULL;
+    return err;
+  }
   return 0;
 }
 

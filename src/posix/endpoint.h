@@ -40,6 +40,12 @@ struct ik__endpoint {
   ik__linux *lx;       /* Linux: see linux.c; NULL elsewhere */
 };
 
+/* An endpoint around fd, an ICMP socket of family (SOCK_DGRAM when
+ * unprivileged), configured as every endpoint is: non-blocking,
+ * close-on-exec, filters, receive buffer, timestamps, Linux's error queue.
+ * Used by ik__ep_open and ik__ep_adopt (adopt.c). On failure fd is left
+ * open, for the caller to close or not. */
+int ik__posix_wrap(ik__endpoint **ep, int fd, int family, int unprivileged);
 /* Grows *buf (*cap bytes) to need bytes, keeping its content.
  * Errors: IK_ENOMEM (no detail set). */
 int ik__posix_grow(uint8_t **buf, size_t *cap, size_t need);

@@ -213,6 +213,15 @@ static int check_source(int family, const ik_address *source, ik__endpoint *ep) 
   return 0;
 }
 
+/* The ICMP API keeps its socket to itself: a HANDLE from IcmpCreateFile
+ * cannot be told apart from any other, nor a Winsock socket used with it. */
+int ik__ep_adopt(ik__endpoint **out, intptr_t native, int *family, ik_address *source) {
+  (void)native, (void)family, (void)source;
+  *out = NULL;
+  return ik__fail(IK_ENOTSUP, "Windows has no socket to hand over: the ICMP API (IcmpSendEcho2) "
+                              "needs no privilege, so open the socket with ik_socket_open");
+}
+
 int ik__ep_open(ik__endpoint **out, int family, const ik_address *source, int unprivileged) {
   const ik__icmp_api *api;
   char text[256];

@@ -566,6 +566,12 @@ TEST_F(Win32Endpoint, MissingIcmpv6IsNotSupportedOnThisSystem) {
   EXPECT_EQ(sock, nullptr);
 }
 
+TEST_F(Win32Endpoint, AdoptingANativeHandleIsNotSupported) {
+  EXPECT_EQ(ik_socket_adopt(&sock, 3, 0), IK_ENOTSUP);
+  EXPECT_NE(std::string(ik_last_error()).find("open the socket with ik_socket_open"), std::string::npos) << ik_last_error();
+  EXPECT_EQ(sock, nullptr);
+}
+
 TEST_F(Win32Endpoint, OtherCreateFailuresAreSocketErrors) {
   fake.create6_error = ERROR_ACCESS_DENIED;
   EXPECT_EQ(ik_socket_open(&sock, IK_AF_INET6, nullptr, 0), IK_ESOCKET);
