@@ -264,7 +264,7 @@ TEST(CliArgs, ExclusiveChoicesAreRefused) {
 }
 
 TEST(CliArgs, OptionsOfAnotherCommandAreUnknown) {
-  ExpectRefused({"multiping", "-s", "10", "h"}, {"unknown option '-s' for multiping"});
+  ExpectRefused({"multiping", "-b", "h"}, {"unknown option '-b' for multiping"});
   ExpectRefused({"ping", "--rate", "10", "h"}, {"unknown option '--rate' for ping"});
   ExpectRefused({"ping", "-m", "3", "h"}, {"unknown option '-m' for ping"});
   ExpectRefused({"traceroute", "-b", "h"}, {"unknown option '-b' for traceroute"});
