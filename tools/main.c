@@ -611,7 +611,7 @@ static int run_multiping(const ikcli_args *a) {
     /* The lines show the targets as given: the column width is known
      * before the run. */
     for (i = 0; i < targets.n; i++) {
-      int len = (int)strlen(names[i]);
+      int len = errors.why != NULL && errors.why[i] != NULL ? 0 : (int)strlen(names[i]);
       if (len > text.width)
         text.width = len < IK_ADDRSTRLEN ? len : IK_ADDRSTRLEN - 1;
     }

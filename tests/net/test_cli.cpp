@@ -105,7 +105,8 @@ std::vector<Value> Lines(const CliRun &r) {
 TEST(CliTool, UsageErrorsExitTwoWithNothingOnStdout) {
   REQUIRE_CLI();
   const std::pair<const char *, const char *> cases[] = {
-      {"ping -c 0 127.0.0.1", "-c: COUNT must be an integer from 1 to 65535"},
+      {"ping -c 0 127.0.0.1", "-c: COUNT must be an integer from 1 to 2147483647"},
+      {"multiping -c 65536 127.0.0.1", "-c: COUNT must be an integer from 1 to 65535"},
       {"ping -t 256 127.0.0.1", "-t: TTL"},
       {"ping -W nan 127.0.0.1", "-W: TIMEOUT"},
       {"ping -s 65508 127.0.0.1", "-s: SIZE"},
@@ -113,7 +114,8 @@ TEST(CliTool, UsageErrorsExitTwoWithNothingOnStdout) {
       {"multiping -g 10.0.0.0/8", "2^24 addresses"},
       {"traceroute -f 9 -m 3 127.0.0.1", "-f: FIRST_HOP (9) is beyond MAX_HOPS (3)"},
       {"ping nonexistent.invalid", "nonexistent.invalid"},
-      {"multiping 127.0.0.1 nonexistent.invalid", "nonexistent.invalid"},
+      // multiping reports such a name and probes the others (issue 17):
+      // CliLikeFping.UnresolvedNameIsReportedAndTheOthersAreProbed
       {"frobnicate", "unknown command"},
       {"", "missing command"},
   };
