@@ -134,6 +134,11 @@ IK_EXTERN int ik_is_ipv4_address(const char *text);
 IK_EXTERN int ik_is_ipv6_address(const char *text);
 /* A syntactically valid DNS host name (RFC 1123 labels, not an address). */
 IK_EXTERN int ik_is_hostname(const char *text);
+/* 0 when dst can be probed; IK_EINVAL, with a message saying what to use
+ * instead, for the unspecified address (0.0.0.0, ::) and for an IPv6
+ * link-local unicast or link/interface-local multicast address without a
+ * zone. ik_ping and ik_multiping check their destinations with it. */
+IK_EXTERN int ik_destination_check(const ik_address *dst);
 
 /* Resolves a name or literal. family: 0 (IPv4 addresses first, as
  * icmplib), IK_AF_INET or IK_AF_INET6. Writes up to max addresses without

@@ -331,3 +331,30 @@ int ik__address_is_group(const ik_address *a) {
     return memcmp(a->bytes, broadcast, 4) == 0 || (a->bytes[0] & 0xf0) == 0xe0;
   return a->family == IK_AF_INET6 && a->bytes[0] == 0xff;
 }
+
+/* Linux sends echo to 0.0.0.0 to this host (iputils prints "PING 0.0.0.0
+ * (127.0.0.1)") and to :: nowhere; either way the answer never matches a
+ * probe to the unspecified address, so it is refused before anything is
+ * sent. A link-local destination needs its interface: without one, sendto
+ * fails with a bare EINVAL. */
+int ik_destination_check(const ik_address *dst) {
+  static const uint8_t zero[16] = {0};
+  char text[IK_ADDRSTRLEN];
+  if (dst == NULL || (dst->family != IK_AF_INET && dst->family != IK_AF_INET6))
+    return ik__fail(IK_EINVAL, "ik_destination_check: no address");
+  if (memcmp(dst->bytes, zero, dst->family == IK_AF_INET ? 4 : 16) == 0)
+    return ik__fail(IK_EINVAL,
+                    "%s is the unspecified address, which no host has: use %s for this host",
+                    dst->family == IK_AF_INET ? "0.0.0.0" : "::",
+                    dst->family == IK_AF_INET ? "127.0.0.1" : "::1");
+  if (dst->family == IK_AF_INET6 && dst->scope_id == 0 &&
+      ((dst->bytes[0] == 0xfe && (dst->bytes[1] & 0xc0) == 0x80) ||
+       (dst->bytes[0] == 0xff && ((dst->bytes[1] & 0x0f) == 1 || (dst->bytes[1] & 0x0f) == 2)))) {
+    if (ik_address_format(dst, text, sizeof text) != 0)
+      text[0] = '\0';
+    return ik__fail(IK_EINVAL,
+                    "%s is a link-local address: name the interface as a zone, e.g. %s%%eth0",
+                    text, text);
+  }
+  return 0;
+}

@@ -13,7 +13,7 @@ enum { P = 1, M = 2, T = 4 }; /* commands an option belongs to */
 enum opt_id {
   OPT_COUNT, OPT_INTERVAL, OPT_TIMEOUT, OPT_SIZE, OPT_TTL, OPT_TCLASS, OPT_SOURCE,
   OPT_BROADCAST, OPT_V4, OPT_V6, OPT_PRIV, OPT_UNPRIV, OPT_JSON, OPT_RATE, OPT_FILE,
-  OPT_CIDR, OPT_FIRST_HOP, OPT_MAX_HOPS, OPT_FAST, OPT_HELP
+  OPT_CIDR, OPT_FIRST_HOP, OPT_MAX_HOPS, OPT_FAST, OPT_HELP, OPT_ALIVE, OPT_UNREACHABLE
 };
 
 typedef struct opt {
@@ -28,10 +28,10 @@ static const opt options[] = {
   {'c', NULL, "COUNT", OPT_COUNT, P | M | T},
   {'i', NULL, "INTERVAL", OPT_INTERVAL, P | M | T},
   {'W', NULL, "TIMEOUT", OPT_TIMEOUT, P | M | T},
-  {'s', NULL, "SIZE", OPT_SIZE, P},
-  {'t', NULL, "TTL", OPT_TTL, P},
-  {'Q', NULL, "TCLASS", OPT_TCLASS, P},
-  {'I', NULL, "SOURCE", OPT_SOURCE, P},
+  {'s', NULL, "SIZE", OPT_SIZE, P | M},
+  {'t', NULL, "TTL", OPT_TTL, P | M},
+  {'Q', NULL, "TCLASS", OPT_TCLASS, P | M},
+  {'I', NULL, "SOURCE", OPT_SOURCE, P | M},
   {'b', NULL, NULL, OPT_BROADCAST, P},
   {'4', NULL, NULL, OPT_V4, P | M | T},
   {'6', NULL, NULL, OPT_V6, P | M | T},
@@ -45,6 +45,8 @@ static const opt options[] = {
   {'m', NULL, "MAX_HOPS", OPT_MAX_HOPS, T},
   {0, "fast", NULL, OPT_FAST, T},
   {'h', "help", NULL, OPT_HELP, P | M | T},
+  {'a', NULL, NULL, OPT_ALIVE, M},
+  {'u', NULL, NULL, OPT_UNREACHABLE, M},
 };
 
 static int fail(char *msg, size_t msglen, const char *fmt, ...)
@@ -134,13 +136,15 @@ static int take(ikcli_args *a, const opt *o, const char *spelled, const char *v,
   ik_ping_options *x = &a->opts;
 
   switch (o->id) {
-  case OPT_COUNT:
-    if (parse_long(v, 1, IKCLI_MAX_COUNT, &n) != 0)
-      return fail(msg, msglen, "%s: COUNT must be an integer from 1 to %d, not '%s'", spelled,
-                  IKCLI_MAX_COUNT, ik_escape(v, sh, sizeof sh));
+  case OPT_COUNT: {
+    long max = a->command == IKCLI_PING ? IKCLI_MAX_PING_COUNT : IKCLI_MAX_COUNT;
+    if (parse_long(v, 1, max, &n) != 0)
+      return fail(msg, msglen, "%s: COUNT must be an integer from 1 to %ld, not '%s'", spelled,
+                  max, ik_escape(v, sh, sizeof sh));
     x->count = (int)n;
     a->set |= IKCLI_SET_COUNT;
     return 0;
+  }
   case OPT_INTERVAL:
     if (parse_number(v, &d) != 0 || d < 0.0 || d > IKCLI_MAX_SECONDS)
       return fail(msg, msglen,
@@ -260,6 +264,14 @@ static int take(ikcli_args *a, const opt *o, const char *spelled, const char *v,
   case OPT_HELP:
     a->help = 1;
     return 0;
+  case OPT_ALIVE:
+  case OPT_UNREACHABLE: {
+    int want = o->id == OPT_ALIVE ? IKCLI_SHOW_ALIVE : IKCLI_SHOW_UNREACHABLE;
+    if (a->show != IKCLI_SHOW_ALL && a->show != want)
+      return fail(msg, msglen, "-a and -u exclude each other");
+    a->show = want;
+    return 0;
+  }
   }
   return fail(msg, msglen, "internal error: unhandled option %s", spelled);
 }
@@ -490,7 +502,7 @@ static const char usage_tool[] =
   "did not, 2 usage, name resolution or socket error.\n";
 
 static const char usage_common[] =
-  "  -c COUNT        probes per %s (1..65535, default %s)\n"
+  "  -c COUNT        probes per %s (%s)\n"
   "  -i INTERVAL     seconds between probes to one %s (default %s)\n"
   "  -W TIMEOUT      seconds to wait for each reply (default 2)\n"
   "  -4, -6          use IPv4 / IPv6 only (names resolve to that family)\n"
@@ -499,7 +511,7 @@ static const char usage_common[] =
   "  --json          JSON Lines on standard output instead of text\n"
   "  -h, --help      this help\n";
 
-static char usage_buf[3][2048];
+static char usage_buf[3][4096];
 
 const char *ikcli_usage(ikcli_command command) {
   char common[1024];
@@ -510,14 +522,17 @@ const char *ikcli_usage(ikcli_command command) {
     return usage_buf[k];
   switch (command) {
   case IKCLI_PING:
-    snprintf(common, sizeof common, usage_common, "host", "4", "host", "1");
+    snprintf(common, sizeof common, usage_common, "host",
+             "1..2147483647, default: until interrupted", "host", "1");
     snprintf(usage_buf[k], sizeof usage_buf[k],
              "usage: icmpkit ping [-c COUNT] [-i INTERVAL] [-W TIMEOUT] [-s SIZE] [-t TTL]\n"
              "                    [-Q TCLASS] [-I SOURCE] [-b] [-4|-6]\n"
              "                    [--privileged|--unprivileged] [--json] HOST\n"
              "\n"
-             "Sends COUNT echo requests to HOST and prints each reply or ICMP error,\n"
-             "then the statistics.\n"
+             "Sends COUNT echo requests to HOST (without -c: until Ctrl-C) and prints\n"
+             "each reply or ICMP error, late ones included, then the statistics. A probe\n"
+             "that cannot be sent (no route for a moment) is reported on standard error,\n"
+             "counted as transmitted and lost, and the run goes on.\n"
              "\n%s"
              "  -s SIZE         payload bytes (0..65507, default 56)\n"
              "  -t TTL          time to live / hop limit (1..255, default 64)\n"
@@ -527,22 +542,32 @@ const char *ikcli_usage(ikcli_command command) {
              "\n"
              "--json prints one object per host: address, packets_sent,\n"
              "packets_received, packet_loss (0..1), min_rtt, avg_rtt, max_rtt, jitter\n"
-             "(ms), rtts (ms), is_alive, duplicates and replies (sequence, source, type,\n"
-             "code, rtt, ttl, bytes_received, duplicate).\n",
+             "(ms), rtts (ms), is_alive, duplicates, send_errors and replies (sequence,\n"
+             "source, type, code, rtt, ttl, bytes_received, duplicate).\n",
              common);
     break;
   case IKCLI_MULTIPING:
-    snprintf(common, sizeof common, usage_common, "host", "2", "host", "0.5");
+    snprintf(common, sizeof common, usage_common, "host", "1..65535, default 2", "host", "0.5");
     snprintf(usage_buf[k], sizeof usage_buf[k],
              "usage: icmpkit multiping [-c COUNT] [-i INTERVAL] [-W TIMEOUT] [--rate PPS]\n"
+             "                         [-s SIZE] [-t TTL] [-Q TCLASS] [-I SOURCE] [-a|-u]\n"
              "                         [-4|-6] [--privileged|--unprivileged] [--json]\n"
              "                         (HOST... | -f FILE | -g CIDR)\n"
              "\n"
              "Probes every target at once (IPv4 and IPv6 mixed) and prints one line per\n"
-             "target, in the order given.\n"
+             "target, in the order given. A target that cannot be probed (a name that\n"
+             "does not resolve, a broadcast address) is reported on standard error, as\n"
+             "fping does, and the others are probed (exit status 1).\n"
              "\n%s"
              "  --rate PPS      most probes sent per second (1..1e9, default 1000; 0: no\n"
              "                  limit, root only)\n"
+             "  -s SIZE         payload bytes (0..65507, default 56)\n"
+             "  -t TTL          time to live / hop limit (1..255, default 64)\n"
+             "  -Q TCLASS       DS field / traffic class (0..255 or 0x00..0xff)\n"
+             "  -I SOURCE       source address to send from (of one family: the\n"
+             "                  targets of the other family use the default)\n"
+             "  -a              show only the targets that answered (fping -a)\n"
+             "  -u              show only the targets that did not (fping -u)\n"
              "  -f FILE         read targets from FILE, one per line (- for standard\n"
              "                  input); blank lines and # comments are ignored\n"
              "  -g CIDR         every address of a range, e.g. 198.18.0.0/24 or\n"
@@ -551,11 +576,12 @@ const char *ikcli_usage(ikcli_command command) {
              "\n"
              "-f and -g may be repeated and combined with HOST operands; the results\n"
              "list the HOST operands first, then the -f hosts, then the -g ranges.\n"
-             "--json prints one object per target (keys as for ping --json).\n",
+             "--json prints one object per target (keys as for ping --json, plus name:\n"
+             "the target as given, and error: why it was not probed, when it was not).\n",
              common);
     break;
   default:
-    snprintf(common, sizeof common, usage_common, "hop", "2", "hop", "0.05");
+    snprintf(common, sizeof common, usage_common, "hop", "1..65535, default 2", "hop", "0.05");
     snprintf(usage_buf[k], sizeof usage_buf[k],
              "usage: icmpkit traceroute [-c COUNT] [-i INTERVAL] [-W TIMEOUT] [-f FIRST_HOP]\n"
              "                          [-m MAX_HOPS] [--fast] [-4|-6]\n"

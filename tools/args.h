@@ -19,6 +19,8 @@ typedef enum ikcli_command {
   IKCLI_TRACEROUTE
 } ikcli_command;
 
+enum { IKCLI_SHOW_ALL = 0, IKCLI_SHOW_ALIVE = 1, IKCLI_SHOW_UNREACHABLE = 2 };
+
 /* Which fields of ikcli_args.opts the command line set. */
 enum {
   IKCLI_SET_COUNT = 1u << 0,
@@ -36,11 +38,13 @@ enum {
   IKCLI_SET_FAST = 1u << 12
 };
 
-/* Largest -c: one 16-bit sequence number per probe. */
+/* Largest -c of multiping and traceroute (one 16-bit sequence number per
+ * probe); ping's sequence numbers wrap, its -c goes to INT_MAX. */
 #define IKCLI_MAX_COUNT 65535
 /* Largest -i and -W, in seconds (one hour): longer waits make no
  * progress a user could watch. */
 #define IKCLI_MAX_SECONDS 3600.0
+#define IKCLI_MAX_PING_COUNT 2147483647
 /* Slowest --rate other than 0: one probe a second. Below, a sweep would
  * seem to hang after its first probe. */
 #define IKCLI_MIN_RATE 1.0
@@ -59,6 +63,7 @@ typedef struct ikcli_args {
   int version;
   int json;
   int privileged;      /* -1: least privilege that works; 0 or 1: forced */
+  int show;            /* multiping: IKCLI_SHOW_ALL, _ALIVE (-a), _UNREACHABLE (-u) */
   unsigned set;        /* IKCLI_SET_* */
   ik_ping_options opts;/* only the fields named by set are meaningful */
   /* Operands and repeated options, pointing into argv. */

@@ -236,6 +236,15 @@ static int resolve(const char *name, int family, char *text, size_t len, int *fa
   return 0;
 }
 
+/* What ik_ping would refuse (the unspecified address, a link-local one
+ * without its zone), said before any privilege is tried. */
+static int check_destination(const char *addr) {
+  ik_address a;
+  if (ik_address_parse(addr, &a) == 0 && ik_destination_check(&a) != 0)
+    return error_exit("%s%s", ik_last_error(), "");
+  return 0;
+}
+
 static int library_error(int err, const char *target) {
   if (err == IK_EBROADCAST)
     return error_exit("%s is a broadcast address: add -b to ping it%s", target, "");
@@ -280,9 +289,17 @@ static int live_finish(live *l) {
   return rc;
 }
 
+/* A failed send goes to standard error (iputils: "ping: sendmsg: ..."),
+ * the replies and ICMP errors to standard output. */
 static void ping_reply(void *arg, size_t index, const ik_probe_reply *reply) {
   live *l = (live *)arg;
   (void)index;
+  if (reply->error != 0) {
+    live_write(l);
+    fprintf(stderr, "icmpkit ping: icmp_seq=%u: %s\n", (unsigned)reply->sequence,
+            *ik_last_error() ? ik_last_error() : ik_strerror(reply->error));
+    return;
+  }
   ikcli_ping_reply(&l->out, reply);
   live_write(l);
 }
@@ -337,7 +354,7 @@ static int run_ping(const ikcli_args *a, ik_ping_options o, const opened *socks)
   double t0;
 
   if ((rc = resolve(target, o.family, addr, sizeof addr, &fam)) != 0 ||
-      (rc = sockets_cover(socks, &fam, 1)) != 0)
+      (rc = check_destination(addr)) != 0 || (rc = sockets_cover(socks, &fam, 1)) != 0)
     return rc;
   memset(&l, 0, sizeof l);
   memset(&host, 0, sizeof host);
@@ -474,10 +491,51 @@ static void progress_stop(progress *p) {
 #endif
 }
 
-/* Expands hosts, -f files and -g ranges, then resolves every name, so that
- * a typo fails the run before anything is sent. */
+/* A target that cannot be probed, said on standard error as fping does
+ * (its text holds what the user typed: escaped). */
+static void print_target_error(const char *msg) {
+  char shown[1024];
+  fprintf(stderr, "icmpkit multiping: %s\n", ik_escape(msg, shown, sizeof shown));
+}
+
+/* Why targets cannot be probed, by position (NULL: it can). */
+typedef struct target_errors {
+  char **why;
+  size_t n;
+} target_errors;
+
+/* Keeps the message for target i and says it now on standard error, as
+ * fping reports a name it cannot resolve before probing the others. */
+static int note_target_error(target_errors *e, size_t n, size_t i, const char *msg) {
+  if (e->why == NULL) {
+    if ((e->why = (char **)calloc(n, sizeof *e->why)) == NULL)
+      return error_exit("%s%s", "out of memory", "");
+    e->n = n;
+  }
+  free(e->why[i]);
+  if ((e->why[i] = (char *)malloc(strlen(msg) + 1)) == NULL)
+    return error_exit("%s%s", "out of memory", "");
+  strcpy(e->why[i], msg);
+  print_target_error(msg);
+  return 0;
+}
+
+static void target_errors_free(target_errors *e) {
+  size_t i;
+  for (i = 0; e->why != NULL && i < e->n; i++)
+    free(e->why[i]);
+  free(e->why);
+  memset(e, 0, sizeof *e);
+}
+
+/* Expands hosts, -f files and -g ranges, then resolves every name. A name
+ * that does not resolve, or an address no probe can go to, is reported
+ * (errors) and passed on as given: the library marks that host and probes
+ * the others. names gets the targets as given (left empty when they are
+ * the resolved list itself). */
 static int collect_targets(const ikcli_args *a, int family, ikcli_targets *resolved,
-                           int *families, size_t *nfam) {
+                           ikcli_targets *names, target_errors *errors, int *families,
+                           size_t *nfam) {
   ikcli_targets given = {0};
   const char *const *list = NULL;
   char msg[512], addr[IK_ADDRSTRLEN];
@@ -510,14 +568,29 @@ static int collect_targets(const ikcli_args *a, int family, ikcli_targets *resol
   /* Names are resolved one by one. The addresses of -g ranges are already
    * the text resolve would give (the same formatting): they are taken as
    * they are, in one piece, unless a range is not of the family asked for
-   * (-4/-6), which resolve then refuses with its message. */
+   * (-4/-6), whose addresses then fail one by one. */
   for (i = 0; err == 0 && i < given.n && (i < ranges || mismatch); i++) {
-    if ((err = resolve(list[i], family, addr, sizeof addr, &fam)) != 0)
-      break;
-    if ((err = ikcli_targets_add(resolved, addr, msg, sizeof msg)) != 0)
+    ik_address dst;
+    size_t found = 0;
+    const char *use = addr;
+    int rerr = ik_resolve(list[i], family, &dst, 1, &found);
+    if (rerr == 0 && found == 0)
+      rerr = IK_ENAMELOOKUP;
+    if (rerr == 0)
+      rerr = ik_address_format(&dst, addr, sizeof addr);
+    if (rerr == 0)
+      rerr = ik_destination_check(&dst);
+    if (rerr != 0) {
+      if ((err = note_target_error(errors, given.n, i,
+                                   *ik_last_error() ? ik_last_error() : ik_strerror(rerr))) != 0)
+        break;
+      use = list[i];
+    } else {
+      seen4 |= dst.family == IK_AF_INET;
+      seen6 |= dst.family == IK_AF_INET6;
+    }
+    if ((err = ikcli_targets_add(resolved, use, msg, sizeof msg)) != 0)
       err = error_exit("%s%s", msg, "");
-    seen4 |= fam == IK_AF_INET;
-    seen6 |= fam == IK_AF_INET6;
   }
   if (err == 0 && !mismatch && given.n > ranges) {
     if (resolved->n == 0) {
@@ -533,15 +606,8 @@ static int collect_targets(const ikcli_args *a, int family, ikcli_targets *resol
     families[(*nfam)++] = IK_AF_INET;
   if (seen6)
     families[(*nfam)++] = IK_AF_INET6;
-  ikcli_targets_free(&given);
+  *names = given;
   return err;
-}
-
-/* A host that could not be probed (its address: a name as given). */
-static void host_error(const ik_host *h) {
-  char shown[4 * sizeof h->address];
-  fprintf(stderr, "icmpkit multiping: %s: %s\n", ik_escape(h->address, shown, sizeof shown),
-          ik_strerror(h->error));
 }
 
 /* Text multiping: each host's line as the library hands its results over
@@ -549,46 +615,81 @@ static void host_error(const ik_host *h) {
  * sweep of 65,534 hosts costs the library's statistics only. */
 typedef struct text_lines {
   ikcli_buf out;
-  int width, rc;
+  int width, rc, show;
   size_t alive;
+  const char *const *names;
+  const target_errors *errors;
 } text_lines;
+
+/* Why host index was not (fully) probed, or NULL. */
+static const char *host_error(const target_errors *e, size_t index, const ik_host *h,
+                              char *buf, size_t len) {
+  if (e->why != NULL && e->why[index] != NULL)
+    return e->why[index];
+  if (h->error == 0)
+    return NULL;
+  if (h->error == IK_EBROADCAST)
+    snprintf(buf, len, "%s is a broadcast address (multiping does not probe those: use ping -b)",
+             h->address);
+  else
+    snprintf(buf, len, "%s: %s", h->address, ik_strerror(h->error));
+  return buf;
+}
+
+/* -a: only hosts that answered; -u: only the others. */
+static int shown_host(int show, const ik_host *h) {
+  return show == IKCLI_SHOW_ALL || (show == IKCLI_SHOW_ALIVE) == (h->is_alive != 0);
+}
 
 static void text_host(void *arg, size_t index, const ik_host *h) {
   text_lines *t = (text_lines *)arg;
-  (void)index;
+  char why[IK_ADDRSTRLEN + 128];
+  const char *error = host_error(t->errors, index, h, why, sizeof why);
+  ik_host named = *h;
   t->alive += h->is_alive != 0;
   if (t->rc != 0)
     return;
-  ikcli_multiping_line(&t->out, h, t->width);
-  if (h->error != 0)
-    host_error(h);
+  /* fping: a target that could not be probed has its message on standard
+   * error (names that did not resolve: already said) and no line. */
+  if (error != NULL && (t->errors->why == NULL || t->errors->why[index] == NULL))
+    print_target_error(error);
+  if ((error != NULL && h->packets_sent == 0) || !shown_host(t->show, h))
+    return;
+  snprintf(named.address, sizeof named.address, "%s", t->names[index]);
+  ikcli_multiping_line(&t->out, &named, t->width);
   if (t->out.len > (1u << 16))
     t->rc = flush(&t->out);
 }
 
 static int run_multiping(const ikcli_args *a, ik_ping_options o, const opened *socks) {
-  ikcli_targets targets = {0};
+  ikcli_targets targets = {0}, given = {0};
+  target_errors errors = {0};
   ik_host *hosts = NULL;
-  const char *const *list = NULL;
+  const char *const *list = NULL, *const *names = NULL;
   text_lines text;
+  char why[IK_ADDRSTRLEN + 128];
   int families[2], rc, err;
   size_t nfam = 0, i, alive = 0;
 
   memset(&text, 0, sizeof text);
-  rc = collect_targets(a, o.family, &targets, families, &nfam);
-  if (rc == 0)
+  rc = collect_targets(a, o.family, &targets, &given, &errors, families, &nfam);
+  if (rc == 0 && nfam > 0)
     rc = sockets_cover(socks, families, nfam);
   if (rc == 0 && ((list = ikcli_targets_list(&targets)) == NULL ||
+                  (names = given.n > 0 ? ikcli_targets_list(&given) : list) == NULL ||
                   (a->json && (hosts = (ik_host *)calloc(targets.n, sizeof *hosts)) == NULL)))
     rc = error_exit("%s%s", "out of memory", "");
   if (rc == 0 && !a->json) {
-    /* The library's address texts are these resolved ones, formatted the
-     * same way: the column width is known before the run. */
+    /* The lines show the targets as given: the column width is known
+     * before the run. */
     for (i = 0; i < targets.n; i++) {
-      int len = (int)strlen(list[i]);
+      int len = errors.why != NULL && errors.why[i] != NULL ? 0 : (int)strlen(names[i]);
       if (len > text.width)
-        text.width = len;
+        text.width = len < IK_ADDRSTRLEN ? len : IK_ADDRSTRLEN - 1;
     }
+    text.names = names;
+    text.errors = &errors;
+    text.show = a->show;
     o.on_host = text_host;
     o.on_host_arg = &text;
   }
@@ -603,10 +704,12 @@ static int run_multiping(const ikcli_args *a, ik_ping_options o, const opened *s
   }
   if (rc == 0 && a->json) {
     for (i = 0; i < targets.n && rc == 0; i++) {
+      const char *error = host_error(&errors, i, &hosts[i], why, sizeof why);
       alive += hosts[i].is_alive != 0;
-      ikcli_json_host(&text.out, &hosts[i], -1);
-      if (hosts[i].error != 0)
-        host_error(&hosts[i]);
+      if (error != NULL && (errors.why == NULL || errors.why[i] == NULL))
+        print_target_error(error);
+      if (shown_host(a->show, &hosts[i]))
+        ikcli_json_target(&text.out, &hosts[i], names[i], error);
       if (text.out.len > (1u << 20))
         rc = flush(&text.out);
     }
@@ -624,6 +727,8 @@ static int run_multiping(const ikcli_args *a, ik_ping_options o, const opened *s
     ik_host_free(&hosts[i]);
   free(hosts);
   ikcli_targets_free(&targets);
+  ikcli_targets_free(&given);
+  target_errors_free(&errors);
   ikcli_buf_free(&text.out);
   return rc;
 }
@@ -689,8 +794,10 @@ static int run(const ikcli_args *a) {
     ik_multiping_options_init(&o);
   else if (a->command == IKCLI_TRACEROUTE)
     ik_traceroute_options_init(&o);
-  else
+  else {
     ik_ping_options_init(&o);
+    o.count = IKCLI_MAX_PING_COUNT; /* as ping(8): until interrupted, unless -c */
+  }
   if ((rc = settle_options(a, &o)) != 0 || (rc = open_sockets(a, &o, &socks)) != 0)
     return rc;
   if (a->command == IKCLI_PING)

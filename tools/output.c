@@ -110,13 +110,16 @@ void ikcli_ping_reply(ikcli_buf *b, const ik_probe_reply *p) {
 void ikcli_ping_replies(ikcli_buf *b, const ik_host *h) {
   size_t i;
   for (i = 0; i < h->replies_len; i++)
-    ikcli_ping_reply(b, &h->replies[i]);
+    if (h->replies[i].error == 0)
+      ikcli_ping_reply(b, &h->replies[i]);
 }
 
+/* iputils' "+N errors": the ICMP errors received (a failed send is not
+ * one: iputils counts it as transmitted and lost). */
 static size_t error_count(const ik_host *h) {
   size_t i, n = 0;
   for (i = 0; i < h->replies_len; i++)
-    if (!ikcli_is_echo_reply(&h->replies[i].reply))
+    if (h->replies[i].error == 0 && !ikcli_is_echo_reply(&h->replies[i].reply))
       n++;
   return n;
 }
@@ -377,11 +380,21 @@ void ikcli_traceroute_silent(ikcli_buf *b, int distance, int count) {
   ikcli_buf_puts(b, "\n");
 }
 
-void ikcli_json_host(ikcli_buf *b, const ik_host *h, int distance) {
+static void json_host(ikcli_buf *b, const ik_host *h, int distance, const char *name,
+                      const char *error) {
   size_t i;
+  int first = 1;
   ikcli_buf_puts(b, "{");
   ikcli_json_key(b, "address", 1);
   ikcli_json_string(b, h->address);
+  if (name != NULL) {
+    ikcli_json_key(b, "name", 0);
+    ikcli_json_string(b, name);
+  }
+  if (error != NULL) {
+    ikcli_json_key(b, "error", 0);
+    ikcli_json_string(b, error);
+  }
   if (distance >= 0) {
     ikcli_json_key(b, "distance", 0);
     ikcli_json_int(b, distance);
@@ -412,11 +425,22 @@ void ikcli_json_host(ikcli_buf *b, const ik_host *h, int distance) {
   ikcli_json_bool(b, h->is_alive);
   ikcli_json_key(b, "duplicates", 0);
   ikcli_json_int(b, h->duplicates);
+  if (distance < 0) { /* a failed send is a reply with error set */
+    int send_errors = 0;
+    for (i = 0; i < h->replies_len; i++)
+      send_errors += h->replies[i].error != 0;
+    ikcli_json_key(b, "send_errors", 0);
+    ikcli_json_int(b, send_errors);
+  }
   ikcli_json_key(b, "replies", 0);
   ikcli_buf_puts(b, "[");
+  /* Messages received only: a failed send is in send_errors. */
   for (i = 0; i < h->replies_len; i++) {
     const ik_probe_reply *p = &h->replies[i];
-    ikcli_buf_puts(b, i ? ",{" : "{");
+    if (p->error != 0)
+      continue;
+    ikcli_buf_puts(b, first ? "{" : ",{");
+    first = 0;
     ikcli_json_key(b, "sequence", 1);
     ikcli_json_int(b, p->sequence);
     ikcli_json_key(b, "source", 0);
@@ -439,6 +463,14 @@ void ikcli_json_host(ikcli_buf *b, const ik_host *h, int distance) {
     ikcli_buf_puts(b, "}");
   }
   ikcli_buf_puts(b, "]}\n");
+}
+
+void ikcli_json_host(ikcli_buf *b, const ik_host *h, int distance) {
+  json_host(b, h, distance, NULL, NULL);
+}
+
+void ikcli_json_target(ikcli_buf *b, const ik_host *h, const char *name, const char *error) {
+  json_host(b, h, -1, name, error);
 }
 
 void ikcli_json_trace_end(ikcli_buf *b, const char *destination, int reached, size_t hops) {

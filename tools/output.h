@@ -60,8 +60,12 @@ void ikcli_traceroute_hop(ikcli_buf *b, const ik_hop *hop, int count);
 /* " 4  * *" for a distance where no router answered. */
 void ikcli_traceroute_silent(ikcli_buf *b, int distance, int count);
 
-/* One JSON Lines object for a host (distance < 0) or a hop, with "\n". */
+/* One JSON Lines object for a host (distance < 0: with send_errors) or a
+ * hop, with "\n"; failed sends are not among the replies. */
 void ikcli_json_host(ikcli_buf *b, const ik_host *h, int distance);
+/* A multiping target: ikcli_json_host plus "name" (the target as given)
+ * and, unless error is NULL, "error" (why it was not probed). */
+void ikcli_json_target(ikcli_buf *b, const ik_host *h, const char *name, const char *error);
 /* The last traceroute line: {"destination":..,"reached":..,"hops":n}. */
 void ikcli_json_trace_end(ikcli_buf *b, const char *destination, int reached, size_t hops);
 

@@ -7,12 +7,17 @@
 extern "C" {
 #endif
 
-/* One matched reply or ICMP error, as collected by the high-level calls. */
+/* One matched reply or ICMP error, as collected by the high-level calls;
+ * for ik_ping also a probe whose send failed: then error is the ik_error
+ * of the send (its detail is ik_last_error() during on_reply), reply has
+ * the sequence, the destination as source, type and code -1, ttl -1, time
+ * of the attempt, and rtt 0. */
 typedef struct ik_probe_reply {
   uint16_t sequence;
   ik_reply reply;
   double rtt;           /* milliseconds */
-  void *reserved[2];    /* room for later fields (docs/releasing.md) */
+  int error;            /* 0: a message received; else the failed send's */
+  void *reserved[1];    /* room for later fields (docs/releasing.md) */
 } ik_probe_reply;
 
 /* Statistics of one host (icmplib's Host). */
@@ -39,7 +44,9 @@ typedef struct ik_host {
  * ik_ping_options_init / ik_multiping_options_init /
  * ik_traceroute_options_init, which set icmplib's defaults. */
 typedef struct ik_ping_options {
-  int count;            /* probes per host (per hop for traceroute) */
+  int count;            /* probes per host (per hop for traceroute); ping:
+                           up to INT_MAX (sequences wrap past 65535),
+                           others up to 65536 */
   double interval;      /* seconds between probes to one host */
   double timeout;       /* seconds to wait for each reply */
   long id;              /* -1: ik_unique_identifier() */
@@ -109,7 +116,12 @@ typedef struct ik_hop {
 IK_EXTERN void ik_host_free(ik_host *host);
 IK_EXTERN void ik_hops_free(ik_hop *hops, size_t n);
 
-/* Errors: IK_EINVAL, IK_ENAMELOOKUP, socket errors of ik_socket_open,
+/* A send that fails for a while (no route, a firewall's EPERM, no buffer
+ * space for a whole timeout) is recorded for its probe (a reply with error
+ * set) and probing goes on; ICMP errors that arrive after their probe's
+ * timeout are kept in replies too (not counted as answers).
+ * Errors: IK_EINVAL (also for a destination ik_destination_check refuses),
+ * IK_ENAMELOOKUP, socket errors of ik_socket_open, IK_EBROADCAST,
  * IK_ESOCKET also when too few file descriptors are left for the call's
  * event loop (ik_last_error names EMFILE or ENFILE), IK_ENOMEM. The three
  * synchronous calls install libevent log and fatal callbacks (docs/api.md,
@@ -137,9 +149,8 @@ IK_EXTERN int ik_traceroute(const char *address, const ik_ping_options *opts,
  * call's defaults) is copied; the results (host, hosts, hops/nhops) must
  * stay valid until cb. status: IK_OK; IK_ECANCELED (ik_job_cancel or
  * *opts->cancel) with the results so far; or an error that stopped the job
- * (IK_ENOMEM, IK_ESOCKET, ping: the error of its send such as
- * IK_EBROADCAST, or IK_ENOBUFS when the OS had no buffer space for a
- * whole timeout), with results holding no allocation. opts->on_reply runs
+ * (IK_ENOMEM, IK_ESOCKET, ping: a send error that cannot go away such as
+ * IK_EBROADCAST), with results holding no allocation. opts->on_reply runs
  * on the loop thread and must not free the job. Intervals follow base's
  * clock: for intervals of a few milliseconds create base with
  * EVENT_BASE_FLAG_PRECISE_TIMER, as the synchronous calls do (libevent's

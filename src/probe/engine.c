@@ -79,6 +79,14 @@ ik__probe *ik__job_probe(ik_job *job, const ik_address *dst, uint16_t seq, int t
 
 void ik__job_queue(ik__family *f, ik__probe *p) { f->batch[f->nbatch++] = &p->req; }
 
+double ik__probe_rtt(const ik__probe *p, const ik_reply *reply) {
+  double ms;
+  if (reply->time >= p->req.time || p->sent_wall <= 0)
+    return ik_rtt_ms(&p->req, reply);
+  ms = (reply->time - p->sent_wall) * 1000.0;
+  return ms > 0.0 ? ms : 0.0;
+}
+
 /* ---- timers and the end of a job ---- */
 
 static void arm(struct event *ev, double seconds) {
@@ -175,9 +183,13 @@ int ik__job_flush(ik__family *f) {
   ik_job *job = f->job;
   while (f->nbatch > 0 && !job->stopped) {
     size_t sent = 0, i;
-    int err = ik__async_send_many(f->async, f->batch, f->nbatch, &sent);
-    double now = ik__now_mono();
+    double wall = ik__now_wall(), now;
+    int err;
     ik__probe *failed;
+    for (i = 0; i < f->nbatch; i++)
+      ((ik__probe *)f->batch[i])->sent_wall = wall;
+    err = ik__async_send_many(f->async, f->batch, f->nbatch, &sent);
+    now = ik__now_mono();
     if (err == 0)
       sent = f->nbatch;
     for (i = 0; i < sent; i++)
@@ -230,15 +242,16 @@ static void poll_cb(evutil_socket_t fd, short what, void *arg) {
 
 /* ---- late replies: duplicates and further responders ---- */
 
-/* A reply that completed no pending receive: the kind finds its target,
- * results.c its probe (by sequence) and whether it is worth keeping. */
+/* A reply or ICMP error that completed no pending receive (its probe
+ * answered or timed out): the kind finds its target, results.c its probe
+ * (by sequence) and whether it is worth keeping. */
 static void unmatched(void *arg, const ik_reply *reply, const ik_address *quoted_dst) {
   ik__family *f = (ik__family *)arg;
   ik_job *job = f->job;
   long t;
-  if (job->stopped || job->ops->late_target == NULL || quoted_dst != NULL || !f->id_known ||
-      reply->id != f->id || ik_reply_check(reply) != IK_OK ||
-      (t = job->ops->late_target(job, reply)) < 0)
+  if (job->stopped || job->ops->late_target == NULL || !f->id_known || reply->id != f->id ||
+      (quoted_dst == NULL) != (ik_reply_check(reply) == IK_OK) ||
+      (t = job->ops->late_target(job, reply, quoted_dst)) < 0)
     return;
   ik__record_late(job, (uint32_t)t, reply);
 }

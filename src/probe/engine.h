@@ -22,6 +22,7 @@ typedef struct ik__probe {
   struct ik_job *job;
   struct ik__probe *next_free;
   uint32_t target; /* index into job->hosts */
+  double sent_wall; /* wall clock just before the send, the RTT's fallback */
 } ik__probe;
 
 /* One socket per address family in use. */
@@ -58,9 +59,10 @@ typedef struct ik__probe_ops {
   void (*on_answer)(ik_job *job, const ik__probe *p, const ik_reply *reply);
   void (*on_complete)(ik_job *job);             /* a probe ended, the job goes on */
   void (*on_send_failed)(ik_job *job, const ik__probe *p, int err);
-  /* The target a late echo reply belongs to, or -1. NULL: late replies
-   * are not this kind's business. */
-  long (*late_target)(ik_job *job, const ik_reply *reply);
+  /* The target a late echo reply or ICMP error belongs to, or -1 (an
+   * error's quoted_dst: the destination of the probe it answers; NULL for
+   * echo replies). NULL: late replies are not this kind's business. */
+  long (*late_target)(ik_job *job, const ik_reply *reply, const ik_address *quoted_dst);
   /* Completes the results (or empties them when status fails) and returns
    * the job's final status. */
   int (*finish)(ik_job *job, int status);
@@ -107,6 +109,11 @@ size_t ik__job_batched(const ik_job *job);
 ik__probe *ik__job_probe(ik_job *job, const ik_address *dst, uint16_t seq, int ttl,
                          uint32_t target);
 void ik__job_queue(ik__family *f, ik__probe *p);
+/* The probe's RTT in ms: from the kernel's transmit stamp, or, when the
+ * receive stamp precedes it (the host's own copy of a broadcast or
+ * multicast reply is looped back before the transmit stamp is taken),
+ * from the wall clock read just before the send, as iputils measures. */
+double ik__probe_rtt(const ik__probe *p, const ik_reply *reply);
 /* Sends f's batch: IK_ENOBUFS when the OS is out of buffers (the rest
  * stays queued), else 0. */
 int ik__job_flush(ik__family *f);
@@ -133,9 +140,14 @@ void ik__record(ik_job *job, uint32_t t, const ik_reply *reply, double rtt, int 
 /* A late echo reply from target t (after its receive completed): a copy
  * of the answer, a further responder, or nothing worth keeping. O(1): a
  * per-host index by sequence, at most 1 + IK__COPIES_KEPT +
- * IK__RESPONDERS_KEPT replies to compare. */
+ * IK__RESPONDERS_KEPT replies to compare. A late ICMP error (its probe
+ * timed out, or another router answers too) is kept, at most
+ * IK__COPIES_KEPT a probe, and never counted as an answer. */
 void ik__record_late(ik_job *job, uint32_t t, const ik_reply *reply);
 void ik__result_sent(ik_job *job, uint32_t t);
+/* A probe to target t could not be sent (err, detail in ik_last_error()):
+ * counted as sent, as iputils does, and kept in replies with error set. */
+void ik__record_send_error(ik_job *job, const ik__probe *p, int err);
 int *ik__result_error(ik_job *job, uint32_t t);
 void ik__results_empty(ik_job *job);  /* hosts freed inside, kept */
 void ik__results_finish(ik_job *job); /* exact sizes and statistics */

@@ -44,7 +44,7 @@ static int resolve_hosts(ik_job *job, const char *const *addresses) {
       memset(h, 0, sizeof *h);
     err = ik__job_resolve(addresses[i], job->opts.family, &job->dst[i],
                           h != NULL ? h->address : NULL, h != NULL ? sizeof h->address : 0);
-    if (err == 0)
+    if (err == 0 && (err = ik_destination_check(&job->dst[i])) == 0)
       continue;
     memset(&job->dst[i], 0, sizeof job->dst[i]);
     *ik__result_error(job, (uint32_t)i) = err;
@@ -100,16 +100,17 @@ static int build_by_source(ik_job *job, multi_state *m) {
   return 0;
 }
 
-/* The host whose address sent the reply. */
-static long multi_late_target(ik_job *job, const ik_reply *reply) {
+/* The host whose address sent the reply, or whose probe an ICMP error
+ * quotes. */
+static long multi_late_target(ik_job *job, const ik_reply *reply, const ik_address *quoted_dst) {
   multi_state *m = (multi_state *)job->kind_state;
+  const ik_address *a = quoted_dst != NULL ? quoted_dst : &reply->source_addr;
   size_t k, mask;
   if (m->by_source == NULL && build_by_source(job, m) != 0)
     return -1;
   mask = m->by_source_size - 1;
-  for (k = address_hash(&reply->source_addr) & mask; m->by_source[k] != UINT32_MAX;
-       k = (k + 1) & mask)
-    if (ik__address_equal(&job->dst[m->by_source[k]], &reply->source_addr))
+  for (k = address_hash(a) & mask; m->by_source[k] != UINT32_MAX; k = (k + 1) & mask)
+    if (ik__address_equal(&job->dst[m->by_source[k]], a))
       return (long)m->by_source[k];
   return -1;
 }

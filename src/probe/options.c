@@ -1,5 +1,6 @@
 /* Option defaults of the three calls and the one table of option ranges,
  * used by the engine for a job's options and by socket.c for requests. */
+#include <limits.h>
 #include <math.h>
 #include <stddef.h>
 #include <string.h>
@@ -32,6 +33,7 @@ static const range ranges[] = {
     {IK__OPT_RATE, "rate", RATE, AT(rate), 0, 0, -1, ""},
     {IK__OPT_FIRST_HOP, "first hop", INT, AT(first_hop), 1, 255, -1, ""},
     {IK__OPT_MAX_HOPS, "max hops", INT, AT(max_hops), 1, 255, (long)AT(first_hop), ""},
+    {IK__OPT_LONG_COUNT, "count", INT, AT(count), 1, INT_MAX, -1, ""},
 };
 
 #define NRANGES (sizeof ranges / sizeof ranges[0])

@@ -16,13 +16,19 @@
 typedef struct seq_chain {
   uint32_t head, tail;       /* indexes into host->replies */
   uint16_t copies, responders; /* stored after the first answer */
+  uint16_t errors;           /* late ICMP errors stored */
 } seq_chain;
 
 struct ik__late_index {
   uint32_t *next; /* per stored reply: the next of its sequence, NONE */
   size_t next_cap;
-  seq_chain seq[1]; /* opts.count of them */
+  seq_chain seq[1]; /* one per sequence in use: opts.count, at most 65536 */
 };
+
+/* Sequences in use: a long ping's wrap past 65535. */
+static size_t sequences(const ik_job *job) {
+  return job->opts.count < 65536 ? (size_t)job->opts.count : 65536;
+}
 
 static void count_duplicate(int *duplicates) {
   if (*duplicates < INT_MAX)
@@ -79,8 +85,13 @@ static int chain(struct ik__late_index *li, const ik_host *h, size_t count, uint
   }
   s = &li->seq[r->sequence];
   li->next[i] = NONE;
-  if (s->head == NONE) {
+  /* A first answer from the head's source again is a later lap's (a copy
+   * would be flagged): the sequence's chain starts over. */
+  if (s->head == NONE ||
+      (!(r->flags & IK_REPLY_DUPLICATE) &&
+       ik__address_equal(&h->replies[s->head].reply.source_addr, &r->source_addr))) {
     s->head = i;
+    s->copies = s->responders = s->errors = 0;
   } else {
     li->next[s->tail] = i;
     if (r->flags & IK_REPLY_DUPLICATE)
@@ -93,7 +104,7 @@ static int chain(struct ik__late_index *li, const ik_host *h, size_t count, uint
 }
 
 static struct ik__late_index *late_index(ik_job *job, uint32_t t) {
-  size_t count = (size_t)job->opts.count, i;
+  size_t count = sequences(job), i;
   const ik_host *h = &job->hosts[t];
   struct ik__late_index *li;
   if (job->late == NULL &&
@@ -145,10 +156,11 @@ void ik__record(ik_job *job, uint32_t t, const ik_reply *reply, double rtt, int 
   r->sequence = reply->sequence;
   r->reply = *reply;
   r->rtt = rtt;
+  r->error = 0;
   if (duplicate)
     r->reply.flags |= IK_REPLY_DUPLICATE;
   if (h != NULL && job->late != NULL && job->late[t] != NULL &&
-      chain(job->late[t], h, count, (uint32_t)(h->replies_len - 1)) != 0) {
+      chain(job->late[t], h, sequences(job), (uint32_t)(h->replies_len - 1)) != 0) {
     ik__job_stop(job, ik__fail(IK_ENOMEM, "no memory for the replies of a host"));
     return;
   }
@@ -176,10 +188,19 @@ void ik__record_late(ik_job *job, uint32_t t, const ik_reply *reply) {
       count_duplicate(&job->stats[t].duplicates);
     return;
   }
-  if (reply->sequence >= (unsigned)job->opts.count || (li = late_index(job, t)) == NULL)
+  if (reply->sequence >= sequences(job) || (li = late_index(job, t)) == NULL)
     return;
   h = &job->hosts[t];
   s = &li->seq[reply->sequence];
+  if (ik_reply_check(reply) != IK_OK) {
+    /* An ICMP error after its probe's timeout (a missing neighbour's Host
+     * Unreachable comes after ~3 s): iputils reports each one. */
+    if (s->errors < IK__COPIES_KEPT) {
+      li->seq[reply->sequence].errors++;
+      ik__record(job, t, reply, 0, 0, 0);
+    }
+    return;
+  }
   for (i = s->head; i != NONE; i = li->next[i]) {
     const ik_reply *r = &h->replies[i].reply;
     /* RTT from the probe's send time: the first answer's RTT plus the
@@ -207,6 +228,37 @@ void ik__result_sent(ik_job *job, uint32_t t) {
     job->stats[t].sent++;
   else
     job->hosts[t].packets_sent++;
+}
+
+void ik__record_send_error(ik_job *job, const ik__probe *p, int err) {
+  ik_reply r;
+  ik_host *h;
+  ik_probe_reply *e;
+  size_t count = (size_t)job->opts.count;
+  ik__result_sent(job, p->target);
+  if (job->stats != NULL)
+    return;
+  h = &job->hosts[p->target];
+  if (room((void **)&h->replies, h->replies_len, count, sizeof *h->replies) != 0) {
+    ik__job_stop(job, IK_ENOMEM);
+    return;
+  }
+  memset(&r, 0, sizeof r);
+  r.source_addr = p->req.destination;
+  if (ik_address_format(&r.source_addr, r.source, sizeof r.source) != 0)
+    r.source[0] = '\0';
+  r.family = r.source_addr.family;
+  r.id = p->req.id;
+  r.sequence = p->req.sequence;
+  r.type = r.code = r.ttl = -1;
+  r.time = ik__now_wall();
+  e = &h->replies[h->replies_len++];
+  e->sequence = r.sequence;
+  e->reply = r;
+  e->rtt = 0;
+  e->error = err;
+  if (job->opts.on_reply != NULL)
+    job->opts.on_reply(job->opts.on_reply_arg, job->index_base + p->target, e);
 }
 
 int *ik__result_error(ik_job *job, uint32_t t) {

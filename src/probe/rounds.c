@@ -49,7 +49,7 @@ void ik__rounds_on_sent(ik_job *job, const ik__probe *p, double now) {
 void ik__rounds_on_answer(ik_job *job, const ik__probe *p, const ik_reply *reply) {
   int dup = (reply->flags & IK_REPLY_DUPLICATE) != 0;
   int counted = !dup && ik_reply_check(reply) == IK_OK;
-  ik__record(job, p->target, reply, ik_rtt_ms(&p->req, reply), counted, dup);
+  ik__record(job, p->target, reply, ik__probe_rtt(p, reply), counted, dup);
 }
 
 void ik__rounds_on_send_failed(ik_job *job, const ik__probe *p, int err) {
@@ -87,6 +87,9 @@ static void fill(ik_job *job, double now, size_t quota, double *due) {
       if ((p = ik__job_probe(job, &job->dst[t], (uint16_t)r->round, job->opts.ttl,
                              (uint32_t)t)) == NULL)
         return;
+      /* Past 65,536 probes the sequences wrap: another payload per lap,
+       * so that a lap's answer is never taken for a copy of the last's. */
+      p->req.payload_seed ^= (uint32_t)(r->round >> 16) * 0x9e3779b9u;
       ik__job_queue(f, p);
       r->last_fill = now;
       if (r->last_send != NULL)

@@ -62,7 +62,8 @@ namespace {
 // The documented keys (issue 4), in the order the CLI writes them.
 const std::vector<std::string> kHostKeys = {
     "address", "packets_sent", "packets_received", "packet_loss", "min_rtt", "avg_rtt",
-    "max_rtt", "jitter",       "rtts",             "is_alive",    "duplicates", "replies"};
+    "max_rtt", "jitter",       "rtts",             "is_alive",    "duplicates", "send_errors",
+    "replies"}; /* send_errors: issue 17 */
 const std::vector<std::string> kReplyKeys = {"sequence", "source", "type",           "code",
                                              "rtt",      "ttl",    "bytes_received", "duplicate"};
 

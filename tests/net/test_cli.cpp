@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <regex>
 #include <set>
@@ -104,7 +105,8 @@ std::vector<Value> Lines(const CliRun &r) {
 TEST(CliTool, UsageErrorsExitTwoWithNothingOnStdout) {
   REQUIRE_CLI();
   const std::pair<const char *, const char *> cases[] = {
-      {"ping -c 0 127.0.0.1", "-c: COUNT must be an integer from 1 to 65535"},
+      {"ping -c 0 127.0.0.1", "-c: COUNT must be an integer from 1 to 2147483647"},
+      {"multiping -c 65536 127.0.0.1", "-c: COUNT must be an integer from 1 to 65535"},
       {"ping -t 256 127.0.0.1", "-t: TTL"},
       {"ping -W nan 127.0.0.1", "-W: TIMEOUT"},
       {"ping -s 65508 127.0.0.1", "-s: SIZE"},
@@ -112,7 +114,8 @@ TEST(CliTool, UsageErrorsExitTwoWithNothingOnStdout) {
       {"multiping -g 10.0.0.0/8", "2^24 addresses"},
       {"traceroute -f 9 -m 3 127.0.0.1", "-f: FIRST_HOP (9) is beyond MAX_HOPS (3)"},
       {"ping nonexistent.invalid", "nonexistent.invalid"},
-      {"multiping 127.0.0.1 nonexistent.invalid", "nonexistent.invalid"},
+      // multiping reports such a name and probes the others (issue 17):
+      // CliLikeFping.UnresolvedNameIsReportedAndTheOthersAreProbed
       {"frobnicate", "unknown command"},
       {"", "missing command"},
   };
@@ -652,3 +655,347 @@ INSTANTIATE_TEST_SUITE_P(Families, CliVersusIputils,
                          [](const ::testing::TestParamInfo<std::tuple<Mode, int>> &i) {
                            return "V" + std::to_string(std::get<1>(i.param));
                          });
+
+// ---- issue 17: ping and multiping behave like ping(8) and fping ----
+//
+// Each test runs icmpkit and, where they apply, iputils ping or fping on the
+// same scenario in the pinger namespace, and compares what was counted.
+
+namespace {
+
+class CliLikePing : public CliChain {
+ protected:
+  // icmpkit (args after the command word, with the mode's option) in the
+  // background while shell runs in the pinger namespace; then both end.
+  CliRun RunWhile(const std::string &args, const std::string &shell) {
+    static int n = 0;
+    std::string base = "/tmp/ik-cli17-" + std::to_string(getpid()) + "-" + std::to_string(++n);
+    size_t sp = args.find(' ');
+    std::string cli = (mode() == Mode::nobody_auto ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : "") +
+                      Cli() + " " + args.substr(0, sp + 1) + ModeArgs(mode()) + args.substr(sp + 1);
+    iknet::CommandResult r = chain_->topo.exec(
+        "pinger", "(" + cli + " >" + base + ".out 2>" + base + ".err; echo $? >" + base +
+                      ".rc) & " + shell + "; wait");
+    CliRun out;
+    out.status = std::atoi(Slurp(base + ".rc").c_str());
+    out.out = Slurp(base + ".out");
+    out.err = Slurp(base + ".err") + r.output;
+    for (const char *ext : {".out", ".err", ".rc"}) std::remove((base + ext).c_str());
+    return out;
+  }
+  // "N packets transmitted, M received[, +E errors]" of ping's statistics.
+  static void Counts(const std::string &out, int *sent, int *received, int *errors) {
+    static const std::regex stats(R"((\d+) packets transmitted, (\d+) received(, \+(\d+) errors)?)");
+    std::smatch m;
+    *sent = *received = *errors = -1;
+    if (!std::regex_search(out, m, stats)) return;
+    *sent = std::stoi(m[1].str());
+    *received = std::stoi(m[2].str());
+    *errors = m[4].matched ? std::stoi(m[4].str()) : 0;
+  }
+  // The pinger's default route goes away for about half a second.
+  std::string RouteFlap() const {
+    std::string v = family() == 4 ? "ip -4 " : "ip -6 ";
+    return "sleep 0.5; " + v + "route del default; sleep 0.5; " + v + "route add default via " +
+           Chain::router_address(1, family());
+  }
+};
+
+}  // namespace
+
+// Without -c, ping goes on until Ctrl-C (it used to stop after 4 probes).
+TEST_P(CliLikePing, PingWithoutCountRunsUntilInterrupted) {
+  std::string target = Chain::target_address(family());
+  CliRun r = RunCliIn(&chain_->topo, "pinger", "ping " + ModeArgs(mode()) + "-i 0.1 -W 1 " + target,
+                      mode() == Mode::nobody_auto, 1.05);
+  EXPECT_EQ(r.status, 0) << r.err;
+  int sent, received, errors;
+  Counts(r.out, &sent, &received, &errors);
+  EXPECT_GE(sent, 8) << r.out;  // 11 at 0.1 s apart in 1.05 s; 4 before the fix
+  EXPECT_EQ(received, sent) << r.out;
+}
+
+// -c past 65535: the sequence numbers wrap (65,600 probes: 64 of them reuse
+// a sequence number) and every reply still matches its own probe, none
+// taken for a copy of the previous lap's. iputils needs root for -i 0, so
+// the count is checked against itself.
+TEST_P(CliLikePing, CountPastTheSequenceWrapMatchesEveryReply) {
+  std::string target = Chain::target_address(family());
+  CliRun r = Run("ping -c 65600 -i 0.00001 -W 2 --json " + target);
+  EXPECT_EQ(r.status, 0) << r.err;
+  std::vector<Value> lines = Lines(r);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["packets_sent"].num, 65600);
+  EXPECT_EQ(lines[0]["packets_received"].num, 65600);
+  EXPECT_EQ(lines[0]["duplicates"].num, 0);
+  const auto &replies = lines[0]["replies"].arr;
+  ASSERT_EQ(replies.size(), 65600u);
+  EXPECT_EQ(replies.back()["sequence"].num, (65600 - 1) % 65536);
+}
+
+// The route is gone for half a second: each send that fails is reported on
+// standard error, counted as transmitted and lost, and the run goes on, as
+// iputils ping does (exit 0 once replies came).
+TEST_P(CliLikePing, TransientSendErrorsAreReportedAndTheRunGoesOn) {
+  std::string target = Chain::target_address(family());
+  CliRun ours = RunWhile("ping -c 8 -i 0.2 -W 1 " + target, RouteFlap());
+  iknet::CommandResult theirs =
+      chain_->topo.exec("pinger", "(ping -n -c 8 -i 0.2 -W 1 " + target + "; echo rc=$?) & " +
+                                      RouteFlap() + "; wait");
+  int sent, received, errors, tsent, treceived, terrors;
+  Counts(ours.out, &sent, &received, &errors);
+  Counts(theirs.output, &tsent, &treceived, &terrors);
+  EXPECT_EQ(ours.status, 0) << ours.out << ours.err;
+  EXPECT_NE(theirs.output.find("rc=0"), std::string::npos) << theirs.output;
+  EXPECT_EQ(sent, 8) << ours.out;
+  EXPECT_EQ(tsent, 8) << theirs.output;
+  EXPECT_EQ(errors, terrors) << ours.out << theirs.output;
+  // Both lose the probes of the same half second (one either way: the
+  // flap and the sends are not in step).
+  EXPECT_GE(received, 4) << ours.out;
+  EXPECT_LE(received, 7) << ours.out;
+  EXPECT_LE(std::abs(received - treceived), 1) << ours.out << theirs.output;
+  size_t failed = 0;
+  for (const std::string &line : SplitLines(ours.err))
+    if (line.find("icmp_seq=") != std::string::npos &&
+        line.find("Network is unreachable") != std::string::npos)
+      failed++;
+  EXPECT_EQ(failed, static_cast<size_t>(8 - received)) << ours.err;
+  CliRun json = RunWhile("ping -c 8 -i 0.2 -W 1 --json " + target, RouteFlap());
+  std::vector<Value> lines = Lines(json);
+  ASSERT_EQ(lines.size(), 1u) << json.err;
+  EXPECT_EQ(lines[0]["packets_sent"].num, 8);
+  EXPECT_GE(lines[0]["send_errors"].num, 1);
+  EXPECT_EQ(lines[0]["send_errors"].num + lines[0]["packets_received"].num, 8) << json.out;
+  EXPECT_EQ(lines[0]["replies"].arr.size(), lines[0]["packets_received"].num);
+}
+
+// A neighbour that does not answer ARP / neighbour discovery: the pinger's
+// own Host Unreachable comes about 3 s after the probe, long after -W 1.
+// iputils prints each and counts them as errors; so does icmpkit now.
+TEST_P(CliLikePing, IcmpErrorsAfterTheTimeoutAreReportedAndCounted) {
+  std::string prefix = family() == 4 ? "198.18.100." : "fd00:0:0:100::";
+  std::string own = Chain::pinger_second_address(family());
+  CliRun ours = Run("ping -c 6 -i 1 -W 1 " + prefix + "77");
+  iknet::CommandResult theirs = chain_->topo.exec("pinger", "ping -n -c 6 -i 1 -W 1 " + prefix + "78");
+  int sent, received, errors, tsent, treceived, terrors;
+  Counts(ours.out, &sent, &received, &errors);
+  Counts(theirs.output, &tsent, &treceived, &terrors);
+  EXPECT_EQ(ours.status, 1) << ours.err;
+  EXPECT_EQ(sent, 6);
+  EXPECT_EQ(received, 0);
+  EXPECT_GE(terrors, 3) << theirs.output;
+  // The errors of the first three or four probes (the first resolution's
+  // queue): the same count give or take the one probe sent as it fails.
+  EXPECT_GE(errors, 3) << ours.out;
+  EXPECT_LE(std::abs(errors - terrors), 1) << ours.out << theirs.output;
+  std::string words = family() == 4 ? "Destination Host Unreachable"
+                                    : "Destination unreachable: Address unreachable";
+  EXPECT_NE(ours.out.find("From " + own + " icmp_seq="), std::string::npos) << ours.out;
+  EXPECT_NE(ours.out.find(words), std::string::npos) << ours.out;
+  EXPECT_EQ(ErrorLine(ours.out), ErrorLine(theirs.output)) << ours.out << theirs.output;
+}
+
+// The pinger answers its own broadcast (IPv4) or multicast (IPv6) probe:
+// that copy's receive stamp can precede the transmit stamp, and it showed
+// time=0.000 ms. iputils measures from the user-space send time.
+TEST_P(CliLikePing, OwnCopyOfAGroupReplyHasARealRtt) {
+  chain_->topo.sysctl("pinger", "net.ipv4.icmp_echo_ignore_broadcasts", "0");
+  std::string args = family() == 4 ? "ping -b -c 3 -i 0.1 -W 0.5 --json " + Chain::broadcast_address()
+                                   : std::string("ping -c 3 -i 0.1 -W 0.5 --json ff02::1%br0");
+  CliRun r = Run(args);
+  chain_->topo.sysctl("pinger", "net.ipv4.icmp_echo_ignore_broadcasts", "1");
+  EXPECT_EQ(r.status, 0) << r.err;
+  std::vector<Value> lines = Lines(r);
+  ASSERT_EQ(lines.size(), 1u);
+  iknet::CommandResult own = chain_->topo.exec(
+      "pinger", family() == 4 ? "echo " + Chain::pinger_second_address(4)
+                              : "ip -6 -o addr show dev br0 scope link | sed -E 's|.* inet6 ([^/]+)/.*|\\1|'");
+  std::string mine = own.output.substr(0, own.output.find('\n'));
+  int seen = 0;
+  for (const Value &rep : lines[0]["replies"].arr) {
+    if (rep["source"].str.substr(0, rep["source"].str.find('%')) != mine) continue;
+    seen++;
+    EXPECT_GT(rep["rtt"].num, 0) << r.out;
+  }
+  EXPECT_GE(seen, 1) << mine << " did not answer itself\n" << r.out;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    ModesAndFamilies, CliLikePing,
+    ::testing::Combine(::testing::Values(Mode::privileged, Mode::nobody_auto), ::testing::Values(4, 6)),
+    [](const ::testing::TestParamInfo<std::tuple<Mode, int>> &i) {
+      return std::string(std::get<0>(i.param) == Mode::privileged ? "Raw" : "NobodyAuto") + "V" +
+             std::to_string(std::get<1>(i.param));
+    });
+
+// The unspecified address and a link-local one without its zone are refused
+// at once, with a message saying what to use (iputils sends 0.0.0.0 to the
+// local host, waits out :: and fe80::1, and warns about the zone).
+TEST(CliTool, UnspecifiedAndZonelessLinkLocalAreRefusedAtOnce) {
+  REQUIRE_CLI();
+  struct Case {
+    const char *host, *words;
+  } cases[] = {{"0.0.0.0", "0.0.0.0 is the unspecified address, which no host has: use 127.0.0.1"},
+               {"::", ":: is the unspecified address, which no host has: use ::1"},
+               {"fe80::1", "fe80::1 is a link-local address: name the interface as a zone, e.g. fe80::1%eth0"},
+               {"ff02::1", "ff02::1 is a link-local address: name the interface as a zone"}};
+  for (const Case &c : cases) {
+    CliRun r = RunCli(nullptr, "", std::string("ping -c 1 -W 5 ") + c.host);
+    EXPECT_EQ(r.status, 2) << c.host;
+    EXPECT_EQ(r.out, "") << c.host;
+    EXPECT_NE(r.err.find(c.words), std::string::npos) << c.host << ": " << r.err;
+  }
+}
+
+// ---- multiping next to fping ----
+
+namespace {
+
+bool HasKey(const Value &v, const std::string &key) {
+  for (const auto &kv : v.obj)
+    if (kv.first == key) return true;
+  return false;
+}
+
+class CliLikeFping : public CliLikePing {
+ protected:
+  // fping's -c summary (on its standard error): target -> "xmt/rcv".
+  std::map<std::string, std::string> Fping(const std::string &args) {
+    iknet::CommandResult r = chain_->topo.exec("pinger", "fping " + args + " 2>&1");
+    std::map<std::string, std::string> m;
+    static const std::regex line(R"(^(\S+)\s+: xmt/rcv/%loss = (\d+/\d+)/)");
+    for (const std::string &l : SplitLines(r.output)) {
+      std::smatch x;
+      if (std::regex_search(l, x, line)) m[x[1].str()] = x[2].str();
+    }
+    fping_output_ = r.output;
+    return m;
+  }
+  std::string fping_output_;
+};
+
+}  // namespace
+
+// A name that does not resolve no longer stops the run: it is reported
+// (standard error, fping style), the others are probed, exit 1; JSON gets
+// "error" for it and "name" for every target (address stays the address).
+TEST_P(CliLikeFping, UnresolvedNameIsReportedAndTheOthersAreProbed) {
+  std::string target = Chain::target_address(family());
+  std::string dead = Chain::address_for(Chain::Fate::blackhole_route, family());
+  // localhost: a name that resolves to another address. This host's
+  // hosts file gives it no IPv6 address, which icmpkit's RFC 6761 rule
+  // gives it, so fping would drop it: IPv6 probes the target twice.
+  std::string local = family() == 4 ? "localhost" : target;
+  std::string list = target + " nosuch.invalid " + local + " " + dead;
+  CliRun text = Run("multiping -c 2 -i 0.1 -W 0.3 " + list);
+  EXPECT_EQ(text.status, 1) << text.err;
+  EXPECT_NE(text.err.find("nosuch.invalid"), std::string::npos) << text.err;
+  std::map<std::string, std::string> ours;
+  static const std::regex line(R"(^(\S+)\s+: xmt/rcv/%loss = (\d+/\d+)/)");
+  for (const std::string &l : SplitLines(text.out)) {
+    std::smatch x;
+    if (std::regex_search(l, x, line)) ours[x[1].str()] = x[2].str();
+  }
+  std::map<std::string, std::string> theirs =
+      Fping(std::string("-") + std::to_string(family()) + " -c 2 -p 100 -t 300 " + list);
+  EXPECT_EQ(ours, theirs) << text.out << "fping:\n" << fping_output_;
+  EXPECT_EQ(ours.count("nosuch.invalid"), 0u);
+  EXPECT_NE(text.out.find("2 of 4 hosts alive"), std::string::npos) << text.out;
+  EXPECT_EQ(SplitLines(text.out).size(), 3u + 2u) << text.out;  // no line for the bad name
+
+  CliRun json = Run("multiping -c 1 -W 0.3 --json " + list);
+  EXPECT_EQ(json.status, 1) << json.err;
+  std::vector<Value> lines = Lines(json);
+  ASSERT_EQ(lines.size(), 4u) << json.err;
+  EXPECT_EQ(lines[0]["name"].str, target);
+  EXPECT_EQ(lines[0]["address"].str, target);
+  EXPECT_TRUE(lines[0]["is_alive"].b);
+  EXPECT_FALSE(HasKey(lines[0], "error"));
+  EXPECT_EQ(lines[1]["name"].str, "nosuch.invalid");
+  EXPECT_NE(lines[1]["error"].str.find("nosuch.invalid"), std::string::npos) << json.out;
+  EXPECT_EQ(lines[1]["packets_sent"].num, 0);
+  EXPECT_EQ(lines[2]["name"].str, local);
+  EXPECT_EQ(lines[2]["address"].str, family() == 4 ? "127.0.0.1" : target);
+  EXPECT_TRUE(lines[2]["is_alive"].b);
+  EXPECT_FALSE(lines[3]["is_alive"].b);
+  EXPECT_FALSE(HasKey(lines[3], "error"));
+}
+
+// A broadcast target (multiping has no -b) gets the reason in JSON, not
+// only on standard error; so does an address ping refuses.
+TEST_P(CliLikeFping, UnprobeableTargetsGetAnErrorKey) {
+  if (family() == 6) GTEST_SKIP() << "IPv6 has no broadcast; :: is covered with IPv4's 0.0.0.0";
+  std::string target = Chain::target_address(family());
+  CliRun r = Run("multiping -c 1 -W 0.3 --json " + target + " " + Chain::broadcast_address() +
+                 " 0.0.0.0 ::");
+  EXPECT_EQ(r.status, 1) << r.err;
+  std::vector<Value> lines = Lines(r);
+  ASSERT_EQ(lines.size(), 4u) << r.err;
+  EXPECT_TRUE(lines[0]["is_alive"].b);
+  EXPECT_NE(lines[1]["error"].str.find("broadcast"), std::string::npos) << r.out;
+  EXPECT_NE(lines[2]["error"].str.find("unspecified"), std::string::npos) << r.out;
+  EXPECT_NE(lines[3]["error"].str.find("unspecified"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("broadcast"), std::string::npos) << r.err;
+}
+
+// -a and -u select the lines as fping's -a and -u select the targets.
+TEST_P(CliLikeFping, AliveAndUnreachableFiltersAgreeWithFping) {
+  std::string target = Chain::target_address(family());
+  std::string r2 = Chain::router_address(2, family());
+  std::string dead = Chain::address_for(Chain::Fate::blackhole_route, family());
+  std::string refused = Chain::address_for(Chain::Fate::prohibit_route, family());
+  std::string list = target + " " + dead + " " + r2 + " " + refused;
+  for (const char *flag : {"-a", "-u"}) {
+    SpareRouteErrors(family(), 2);
+    CliRun ours = Run(std::string("multiping -c 1 -W 0.3 ") + flag + " " + list);
+    EXPECT_EQ(ours.status, 1) << ours.err;
+    std::vector<std::string> shown;
+    for (const std::string &l : SplitLines(ours.out))
+      if (l.find(" : xmt/rcv") != std::string::npos) shown.push_back(l.substr(0, l.find(' ')));
+    SpareRouteErrors(family(), 2);
+    iknet::CommandResult theirs =
+        chain_->topo.exec("pinger", std::string("fping ") + flag + " -r 0 -t 300 " + list + " 2>/dev/null");
+    EXPECT_EQ(shown, SplitLines(theirs.output)) << flag << "\nicmpkit:\n" << ours.out
+                                                << "fping:\n" << theirs.output;
+    CliRun json = Run(std::string("multiping -c 1 -W 0.3 --json ") + flag + " " + list);
+    std::vector<std::string> objects;
+    for (const Value &v : Lines(json)) objects.push_back(v["name"].str);
+    EXPECT_EQ(objects, shown) << json.out;
+  }
+}
+
+// -I, -s, -t and -Q reach the wire for multiping as for ping.
+TEST_P(CliLikeFping, SourceSizeTtlAndTrafficClassApply) {
+  std::string target = Chain::target_address(family());
+  std::string second = Chain::pinger_second_address(family());
+  iknet::Capture cap(chain_->topo.ns("r1"), "eth0");  // r1's side of link 1, before forwarding
+  CliRun r = Run("multiping -c 1 -W 0.5 --json -I " + second + " -s 100 -t 2 -Q 0x20 " + target);
+  EXPECT_EQ(r.status, 1) << r.err;  // the TTL runs out at r2
+  std::vector<Value> lines = Lines(r);
+  ASSERT_EQ(lines.size(), 1u) << r.err;
+  ASSERT_EQ(lines[0]["replies"].arr.size(), 1u) << r.out;
+  EXPECT_EQ(lines[0]["replies"].arr[0]["type"].num, family() == 4 ? 11 : 3);
+  iknet::Capture::Packet p;
+  ASSERT_TRUE(cap.next(1.0,
+                       [&](const iknet::Capture::Packet &q) {
+                         return q.destination == target && q.icmp_type == (family() == 4 ? 8 : 128);
+                       },
+                       &p));
+  EXPECT_EQ(p.source, second);
+  EXPECT_EQ(p.hop_limit, 2);
+  EXPECT_EQ(p.traffic_class, 0x20);
+  CliRun big = Run("multiping -c 1 -W 0.5 --json -s 100 " + target);
+  std::vector<Value> b = Lines(big);
+  ASSERT_EQ(b.size(), 1u);
+  ASSERT_EQ(b[0]["replies"].arr.size(), 1u);
+  EXPECT_EQ(b[0]["replies"].arr[0]["bytes_received"].num, 108);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    ModesAndFamilies, CliLikeFping,
+    ::testing::Combine(::testing::Values(Mode::privileged, Mode::nobody_auto), ::testing::Values(4, 6)),
+    [](const ::testing::TestParamInfo<std::tuple<Mode, int>> &i) {
+      return std::string(std::get<0>(i.param) == Mode::privileged ? "Raw" : "NobodyAuto") + "V" +
+             std::to_string(std::get<1>(i.param));
+    });

@@ -173,10 +173,36 @@ TEST(CliArgs, OperandsAreCounted) {
   ExpectRefused({"multiping", "--json"}, {"multiping needs targets"});
 }
 
-TEST(CliArgs, CountMustBe1To65535) {
-  for (const char *v : {"0", "-1", "65536", "1.5", "", "4x", " 4", "99999999999999999999"})
-    ExpectRefused({"ping", "-c", v, "h"}, {"-c: COUNT must be an integer from 1 to 65535"});
+// Issue 17: ping's sequence numbers wrap, so its -c goes to INT_MAX;
+// multiping and traceroute keep one sequence number per probe.
+TEST(CliArgs, CountMustBe1To65535ExceptForPing) {
+  for (const char *cmd : {"multiping", "traceroute"})
+    for (const char *v : {"0", "-1", "65536", "1.5", "", "4x", " 4", "99999999999999999999"})
+      ExpectRefused({cmd, "-c", v, "h"}, {"-c: COUNT must be an integer from 1 to 65535"});
+  for (const char *v : {"0", "-1", "2147483648", "1.5", "", "4x", " 4"})
+    ExpectRefused({"ping", "-c", v, "h"}, {"-c: COUNT must be an integer from 1 to 2147483647"});
   ExpectRefused({"ping", "-c0", "h"}, {"not '0'"});
+  Parsed p;
+  ParseInto(p, {"ping", "-c", "2147483647", "h"});
+  EXPECT_EQ(p.rc, 0) << p.msg;
+  EXPECT_EQ(p.args.opts.count, 2147483647);
+}
+
+TEST(CliArgs, MultipingTakesSourceSizeTtlTclassAndAliveOrUnreachable) {
+  Parsed p;
+  ParseInto(p, {"multiping", "-I", "198.18.0.1", "-s", "100", "-t", "7", "-Q", "0xb8", "-a", "h"});
+  ASSERT_EQ(p.rc, 0) << p.msg;
+  EXPECT_STREQ(p.args.opts.source, "198.18.0.1");
+  EXPECT_EQ(p.args.opts.payload_size, 100u);
+  EXPECT_EQ(p.args.opts.ttl, 7);
+  EXPECT_EQ(p.args.opts.traffic_class, 0xb8);
+  EXPECT_EQ(p.args.show, IKCLI_SHOW_ALIVE);
+  Parsed u;
+  ParseInto(u, {"multiping", "-u", "h"});
+  ASSERT_EQ(u.rc, 0) << u.msg;
+  EXPECT_EQ(u.args.show, IKCLI_SHOW_UNREACHABLE);
+  ExpectRefused({"multiping", "-a", "-u", "h"}, {"-a and -u exclude each other"});
+  ExpectRefused({"ping", "-a", "h"}, {"unknown option '-a' for ping"});
 }
 
 TEST(CliArgs, IntervalMustBeFiniteAndNotNegative) {
@@ -244,7 +270,7 @@ TEST(CliArgs, ExclusiveChoicesAreRefused) {
 }
 
 TEST(CliArgs, OptionsOfAnotherCommandAreUnknown) {
-  ExpectRefused({"multiping", "-s", "10", "h"}, {"unknown option '-s' for multiping"});
+  ExpectRefused({"multiping", "-b", "h"}, {"unknown option '-b' for multiping"});
   ExpectRefused({"ping", "--rate", "10", "h"}, {"unknown option '--rate' for ping"});
   ExpectRefused({"ping", "-m", "3", "h"}, {"unknown option '-m' for ping"});
   ExpectRefused({"traceroute", "-b", "h"}, {"unknown option '-b' for traceroute"});

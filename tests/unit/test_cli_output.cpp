@@ -252,7 +252,7 @@ TEST(CliOutput, JsonHostHasExactlyTheIssueKeysAndValues) {
   EXPECT_EQ(v.keys(), (std::vector<std::string>{"address", "packets_sent", "packets_received",
                                                 "packet_loss", "min_rtt", "avg_rtt", "max_rtt",
                                                 "jitter", "rtts", "is_alive", "duplicates",
-                                                "replies"}));
+                                                "send_errors", "replies"}));
   EXPECT_EQ(v["address"].str, "127.0.0.1");
   EXPECT_EQ(v["packets_sent"].num, 3);
   EXPECT_EQ(v["packets_received"].num, 2);
@@ -386,4 +386,32 @@ TEST(CliOutput, MultipingLineEqualsPrintfForAnyCountsAndTimes) {
       std::snprintf(expect + n, sizeof expect - static_cast<size_t>(n), "\n");
     ASSERT_EQ(o.str(), expect) << "values " << times[i] << " " << times[i + 1] << " " << times[i + 2];
   }
+}
+
+// Issue 17: a multiping target adds name (as given) and, when it could not
+// be probed, error; a failed send is counted in send_errors, not listed
+// among the replies, and is neither a reply line nor an error in ping's
+// statistics (iputils counts it as transmitted and lost).
+TEST(CliOutput, JsonTargetAddsNameAndErrorAndKeepsFailedSendsOutOfReplies) {
+  Host h("127.0.0.1", 3, {0.5}, {Reply(4, "127.0.0.1", 0, 0, 0, 0.5), Reply(4, "127.0.0.1", 1, -1, -1, 0)});
+  h.h.replies[1].error = IK_ESOCKET;
+  Out o;
+  ikcli_json_target(&o.b, &h.h, "localhost", "why");
+  std::vector<testjson::Value> lines = testjson::ParseLines(o.str());
+  ASSERT_EQ(lines.size(), 1u);
+  const testjson::Value &v = lines[0];
+  std::vector<std::string> keys = v.keys();
+  ASSERT_GE(keys.size(), 3u);
+  EXPECT_EQ(keys[0], "address");
+  EXPECT_EQ(keys[1], "name");
+  EXPECT_EQ(keys[2], "error");
+  EXPECT_EQ(v["name"].str, "localhost");
+  EXPECT_EQ(v["error"].str, "why");
+  EXPECT_EQ(v["send_errors"].num, 1);
+  EXPECT_EQ(v["replies"].arr.size(), 1u);
+  Out text;
+  ikcli_ping_replies(&text.b, &h.h);
+  ikcli_ping_statistics(&text.b, "127.0.0.1", &h.h, 1000);
+  EXPECT_EQ(text.str().find("From "), std::string::npos) << text.str();
+  EXPECT_EQ(text.str().find("errors"), std::string::npos) << text.str();
 }

@@ -155,3 +155,45 @@ TEST(ProbeResults, StreamingCountsCopiesAndKeepsNothing) {
 }
 
 }  // namespace
+
+// Issue 17: ICMP errors after their probe's timeout are kept (iputils
+// reports each), but a flood of them keeps at most IK__COPIES_KEPT a probe.
+TEST(ProbeResults, LateIcmpErrorsAreKeptUpToABound) {
+  Job j(2);
+  for (int i = 0; i < 1000; i++) {
+    ik_reply r = Echo("198.18.0.1", 1, 100.0 + i, false);
+    r.type = 3; /* destination unreachable */
+    r.code = 1;
+    ik__record_late(&j.job, 0, &r);
+  }
+  ASSERT_EQ(j.host.replies_len, static_cast<size_t>(IK__COPIES_KEPT));
+  EXPECT_EQ(j.host.rtts_len, 0u);
+  EXPECT_EQ(j.host.duplicates, 0);
+  for (size_t i = 0; i < j.host.replies_len; i++) {
+    EXPECT_EQ(j.host.replies[i].sequence, 1);
+    EXPECT_EQ(j.host.replies[i].reply.type, 3);
+  }
+}
+
+// Issue 17: past 65,536 probes a ping's sequence numbers wrap. A copy of
+// the new lap's answer is found with the new lap's answer (its RTT from
+// that one), not with the first lap's, and the copies of the new lap are
+// bounded on their own.
+TEST(ProbeResults, ALapOfWrappedSequencesStartsItsOwnChain) {
+  Job j(65536 + 2);
+  j.Answer(0, 100.0, 2.0);
+  {
+    ik_reply r = Echo("198.18.0.2", 0, 100.5, true);
+    ik__record_late(&j.job, 0, &r); /* builds the index with the first lap */
+  }
+  j.Answer(0, 5000.0, 3.0); /* the next lap's answer to sequence 0 */
+  ik_reply copy = Echo("198.18.0.2", 0, 5000.25, true);
+  ik__record_late(&j.job, 0, &copy);
+  ASSERT_EQ(j.host.replies_len, 4u);
+  EXPECT_NEAR(j.host.replies[3].rtt, 3.0 + 250.0, 1e-6);  // from the new lap's answer
+  for (int i = 0; i < 3 * IK__COPIES_KEPT; i++) {
+    ik_reply r = Echo("198.18.0.2", 0, 5001.0 + i, true);
+    ik__record_late(&j.job, 0, &r);
+  }
+  EXPECT_EQ(j.host.replies_len, 1u + 1u + 1u + IK__COPIES_KEPT);
+}
