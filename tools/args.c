@@ -539,7 +539,7 @@ const char *ikcli_usage(ikcli_command command) {
              common);
     break;
   default:
-    snprintf(common, sizeof common, usage_common, "hop", "2", "hop", "0.05");
+    snprintf(common, sizeof common, usage_common, "hop", "2", "destination", "0.05");
     snprintf(usage_buf[k], sizeof usage_buf[k],
              "usage: icmpkit traceroute [-c COUNT] [-i INTERVAL] [-W TIMEOUT] [-f FIRST_HOP]\n"
              "                          [-m MAX_HOPS] [-N SIM_QUERIES] [--fast] [-4|-6]\n"
