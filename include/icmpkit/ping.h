@@ -40,7 +40,7 @@ struct ik_hop; /* below: on_hop's argument */
  * ik_traceroute_options_init, which set icmplib's defaults. */
 typedef struct ik_ping_options {
   int count;            /* probes per host (per hop for traceroute) */
-  double interval;      /* seconds between probes to one host */
+  double interval;      /* seconds between probes to one host (traceroute: any two) */
   double timeout;       /* seconds to wait for each reply */
   long id;              /* -1: ik_unique_identifier() */
   const char *source;   /* source address to bind, NULL: any */
