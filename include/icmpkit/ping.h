@@ -77,7 +77,7 @@ typedef struct ik_ping_options {
   void (*on_host)(void *arg, size_t index, const ik_host *host);
   void *on_host_arg;
   /* traceroute: probes in flight at once, over as many hops as they
-   * cover (traceroute(8)'s -N); default 16, 1: one probe at a time. */
+   * cover (traceroute(8)'s -N); 0 (the default): 16, 1: one at a time. */
   int sim_queries;
   /* traceroute only, optional: each hop from first_hop on, in order, as
    * soon as it and every hop before it are complete (its probes answered
@@ -105,7 +105,7 @@ typedef struct ik_ping_options {
 
 IK_EXTERN void ik_ping_options_init(ik_ping_options *opts);       /* count 4, interval 1, timeout 2 */
 IK_EXTERN void ik_multiping_options_init(ik_ping_options *opts);  /* count 2, interval 0.5, timeout 2 */
-IK_EXTERN void ik_traceroute_options_init(ik_ping_options *opts); /* count 2, interval 0.05, timeout 2, hops 1..30, sim_queries 16 */
+IK_EXTERN void ik_traceroute_options_init(ik_ping_options *opts); /* count 2, interval 0.05, timeout 2, hops 1..30 */
 
 /* One traceroute hop (icmplib's Hop). */
 typedef struct ik_hop {

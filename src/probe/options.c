@@ -32,7 +32,7 @@ static const range ranges[] = {
     {IK__OPT_RATE, "rate", RATE, AT(rate), 0, 0, -1, ""},
     {IK__OPT_FIRST_HOP, "first hop", INT, AT(first_hop), 1, 255, -1, ""},
     {IK__OPT_MAX_HOPS, "max hops", INT, AT(max_hops), 1, 255, (long)AT(first_hop), ""},
-    {IK__OPT_SIM_QUERIES, "sim queries", INT, AT(sim_queries), 1, 65536, -1, ""},
+    {IK__OPT_SIM_QUERIES, "sim queries", INT, AT(sim_queries), 0, 65536, -1, " (0: 16)"},
 };
 
 #define NRANGES (sizeof ranges / sizeof ranges[0])
@@ -125,7 +125,6 @@ static void common_defaults(ik_ping_options *o) {
   o->rate = 0.0;
   o->first_hop = 1;
   o->max_hops = 30;
-  o->sim_queries = 16; /* traceroute(8)'s -N */
 }
 
 void ik_ping_options_init(ik_ping_options *opts) {

@@ -12,6 +12,8 @@
 
 #include "probe/engine.h"
 
+#define SIM_QUERIES 16 /* sim_queries 0: traceroute(8)'s default -N */
+
 typedef struct trace_hop {
   int queued;  /* probes created for this TTL */
   int open;    /* of them, not complete */
@@ -27,6 +29,7 @@ typedef struct trace_state {
   size_t shown;   /* TTLs handed to on_hop (all complete) */
   size_t end;     /* TTLs that may be probed: up to the first final one */
   int inflight;   /* probes created and not complete */
+  int sim;        /* probes in flight at most */
   uint16_t next_seq;
   double last_sent;
 } trace_state;
@@ -49,6 +52,7 @@ static int trace_start(ik_job *job, const char *const *addresses, size_t n, void
   s->hops_out = out->hops;
   s->nhops_out = out->nhops;
   s->end = hops;
+  s->sim = job->opts.sim_queries > 0 ? job->opts.sim_queries : SIM_QUERIES;
   job->index_base = (size_t)job->opts.first_hop;
   job->ndst = 1;
   if ((job->dst = (ik_address *)calloc(1, sizeof *job->dst)) == NULL)
@@ -121,7 +125,7 @@ static void trace_tick(ik_job *job) {
       continue;
     }
     show_complete(job);
-    if (job->stopped || s->inflight >= job->opts.sim_queries)
+    if (job->stopped || s->inflight >= s->sim)
       return; /* on_complete calls again */
     for (t = s->shown; t < s->end && !wants_probe(job, &s->hop[t]); t++)
       ;

@@ -134,7 +134,7 @@ TEST(CliArgs, TracerouteReadsSimQueries) {
     ik_ping_options o;
     char msg[256];
     ik_traceroute_options_init(&o);
-    EXPECT_EQ(o.sim_queries, 16) << "traceroute(8)'s default";
+    EXPECT_EQ(o.sim_queries, 0) << "the library's default: 16";
     ASSERT_EQ(ikcli_apply_options(&p.args, &o, msg, sizeof msg), 0) << msg;
     EXPECT_EQ(o.sim_queries, 4);
   }
