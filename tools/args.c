@@ -13,7 +13,8 @@ enum { P = 1, M = 2, T = 4 }; /* commands an option belongs to */
 enum opt_id {
   OPT_COUNT, OPT_INTERVAL, OPT_TIMEOUT, OPT_SIZE, OPT_TTL, OPT_TCLASS, OPT_SOURCE,
   OPT_BROADCAST, OPT_V4, OPT_V6, OPT_PRIV, OPT_UNPRIV, OPT_JSON, OPT_RATE, OPT_FILE,
-  OPT_CIDR, OPT_FIRST_HOP, OPT_MAX_HOPS, OPT_FAST, OPT_HELP, OPT_ALIVE, OPT_UNREACHABLE
+  OPT_CIDR, OPT_FIRST_HOP, OPT_MAX_HOPS, OPT_FAST, OPT_SIM_QUERIES, OPT_HELP, OPT_ALIVE,
+  OPT_UNREACHABLE
 };
 
 typedef struct opt {
@@ -44,6 +45,7 @@ static const opt options[] = {
   {'f', NULL, "FIRST_HOP", OPT_FIRST_HOP, T},
   {'m', NULL, "MAX_HOPS", OPT_MAX_HOPS, T},
   {0, "fast", NULL, OPT_FAST, T},
+  {'N', "sim-queries", "SIM_QUERIES", OPT_SIM_QUERIES, T},
   {'h', "help", NULL, OPT_HELP, P | M | T},
   {'a', NULL, NULL, OPT_ALIVE, M},
   {'u', NULL, NULL, OPT_UNREACHABLE, M},
@@ -261,6 +263,13 @@ static int take(ikcli_args *a, const opt *o, const char *spelled, const char *v,
     x->fast = 1;
     a->set |= IKCLI_SET_FAST;
     return 0;
+  case OPT_SIM_QUERIES:
+    if (parse_long(v, 1, 65536, &n) != 0)
+      return fail(msg, msglen, "%s: %s must be an integer from 1 to 65536, not '%s'", spelled,
+                  o->value, ik_escape(v, sh, sizeof sh));
+    x->sim_queries = (int)n;
+    a->set |= IKCLI_SET_SIM_QUERIES;
+    return 0;
   case OPT_HELP:
     a->help = 1;
     return 0;
@@ -431,6 +440,7 @@ int ikcli_apply_options(const ikcli_args *a, ik_ping_options *o, char *msg, size
   if (a->set & IKCLI_SET_FIRST_HOP) o->first_hop = x->first_hop;
   if (a->set & IKCLI_SET_MAX_HOPS) o->max_hops = x->max_hops;
   if (a->set & IKCLI_SET_FAST) o->fast = x->fast;
+  if (a->set & IKCLI_SET_SIM_QUERIES) o->sim_queries = x->sim_queries;
   if (a->privileged >= 0) o->privileged = a->privileged;
   if (a->command == IKCLI_TRACEROUTE && o->first_hop > o->max_hops)
     return fail(msg, msglen, "-f: FIRST_HOP (%d) is beyond MAX_HOPS (%d)%s", o->first_hop,
@@ -581,21 +591,28 @@ const char *ikcli_usage(ikcli_command command) {
              common);
     break;
   default:
-    snprintf(common, sizeof common, usage_common, "hop", "1..65535, default 2", "hop", "0.05");
+    snprintf(common, sizeof common, usage_common, "hop", "1..65535, default 2", "destination", "0.05");
     snprintf(usage_buf[k], sizeof usage_buf[k],
              "usage: icmpkit traceroute [-c COUNT] [-i INTERVAL] [-W TIMEOUT] [-f FIRST_HOP]\n"
-             "                          [-m MAX_HOPS] [--fast] [-4|-6]\n"
+             "                          [-m MAX_HOPS] [-N SIM_QUERIES] [--fast] [-4|-6]\n"
              "                          [--privileged|--unprivileged] [--json] HOST\n"
              "\n"
-             "Sends echo requests with growing TTLs and lists the routers that answer.\n"
+             "Sends echo requests with growing TTLs and lists the routers that answer,\n"
+             "one line per hop as soon as it and the hops before it are complete. The\n"
+             "trace ends where the destination answers, where a router answers with an\n"
+             "error such as destination unreachable (marked as traceroute(8) does: !H\n"
+             "!N !P !S !F !X !V !C, !<code>), or at MAX_HOPS.\n"
              "\n%s"
              "  -f FIRST_HOP    first TTL (1..255, default 1)\n"
              "  -m MAX_HOPS     last TTL (1..255, default 30)\n"
-             "  --fast          go to the next hop as soon as one reply arrives\n"
+             "  -N SIM_QUERIES  probes in flight at once, over several hops (default 16)\n"
+             "  --fast          one probe per hop, another only if it goes unanswered\n"
              "\n"
-             "--json prints one object per answering hop (keys as for ping --json, plus\n"
-             "distance), then {\"destination\", \"reached\", \"hops\"} where hops is the\n"
-             "number of answering hops.\n",
+             "--json prints one object per hop that answered (keys as for ping --json,\n"
+             "plus distance; replies lists ICMP errors too), then {\"destination\",\n"
+             "\"reached\", \"hops\" (the hop objects printed), \"end\": \"reached\",\n"
+             "\"unreachable\", \"max_hops\" or \"interrupted\"}; with \"unreachable\" also\n"
+             "\"annotation\", \"source\", \"type\" and \"code\" of the answer.\n",
              common);
     break;
   }

@@ -35,7 +35,8 @@ enum {
   IKCLI_SET_RATE = 1u << 9,
   IKCLI_SET_FIRST_HOP = 1u << 10,
   IKCLI_SET_MAX_HOPS = 1u << 11,
-  IKCLI_SET_FAST = 1u << 12
+  IKCLI_SET_FAST = 1u << 12,
+  IKCLI_SET_SIM_QUERIES = 1u << 13
 };
 
 /* Largest -c of multiping and traceroute (one 16-bit sequence number per

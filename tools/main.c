@@ -260,11 +260,6 @@ static int library_error(int err, const char *target) {
 typedef struct live {
   ikcli_buf out;
   int write_failed;
-  /* traceroute: the replies of the distance being probed, printed as one
-   * line when the next distance answers */
-  int count, line, next;
-  ik_probe_reply *pending;
-  size_t npending, cap;
 } live;
 
 static void live_write(live *l) {
@@ -285,7 +280,6 @@ static int live_finish(live *l) {
   else if (l->write_failed)
     rc = error_exit("%s%s", "cannot write to standard output", "");
   ikcli_buf_free(&l->out);
-  free(l->pending);
   return rc;
 }
 
@@ -304,45 +298,40 @@ static void ping_reply(void *arg, size_t index, const ik_probe_reply *reply) {
   live_write(l);
 }
 
-static void trace_close_line(live *l) {
-  ik_hop hop;
-  if (l->npending == 0)
-    return;
-  memset(&hop, 0, sizeof hop);
-  snprintf(hop.host.address, sizeof hop.host.address, "%s", l->pending[0].reply.source);
-  hop.host.replies = l->pending;
-  hop.host.replies_len = l->npending;
-  hop.distance = l->line;
-  ikcli_traceroute_hop(&l->out, &hop, l->count);
-  l->next = l->line + 1;
-  l->npending = 0;
+/* traceroute: the library hands each hop over complete and in order. */
+typedef struct trace_view {
+  live l;
+  int json;
+  int end;            /* IK_TRACE_* of the last hop; IK_TRACE_MORE until then */
+  ik_probe_reply why; /* with IK_TRACE_UNREACHABLE: the answer that ended it */
+  size_t objects;     /* JSON hop objects printed */
+} trace_view;
+
+/* The library's rule: an ICMP error other than time exceeded in transit. */
+static int ends_trace(const ik_reply *r) {
+  return !ikcli_is_echo_reply(r) && !(r->type == (r->family == IK_AF_INET6 ? 3 : 11) && r->code == 0);
 }
 
-static void trace_reply(void *arg, size_t index, const ik_probe_reply *reply) {
-  live *l = (live *)arg;
-  int d = (int)index;
-  /* An answer for a distance already printed cannot be shown any more;
-   * the library probes the distances in order, so it does not happen. */
-  if (d < l->next || d < l->line)
-    return;
-  if (d != l->line) {
-    trace_close_line(l);
-    for (; l->next < d; l->next++)
-      ikcli_traceroute_silent(&l->out, l->next, l->count);
-    l->line = d;
-    live_write(l);
-  }
-  if (l->npending == l->cap) {
-    size_t cap = l->cap ? 2 * l->cap : 8;
-    ik_probe_reply *p = (ik_probe_reply *)realloc(l->pending, cap * sizeof *p);
-    if (p == NULL) {
-      l->out.failed = 1;
-      return;
+static void trace_hop(void *arg, const ik_hop *hop, int end) {
+  trace_view *v = (trace_view *)arg;
+  const ik_host *h = &hop->host;
+  size_t i;
+  v->end = end;
+  for (i = 0; end == IK_TRACE_UNREACHABLE && i < h->replies_len; i++)
+    if (ends_trace(&h->replies[i].reply)) {
+      v->why = h->replies[i];
+      break;
     }
-    l->pending = p;
-    l->cap = cap;
+  /* JSON lists the hops that answered (silent ones have nothing to say). */
+  if (v->json && h->replies_len > 0) {
+    ikcli_json_host(&v->l.out, h, hop->distance);
+    v->objects++;
+  } else if (!v->json && h->replies_len > 0) {
+    ikcli_traceroute_hop(&v->l.out, hop, h->packets_sent);
+  } else if (!v->json) {
+    ikcli_traceroute_silent(&v->l.out, hop->distance, h->packets_sent);
   }
-  l->pending[l->npending++] = *reply;
+  live_write(&v->l);
 }
 
 static int run_ping(const ikcli_args *a, ik_ping_options o, const opened *socks) {
@@ -367,7 +356,6 @@ static int run_ping(const ikcli_args *a, ik_ping_options o, const opened *socks)
   t0 = now_ms();
   if ((err = ik_ping(addr, &o, &host)) != 0) {
     ikcli_buf_free(&l.out);
-    free(l.pending);
     ik_host_free(&host);
     return library_error(err, target);
   }
@@ -735,53 +723,33 @@ static int run_multiping(const ikcli_args *a, ik_ping_options o, const opened *s
 
 static int run_traceroute(const ikcli_args *a, ik_ping_options o, const opened *socks) {
   ik_hop *hops = NULL;
-  size_t nhops = 0, i;
-  live l;
+  size_t nhops = 0;
+  trace_view v;
   char addr[IK_ADDRSTRLEN];
   const char *target = a->hosts[0];
-  int err, fam, rc, reached;
+  int err, fam, rc;
 
   if ((rc = resolve(target, o.family, addr, sizeof addr, &fam)) != 0 ||
       (rc = sockets_cover(socks, &fam, 1)) != 0)
     return rc;
-  memset(&l, 0, sizeof l);
-  l.count = o.count;
-  l.next = o.first_hop;
-  if (!a->json) {
-    ikcli_traceroute_header(&l.out, target, addr, fam, o.max_hops, o.payload_size);
-    o.on_reply = trace_reply;
-    o.on_reply_arg = &l;
-  }
+  memset(&v, 0, sizeof v);
+  v.json = a->json;
+  v.end = IK_TRACE_MORE;
+  if (!a->json)
+    ikcli_traceroute_header(&v.l.out, target, addr, fam, o.max_hops, o.payload_size);
+  o.on_hop = trace_hop;
+  o.on_hop_arg = &v;
   catch_interrupt(&o);
   if ((err = ik_traceroute(addr, &o, &hops, &nhops)) != 0) {
-    ikcli_buf_free(&l.out);
-    free(l.pending);
+    ikcli_buf_free(&v.l.out);
     return library_error(err, target);
   }
-  /* icmplib's verdict: the last hop that answered is the destination. */
-  reached = nhops > 0 && strcmp(hops[nhops - 1].host.address, addr) == 0;
-  /* The lines not printed yet come from the final list, which is complete. */
-  for (i = 0; i < nhops; i++) {
-    if (a->json) {
-      ikcli_json_host(&l.out, &hops[i].host, hops[i].distance);
-      continue;
-    }
-    if (hops[i].distance < l.next)
-      continue;
-    for (; l.next < hops[i].distance; l.next++)
-      ikcli_traceroute_silent(&l.out, l.next, o.count);
-    ikcli_traceroute_hop(&l.out, &hops[i], o.count);
-    l.next = hops[i].distance + 1;
-  }
+  ik_hops_free(hops, nhops); /* every hop went through trace_hop */
   if (a->json)
-    ikcli_json_trace_end(&l.out, addr, reached, nhops);
-  else if (!reached && !interrupted)
-    for (; l.next <= o.max_hops; l.next++)
-      ikcli_traceroute_silent(&l.out, l.next, o.count);
-  rc = live_finish(&l);
+    ikcli_json_trace_end(&v.l.out, addr, v.end, &v.why, v.objects);
+  rc = live_finish(&v.l);
   if (rc == 0)
-    rc = reached ? EXIT_ALL_ALIVE : EXIT_SOME_DEAD;
-  ik_hops_free(hops, nhops);
+    rc = v.end == IK_TRACE_REACHED ? EXIT_ALL_ALIVE : EXIT_SOME_DEAD;
   return rc;
 }
 

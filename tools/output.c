@@ -304,32 +304,24 @@ void ikcli_traceroute_header(ikcli_buf *b, const char *target, const char *addre
                    max_hops, (unsigned long)packet_size(family, payload_size));
 }
 
-/* traceroute's marks for an unreachable answer ("!H"...), "" for none. */
-static const char *unreachable_mark(const ik_reply *r, char *buf, size_t len) {
-  int v6 = r->family == IK_AF_INET6;
-  if (r->type != (v6 ? 1 : 3))
+const char *ikcli_trace_annotation(const ik_reply *r, char *buf, size_t len) {
+  /* traceroute(8) 2.1's parse_icmp_res, code by code (its "!F-<mtu>"
+   * without the MTU, which an ik_reply does not carry). */
+  static const char *const unreach4[16] = {"!N", "!H", "!P", "", "!F", "!S", "!N", "!H",
+                                           "!N", "!X", "!X", "!N", "!H", "!X", "!V", "!C"};
+  static const char *const unreach6[5] = {"!N", "!X", "!H", "!H", ""};
+  int v6 = r->family == IK_AF_INET6, code = r->code;
+  if (ikcli_is_echo_reply(r) || (r->type == (v6 ? 3 : 11) && code == 0))
     return "";
-  if (v6) {
-    switch (r->code) {
-    case 0: return " !N";
-    case 1: return " !X";
-    case 3: return " !H";
-    case 4: return "";  /* port unreachable: the destination itself */
-    default: break;
-    }
+  if (r->type == (v6 ? 1 : 3)) {
+    if (code >= 0 && code < (v6 ? 5 : 16))
+      return v6 ? unreach6[code] : unreach4[code];
+    snprintf(buf, len, "!<%d>", code);
+  } else if (v6 && r->type == 2) {
+    return "!F";
   } else {
-    switch (r->code) {
-    case 0: return " !N";
-    case 1: return " !H";
-    case 2: return " !P";
-    case 3: return "";
-    case 4: return " !F";
-    case 5: return " !S";
-    case 13: return " !X";
-    default: break;
-    }
+    snprintf(buf, len, "!<%d-%d>", r->type, code);
   }
-  snprintf(buf, len, " !<%d>", r->code);
   return buf;
 }
 
@@ -347,7 +339,7 @@ void ikcli_traceroute_hop(ikcli_buf *b, const ik_hop *hop, int count) {
   ikcli_buf_printf(b, "%2d  %s", hop->distance, shown_source);
   for (i = 0; i < h->replies_len; i++) {
     const ik_probe_reply *p = &h->replies[i];
-    char t[32], mark[16];
+    char t[32], mark[24];
     if (p->reply.flags & IK_REPLY_DUPLICATE)
       continue;
     /* Another router at the same distance (load balancing, a route
@@ -356,8 +348,9 @@ void ikcli_traceroute_hop(ikcli_buf *b, const ik_hop *hop, int count) {
       shown_source = p->reply.source;
       ikcli_buf_printf(b, "  %s", shown_source);
     }
+    const char *note = ikcli_trace_annotation(&p->reply, mark, sizeof mark);
     ikcli_format_rtt(t, sizeof t, p->rtt);
-    ikcli_buf_printf(b, "  %s ms%s", t, unreachable_mark(&p->reply, mark, sizeof mark));
+    ikcli_buf_printf(b, "  %s ms%s%s", t, *note ? " " : "", note);
     shown++;
   }
   /* A hop built from RTTs alone (no reply list) still shows its times. */
@@ -473,13 +466,28 @@ void ikcli_json_target(ikcli_buf *b, const ik_host *h, const char *name, const c
   json_host(b, h, -1, name, error);
 }
 
-void ikcli_json_trace_end(ikcli_buf *b, const char *destination, int reached, size_t hops) {
+void ikcli_json_trace_end(ikcli_buf *b, const char *destination, int end,
+                          const ik_probe_reply *why, size_t hops) {
+  static const char *const ends[] = {"interrupted", "reached", "unreachable", "max_hops"};
   ikcli_buf_puts(b, "{");
   ikcli_json_key(b, "destination", 1);
   ikcli_json_string(b, destination);
   ikcli_json_key(b, "reached", 0);
-  ikcli_json_bool(b, reached);
+  ikcli_json_bool(b, end == IK_TRACE_REACHED);
   ikcli_json_key(b, "hops", 0);
   ikcli_json_int(b, (long long)hops);
+  ikcli_json_key(b, "end", 0);
+  ikcli_json_string(b, end >= 0 && end <= IK_TRACE_MAX_HOPS ? ends[end] : "interrupted");
+  if (end == IK_TRACE_UNREACHABLE && why != NULL) {
+    char buf[24];
+    ikcli_json_key(b, "annotation", 0);
+    ikcli_json_string(b, ikcli_trace_annotation(&why->reply, buf, sizeof buf));
+    ikcli_json_key(b, "source", 0);
+    ikcli_json_string(b, why->reply.source);
+    ikcli_json_key(b, "type", 0);
+    ikcli_json_int(b, why->reply.type);
+    ikcli_json_key(b, "code", 0);
+    ikcli_json_int(b, why->reply.code);
+  }
   ikcli_buf_puts(b, "}\n");
 }

@@ -52,10 +52,10 @@ double ikcli_multiping_expected(size_t targets, const ik_ping_options *o);
 /* "traceroute to target (address), 30 hops max, 84 byte packets". */
 void ikcli_traceroute_header(ikcli_buf *b, const char *target, const char *address,
                              int family, int max_hops, size_t payload_size);
-/* " 3  198.18.2.1  0.061 ms  0.052 ms": one time per answered probe, "!H"
- * style marks after destination-unreachable answers, another responder's
+/* " 3  198.18.2.1  0.061 ms  0.052 ms": one time per answered probe,
+ * ikcli_trace_annotation's mark after an ICMP error, another responder's
  * address before its time, " *" for each of the count probes that got
- * nothing. */
+ * nothing (count: the probes sent). */
 void ikcli_traceroute_hop(ikcli_buf *b, const ik_hop *hop, int count);
 /* " 4  * *" for a distance where no router answered. */
 void ikcli_traceroute_silent(ikcli_buf *b, int distance, int count);
@@ -66,8 +66,17 @@ void ikcli_json_host(ikcli_buf *b, const ik_host *h, int distance);
 /* A multiping target: ikcli_json_host plus "name" (the target as given)
  * and, unless error is NULL, "error" (why it was not probed). */
 void ikcli_json_target(ikcli_buf *b, const ik_host *h, const char *name, const char *error);
-/* The last traceroute line: {"destination":..,"reached":..,"hops":n}. */
-void ikcli_json_trace_end(ikcli_buf *b, const char *destination, int reached, size_t hops);
+/* traceroute(8)'s mark for an answer: "" for an echo reply, time exceeded
+ * in transit and port unreachable; "!H", "!N", "!P", "!S", "!F", "!X",
+ * "!V", "!C" for their unreachable codes, "!<code>" for other unreachable
+ * codes and "!<type-code>" for other messages (buf holds those). */
+const char *ikcli_trace_annotation(const ik_reply *r, char *buf, size_t len);
+/* The last traceroute line: {"destination", "reached", "hops" (hop objects
+ * printed), "end": "reached", "unreachable", "max_hops" or "interrupted"
+ * (end: IK_TRACE_*, IK_TRACE_MORE when interrupted)}; with "unreachable",
+ * the answer why (not NULL): "annotation", "source", "type", "code". */
+void ikcli_json_trace_end(ikcli_buf *b, const char *destination, int end,
+                          const ik_probe_reply *why, size_t hops);
 
 /* Round-trip time as iputils prints it: 3 significant decimals below 1 ms,
  * fewer above (0.042, 1.23, 12.3, 123). */

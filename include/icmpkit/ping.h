@@ -40,6 +40,8 @@ typedef struct ik_host {
   void *reserved[4];    /* room for later fields (docs/releasing.md) */
 } ik_host;
 
+struct ik_hop; /* below: on_hop's argument */
+
 /* Options shared by ping, multiping and traceroute. Always start from
  * ik_ping_options_init / ik_multiping_options_init /
  * ik_traceroute_options_init, which set icmplib's defaults. */
@@ -47,7 +49,7 @@ typedef struct ik_ping_options {
   int count;            /* probes per host (per hop for traceroute); ping:
                            up to INT_MAX (sequences wrap past 65535),
                            others up to 65536 */
-  double interval;      /* seconds between probes to one host */
+  double interval;      /* seconds between probes to one host (traceroute: any two) */
   double timeout;       /* seconds to wait for each reply */
   long id;              /* -1: ik_unique_identifier() */
   const char *source;   /* source address to bind, NULL: any */
@@ -60,11 +62,12 @@ typedef struct ik_ping_options {
   double rate;          /* multiping: max probes per second, 0 = unlimited */
   int first_hop;        /* traceroute: default 1 */
   int max_hops;         /* traceroute: default 30 */
-  int fast;             /* traceroute: next hop as soon as a reply arrives */
+  int fast;             /* traceroute: one probe a hop, more only if unanswered */
   /* Progress, all optional (NULL). on_reply runs for every matched reply
    * or ICMP error kept in replies as it arrives, before the call returns (index: the
    * host's position for multiping, 0 for ping, the hop distance for
-   * traceroute). When *cancel becomes nonzero (a signal handler may set
+   * traceroute, where answers to hops past the end may come too: their
+   * probes were in flight). When *cancel becomes nonzero (a signal handler may set
    * it), probing stops within 0.1 s and the call returns the results so
    * far. */
   void (*on_reply)(void *arg, size_t index, const ik_probe_reply *reply);
@@ -91,11 +94,32 @@ typedef struct ik_ping_options {
    * non-blocking (and ping -b: broadcast on); use a socket in one call at a
    * time and not meanwhile. */
   ik_socket *sockets[2];
+  /* traceroute: probes in flight at once, over as many hops as they
+   * cover (traceroute(8)'s -N); 0 (the default): 16, 1: one at a time. */
+  int sim_queries;
+  /* traceroute only, optional: each hop from first_hop on, in order, as
+   * soon as it and every hop before it are complete (its probes answered
+   * or timed out), silent hops included (address "", no replies). The hop
+   * has every reply and ICMP error received for it, its statistics, and
+   * packets_sent (with fast, fewer than count); it is valid during the
+   * call only. end is IK_TRACE_MORE, or on the last hop why the trace
+   * ends there: IK_TRACE_REACHED (the destination answered),
+   * IK_TRACE_UNREACHABLE (an ICMP error other than time exceeded, such
+   * as destination unreachable), IK_TRACE_MAX_HOPS. Not called for hops
+   * a cancel left incomplete; must not free the job. */
+  void (*on_hop)(void *arg, const struct ik_hop *hop, int end);
+  void *on_hop_arg;
   /* Room for later options (docs/releasing.md): zero from the init
    * functions, where a later option takes it with "as before" as its zero
    * value. Do not use. */
-  void *reserved[6];
+  void *reserved[3];
 } ik_ping_options;
+
+/* on_hop's end: why a traceroute ended at this hop. */
+#define IK_TRACE_MORE 0
+#define IK_TRACE_REACHED 1
+#define IK_TRACE_UNREACHABLE 2
+#define IK_TRACE_MAX_HOPS 3
 
 /* Default send rate of multiping (probes per second); polite on a real
  * network, 0 disables the limit. */
@@ -134,8 +158,15 @@ IK_EXTERN int ik_ping(const char *address, const ik_ping_options *opts,
  * ik_ping, and IK_EINVAL for NULL addresses or hosts. */
 IK_EXTERN int ik_multiping(const char *const *addresses, size_t n,
                            const ik_ping_options *opts, ik_host *hosts);
-/* *hops is allocated (free with ik_hops_free); only responding hops are
- * listed, as icmplib does. */
+/* Probes for several hops are in flight together (opts->sim_queries),
+ * each hop's count probes interval apart from any other probe; with fast,
+ * a hop gets its next probe only when the one before went unanswered.
+ * The trace ends at the first hop where the destination answers, or a
+ * router answers with an ICMP error other than time exceeded (such as
+ * destination unreachable: icmplib goes on to max_hops), or at max_hops.
+ * *hops is allocated (free with ik_hops_free); only hops that answered
+ * with time exceeded or an echo reply are listed, as icmplib does (their
+ * replies include any ICMP error too); on_hop sees every hop. */
 IK_EXTERN int ik_traceroute(const char *address, const ik_ping_options *opts,
                             ik_hop **hops, size_t *nhops);
 

@@ -143,15 +143,11 @@ static void probe_done(int status, const ik_reply *reply, void *arg) {
     job->ops->on_answer(job, p, reply);
   else if (status != IK_OK && status != IK_ETIMEOUT && status != IK_EUNAVAILABLE)
     ik__job_stop(job, status);
+  if (!job->stopped && job->canceling && job->pending == 0)
+    ik__job_stop(job, IK_ECANCELED);
+  else if (!job->stopped && !job->canceling)
+    job->ops->on_complete(job, p);
   slot_put(job, p);
-  if (job->stopped)
-    return;
-  if (job->canceling) {
-    if (job->pending == 0)
-      ik__job_stop(job, IK_ECANCELED);
-    return;
-  }
-  job->ops->on_complete(job);
 }
 
 /* ---- sending ---- */

@@ -57,7 +57,8 @@ typedef struct ik__probe_ops {
   void (*tick)(ik_job *job);                    /* queue and flush what is due */
   void (*on_sent)(ik_job *job, const ik__probe *p, double now);
   void (*on_answer)(ik_job *job, const ik__probe *p, const ik_reply *reply);
-  void (*on_complete)(ik_job *job);             /* a probe ended, the job goes on */
+  /* p ended (answered or timed out), the job goes on; p is freed after. */
+  void (*on_complete)(ik_job *job, const ik__probe *p);
   void (*on_send_failed)(ik_job *job, const ik__probe *p, int err);
   /* The target a late echo reply or ICMP error belongs to, or -1 (an
    * error's quoted_dst: the destination of the probe it answers; NULL for

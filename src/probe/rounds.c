@@ -36,7 +36,10 @@ static void check_done(ik_job *job) {
     ik__job_stop(job, 0);
 }
 
-void ik__rounds_on_complete(ik_job *job) { check_done(job); }
+void ik__rounds_on_complete(ik_job *job, const ik__probe *p) {
+  (void)p;
+  check_done(job);
+}
 
 /* The next probe to the same target is due an interval after now, not
  * after when this one was queued: a full buffer may have held it back. */

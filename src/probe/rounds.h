@@ -21,7 +21,7 @@ int ik__rounds_new(ik_job *job, size_t size, double rate);
 void ik__rounds_tick(ik_job *job);
 void ik__rounds_on_sent(ik_job *job, const ik__probe *p, double now);
 void ik__rounds_on_answer(ik_job *job, const ik__probe *p, const ik_reply *reply);
-void ik__rounds_on_complete(ik_job *job);
+void ik__rounds_on_complete(ik_job *job, const ik__probe *p);
 /* A send failed: probing that target stops (its error says why). */
 void ik__rounds_on_send_failed(ik_job *job, const ik__probe *p, int err);
 /* Completes the results unless status failed (then empties them). */

@@ -207,7 +207,8 @@ TEST_P(PingChain, TracerouteFromAFirstHopSkipsTheNearerRouters) {
 }
 
 /* icmplib counts only Time Exceeded and echo replies: the unreachable
- * answers of r3 list no hop, and the walk goes on to max_hops. */
+ * answers of r3 list no hop (the walk ends there; icmplib's goes on to
+ * max_hops and lists nothing more). */
 TEST_P(PingChain, TracerouteToAnUnreachableRouteListsOnlyTheRoutersBefore) {
   ik_ping_options o = quick_trace(mode_);
   o.max_hops = 5;

@@ -125,6 +125,23 @@ TEST(CliArgs, TracerouteReadsFirstAndMaxHopsAndFast) {
   EXPECT_EQ(p.args.opts.count, 1);
 }
 
+TEST(CliArgs, TracerouteReadsSimQueries) {
+  for (const char *spelled : {"-N", "--sim-queries"}) {
+    Parsed p;
+    ParseInto(p, {"traceroute", spelled, "4", "h"});
+    ASSERT_EQ(p.rc, 0) << p.msg;
+    EXPECT_EQ(p.args.opts.sim_queries, 4) << spelled;
+    ik_ping_options o;
+    char msg[256];
+    ik_traceroute_options_init(&o);
+    EXPECT_EQ(o.sim_queries, 0) << "the library's default: 16";
+    ASSERT_EQ(ikcli_apply_options(&p.args, &o, msg, sizeof msg), 0) << msg;
+    EXPECT_EQ(o.sim_queries, 4);
+  }
+  ExpectRefused({"traceroute", "-N", "0", "h"}, {"-N: SIM_QUERIES must be an integer from 1 to 65536"});
+  ExpectRefused({"ping", "-N", "2", "h"}, {"-N"});
+}
+
 TEST(CliArgs, HelpAndVersion) {
   {
     Parsed p;

@@ -299,17 +299,62 @@ TEST(CliOutput, JsonHopAddsDistanceAndTraceEndsWithASummary) {
   Host h("fd00::1", 2, {}, {Reply(6, "fd00::1", 0, 3, 0, 0.25)});
   Out o;
   ikcli_json_host(&o.b, &h.h, 7);
-  ikcli_json_trace_end(&o.b, "fd00::9", 0, 1);
+  ikcli_json_trace_end(&o.b, "fd00::9", IK_TRACE_MAX_HOPS, nullptr, 1);
   std::vector<testjson::Value> lines = testjson::ParseLines(o.str());
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(lines[0]["distance"].num, 7);
   EXPECT_FALSE(lines[0]["is_alive"].b);
   EXPECT_EQ(lines[0]["replies"].arr[0]["type"].num, 3);
   EXPECT_EQ(lines[0]["replies"].arr[0]["source"].str, "fd00::1");
-  EXPECT_EQ(lines[1].keys(), (std::vector<std::string>{"destination", "reached", "hops"}));
+  EXPECT_EQ(lines[1].keys(), (std::vector<std::string>{"destination", "reached", "hops", "end"}));
   EXPECT_EQ(lines[1]["destination"].str, "fd00::9");
   EXPECT_FALSE(lines[1]["reached"].b);
   EXPECT_EQ(lines[1]["hops"].num, 1);
+  EXPECT_EQ(lines[1]["end"].str, "max_hops");
+}
+
+TEST(CliOutput, JsonTraceEndSaysWhichAnswerEndedIt) {
+  ik_probe_reply why = Reply(6, "fd00::3", 4, 1, 1, 0.25);
+  Out o;
+  ikcli_json_trace_end(&o.b, "fd00::9", IK_TRACE_UNREACHABLE, &why, 3);
+  ikcli_json_trace_end(&o.b, "fd00::9", IK_TRACE_REACHED, nullptr, 4);
+  ikcli_json_trace_end(&o.b, "fd00::9", IK_TRACE_MORE, nullptr, 0);
+  std::vector<testjson::Value> lines = testjson::ParseLines(o.str());
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0].keys(), (std::vector<std::string>{"destination", "reached", "hops", "end", "annotation",
+                                                       "source", "type", "code"}));
+  EXPECT_EQ(lines[0]["end"].str, "unreachable");
+  EXPECT_EQ(lines[0]["annotation"].str, "!X");
+  EXPECT_EQ(lines[0]["source"].str, "fd00::3");
+  EXPECT_EQ(lines[0]["type"].num, 1);
+  EXPECT_EQ(lines[0]["code"].num, 1);
+  EXPECT_TRUE(lines[1]["reached"].b);
+  EXPECT_EQ(lines[1]["end"].str, "reached");
+  EXPECT_EQ(lines[2]["end"].str, "interrupted");
+}
+
+/* traceroute(8) 2.1.2's parse_icmp_res, code by code. */
+TEST(CliOutput, TraceAnnotationsAreTracerouteEights) {
+  struct Case {
+    int family, type, code;
+    const char *mark;
+  } cases[] = {
+      {4, 0, 0, ""},       {4, 11, 0, ""},      {4, 11, 1, "!<11-1>"}, {4, 3, 0, "!N"},
+      {4, 3, 1, "!H"},     {4, 3, 2, "!P"},     {4, 3, 3, ""},         {4, 3, 4, "!F"},
+      {4, 3, 5, "!S"},     {4, 3, 6, "!N"},     {4, 3, 7, "!H"},       {4, 3, 8, "!N"},
+      {4, 3, 9, "!X"},     {4, 3, 10, "!X"},    {4, 3, 11, "!N"},      {4, 3, 12, "!H"},
+      {4, 3, 13, "!X"},    {4, 3, 14, "!V"},    {4, 3, 15, "!C"},      {4, 3, 16, "!<16>"},
+      {4, 12, 0, "!<12-0>"}, {6, 129, 0, ""},   {6, 3, 0, ""},         {6, 3, 1, "!<3-1>"},
+      {6, 1, 0, "!N"},     {6, 1, 1, "!X"},     {6, 1, 2, "!H"},       {6, 1, 3, "!H"},
+      {6, 1, 4, ""},       {6, 1, 5, "!<5>"},   {6, 1, 6, "!<6>"},     {6, 2, 0, "!F"},
+      {6, 4, 0, "!<4-0>"},
+  };
+  for (const Case &c : cases) {
+    ik_probe_reply p = Reply(c.family, c.family == 4 ? "198.18.0.1" : "fd00::1", 0, c.type, c.code, 1.0);
+    char buf[24];
+    EXPECT_STREQ(ikcli_trace_annotation(&p.reply, buf, sizeof buf), c.mark)
+        << "v" << c.family << " " << c.type << "/" << c.code;
+  }
 }
 
 TEST(CliOutput, JsonStaysValidWithHostileTextAndNonFiniteNumbers) {

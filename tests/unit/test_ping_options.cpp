@@ -125,6 +125,19 @@ TEST(Traceroute, RefusesMaxHopsAbove255) {
   EXPECT_EQ(ik_traceroute("127.0.0.1", &o, &hops, &n), IK_EINVAL);
 }
 
+/* 0 is the default (16), so that zeroed room in the struct means "as before". */
+TEST(Traceroute, RefusesNegativeSimQueries) {
+  ik_ping_options o;
+  ik_hop *hops = nullptr;
+  size_t n = 0;
+  ik_traceroute_options_init(&o);
+  EXPECT_EQ(o.sim_queries, 0);
+  o.sim_queries = -1;
+  EXPECT_EQ(ik_traceroute("127.0.0.1", &o, &hops, &n), IK_EINVAL);
+  EXPECT_NE(std::string(ik_last_error()).find("sim queries -1 out of range 0..65536 (0: 16)"), std::string::npos)
+      << ik_last_error();
+}
+
 TEST(Ping, NullArgumentsAreInvalid) {
   ik_host host;
   ik_hop *hops = nullptr;
