@@ -386,7 +386,7 @@ static void deliver(ik_async *a, const ik__received *rx) {
   if (idx != NONE)
     complete(a, idx, 0, &reply);
   else
-    a->unmatched(a->unmatched_arg, &reply, rx->pkt.is_error ? &rx->pkt.quoted_dst : NULL);
+    a->unmatched(a->unmatched_arg, &reply, rx->pkt.is_error ? &rx->pkt.quoted_dst : NULL, rx);
 }
 
 /* Reads what the socket has, up to IK__ASYNC_BURST messages; the rest

@@ -15,9 +15,11 @@
  * completed a receive (among the last IK__SEEN_SIZE); one with that
  * source, id and sequence but another payload is not passed on.
  * quoted_dst: for an ICMP error, the destination of the quoted request;
- * for an echo reply, NULL. */
+ * for an echo reply, NULL. rx: the message as read, for a caller that
+ * must prove it answers one of its requests (ik__match). */
+struct ik__received;
 typedef void (*ik__unmatched_fn)(void *arg, const ik_reply *reply,
-                                 const ik_address *quoted_dst);
+                                 const ik_address *quoted_dst, const struct ik__received *rx);
 void ik__async_set_unmatched(ik_async *async, ik__unmatched_fn fn, void *arg);
 
 /* Sends reqs[0..n) in as few system calls as the backend allows

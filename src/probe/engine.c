@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "match.h"
 #include "probe/engine.h"
 
 #define IK__CHUNK 1024        /* probe slots allocated at a time */
@@ -55,24 +56,35 @@ static void slot_put(ik_job *job, ik__probe *p) {
   job->free_slots = p;
 }
 
-ik__probe *ik__job_probe(ik_job *job, const ik_address *dst, uint16_t seq, int ttl,
-                         uint32_t target) {
-  ik__probe *p = slot_get(job);
-  ik_request *r;
-  if (p == NULL) {
-    ik__job_stop(job, ik__fail(IK_ENOMEM, "no memory for probes"));
-    return NULL;
-  }
-  r = &p->req;
+/* The request of probe number count to target: its sequence is count's
+ * low 16 bits; past 65,536 probes the sequences wrap, and each lap gets
+ * other payload bytes, so that a lap's answer is never taken for a copy of
+ * the last's. */
+static void fill_request(const ik_job *job, ik_request *r, const ik_address *dst, uint32_t count,
+                         int ttl, uint32_t target) {
+  uint16_t seq = (uint16_t)count;
   memset(r, 0, sizeof *r);
   r->destination = *dst;
   r->id = job->id;
   r->sequence = seq;
   r->payload = NULL; /* generated from the seed: no payload buffers */
   r->payload_size = job->opts.payload_size;
-  r->payload_seed = job->seed ^ (target * 2654435761u) ^ ((uint32_t)seq << 16);
+  r->payload_seed = job->seed ^ (target * 2654435761u) ^ ((uint32_t)seq << 16) ^
+                    (count >> 16) * 0x9e3779b9u;
   r->ttl = ttl;
   r->traffic_class = job->opts.traffic_class;
+}
+
+ik__probe *ik__job_probe(ik_job *job, const ik_address *dst, uint32_t count, int ttl,
+                         uint32_t target) {
+  ik__probe *p = slot_get(job);
+  if (p == NULL) {
+    ik__job_stop(job, ik__fail(IK_ENOMEM, "no memory for probes"));
+    return NULL;
+  }
+  fill_request(job, &p->req, dst, count, ttl, target);
+  if (count > job->last_count)
+    job->last_count = count;
   p->target = target;
   return p;
 }
@@ -238,16 +250,37 @@ static void poll_cb(evutil_socket_t fd, short what, void *arg) {
 
 /* ---- late replies: duplicates and further responders ---- */
 
+/* An ICMP error that came after its probe completed must prove, as one
+ * that completes a receive must (match.c), that it quotes our request: on a
+ * raw socket byte for byte, so that a local user who sends requests with
+ * our identifier cannot have a router's errors about them counted. The
+ * request is rebuilt for this lap or the one before (the sequence alone
+ * does not tell which); the TTL is not part of the quoted ICMP message. */
+static int late_error_is_ours(const ik_job *job, const ik__family *f, uint32_t t,
+                              const ik__received *rx) {
+  uint32_t lap = job->last_count >> 16, k;
+  for (k = 0; k < 2 && k <= lap; k++) {
+    ik_request req;
+    fill_request(job, &req, &job->dst[t], ((lap - k) << 16) | rx->pkt.sequence, 0, t);
+    req.id = f->id; /* the kernel's, on Linux DGRAM sockets */
+    if (ik__match(&req, rx, 0))
+      return 1;
+  }
+  return 0;
+}
+
 /* A reply or ICMP error that completed no pending receive (its probe
  * answered or timed out): the kind finds its target, results.c its probe
  * (by sequence) and whether it is worth keeping. */
-static void unmatched(void *arg, const ik_reply *reply, const ik_address *quoted_dst) {
+static void unmatched(void *arg, const ik_reply *reply, const ik_address *quoted_dst,
+                      const ik__received *rx) {
   ik__family *f = (ik__family *)arg;
   ik_job *job = f->job;
   long t;
   if (job->stopped || job->ops->late_target == NULL || !f->id_known || reply->id != f->id ||
       (quoted_dst == NULL) != (ik_reply_check(reply) == IK_OK) ||
-      (t = job->ops->late_target(job, reply, quoted_dst)) < 0)
+      (t = job->ops->late_target(job, reply, quoted_dst)) < 0 ||
+      (quoted_dst != NULL && !late_error_is_ours(job, f, (uint32_t)t, rx)))
     return;
   ik__record_late(job, (uint32_t)t, reply);
 }

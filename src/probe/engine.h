@@ -86,6 +86,7 @@ struct ik_job {
   struct event *tick_ev, *poll_ev, *done_ev;
   uint16_t id;   /* id of the requests (DGRAM: replaced by the kernel) */
   uint32_t seed; /* payload seeds derive from it */
+  uint32_t last_count; /* the highest probe number of ik__job_probe so far */
   size_t pending; /* receives armed and not completed */
   struct ik__chunk *chunks;
   ik__probe *free_slots;
@@ -107,7 +108,7 @@ int ik__job_start(struct event_base *base, const ik__probe_ops *ops, const ik_pi
 ik__family *ik__job_family(ik_job *job, int family);
 size_t ik__job_batched(const ik_job *job);
 /* A new request in slot p (NULL when out of memory: the job stopped). */
-ik__probe *ik__job_probe(ik_job *job, const ik_address *dst, uint16_t seq, int ttl,
+ik__probe *ik__job_probe(ik_job *job, const ik_address *dst, uint32_t count, int ttl,
                          uint32_t target);
 void ik__job_queue(ik__family *f, ik__probe *p);
 /* The probe's RTT in ms: from the kernel's transmit stamp, or, when the

@@ -87,12 +87,9 @@ static void fill(ik_job *job, double now, size_t quota, double *due) {
       f = ik__job_family(job, job->dst[t].family);
       if (f->nbatch == IK__BATCH)
         return;
-      if ((p = ik__job_probe(job, &job->dst[t], (uint16_t)r->round, job->opts.ttl,
+      if ((p = ik__job_probe(job, &job->dst[t], (uint32_t)r->round, job->opts.ttl,
                              (uint32_t)t)) == NULL)
         return;
-      /* Past 65,536 probes the sequences wrap: another payload per lap,
-       * so that a lap's answer is never taken for a copy of the last's. */
-      p->req.payload_seed ^= (uint32_t)(r->round >> 16) * 0x9e3779b9u;
       ik__job_queue(f, p);
       r->last_fill = now;
       if (r->last_send != NULL)

@@ -611,7 +611,7 @@ struct Unmatched {
   ik_address quoted{};
 };
 
-void on_unmatched(void *arg, const ik_reply *reply, const ik_address *quoted_dst) {
+void on_unmatched(void *arg, const ik_reply *reply, const ik_address *quoted_dst, const ik__received *) {
   Unmatched *u = static_cast<Unmatched *>(arg);
   ++u->calls;
   u->reply = *reply;
