@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #ifdef __GLIBC__
-#include <malloc.h>
+#  include <malloc.h>
 #endif
 
 #include "icmpkit.h"
@@ -54,8 +54,10 @@ static long heap_bytes(void) {
 static long rss_bytes(void) {
   long pages = 0, resident = 0;
   FILE *f = fopen("/proc/self/statm", "r");
-  if (f == NULL) return 0;
-  if (fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+  if (f == NULL)
+    return 0;
+  if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
+    resident = 0;
   fclose(f);
   return resident * sysconf(_SC_PAGESIZE);
 }
@@ -68,7 +70,8 @@ static void host_text(size_t i, char *buf, size_t len) {
 static void on_receive(int status, const ik_reply *reply, void *arg) {
   state *st = arg;
   (void)reply;
-  if (status == IK_OK) st->replies++;
+  if (status == IK_OK)
+    st->replies++;
   if (++st->done == st->want) {
     st->last = now();
     event_base_loopbreak(st->base);
@@ -86,9 +89,12 @@ static int send_all(ik_async *async, struct event_base *base, ik_request *reqs, 
   size_t i;
   for (i = 0; i < n; i++) {
     int rc;
-    while ((rc = ik_async_send(async, &reqs[i])) == IK_ENOBUFS) event_base_loop(base, EVLOOP_NONBLOCK);
-    if (rc != IK_OK) return fail("ik_async_send", rc);
-    if (i % 256 == 255) event_base_loop(base, EVLOOP_NONBLOCK);
+    while ((rc = ik_async_send(async, &reqs[i])) == IK_ENOBUFS)
+      event_base_loop(base, EVLOOP_NONBLOCK);
+    if (rc != IK_OK)
+      return fail("ik_async_send", rc);
+    if (i % 256 == 255)
+      event_base_loop(base, EVLOOP_NONBLOCK);
   }
   return 0;
 }
@@ -107,7 +113,8 @@ static int run_async(size_t n, unsigned flags, double *register_s, double *compl
 
   memset(&st, 0, sizeof st);
   st.base = event_base_new();
-  if (reqs == NULL || st.base == NULL) return fail("setup", IK_ENOMEM);
+  if (reqs == NULL || st.base == NULL)
+    return fail("setup", IK_ENOMEM);
   for (i = 0; i < n; i++) {
     char text[IK_ADDRSTRLEN];
     host_text(i, text, sizeof text);
@@ -115,8 +122,10 @@ static int run_async(size_t n, unsigned flags, double *register_s, double *compl
     if ((rc = ik_request_init(&reqs[i], text, (long)(id + (i >> 16)), (long)(i & 0xffff))) != 0)
       return fail("ik_request_init", rc);
   }
-  if ((rc = ik_socket_open(&sock, IK_AF_INET, NULL, flags)) != 0) return fail("ik_socket_open", rc);
-  if ((rc = ik_async_new(st.base, sock, &async)) != 0) return fail("ik_async_new", rc);
+  if ((rc = ik_socket_open(&sock, IK_AF_INET, NULL, flags)) != 0)
+    return fail("ik_socket_open", rc);
+  if ((rc = ik_async_new(st.base, sock, &async)) != 0)
+    return fail("ik_async_new", rc);
 
   st.want = n;
   heap0 = heap_bytes();
@@ -130,8 +139,10 @@ static int run_async(size_t n, unsigned flags, double *register_s, double *compl
   *rss_per = (rss_bytes() - rss0) / (long)n;
   *register_s = t1 - t0;
 
-  if (send_all(async, st.base, reqs, n) != 0) return 1;
-  if (st.done < n) event_base_dispatch(st.base);
+  if (send_all(async, st.base, reqs, n) != 0)
+    return 1;
+  if (st.done < n)
+    event_base_dispatch(st.base);
   *complete_s = st.last - t1;
   *replies = st.replies;
 
@@ -143,7 +154,7 @@ static int run_async(size_t n, unsigned flags, double *register_s, double *compl
 }
 
 static int run_sweep(size_t n, unsigned flags, double *sweep_s, size_t *replies) {
-  char (*texts)[IK_ADDRSTRLEN] = calloc(n, sizeof *texts);
+  char(*texts)[IK_ADDRSTRLEN] = calloc(n, sizeof *texts);
   const char **addrs = calloc(n, sizeof *addrs);
   ik_host *hosts = calloc(n, sizeof *hosts);
   ik_ping_options opts;
@@ -151,7 +162,8 @@ static int run_sweep(size_t n, unsigned flags, double *sweep_s, size_t *replies)
   size_t i;
   int rc;
 
-  if (texts == NULL || addrs == NULL || hosts == NULL) return fail("setup", IK_ENOMEM);
+  if (texts == NULL || addrs == NULL || hosts == NULL)
+    return fail("setup", IK_ENOMEM);
   for (i = 0; i < n; i++) {
     host_text(i, texts[i], sizeof texts[i]);
     addrs[i] = texts[i];
@@ -165,7 +177,8 @@ static int run_sweep(size_t n, unsigned flags, double *sweep_s, size_t *replies)
   t0 = now();
   rc = ik_multiping(addrs, n, &opts, hosts);
   *sweep_s = now() - t0;
-  if (rc != 0) return fail("ik_multiping", rc);
+  if (rc != 0)
+    return fail("ik_multiping", rc);
   *replies = 0;
   for (i = 0; i < n; i++) {
     *replies += hosts[i].packets_received > 0;
@@ -185,18 +198,24 @@ int main(int argc, char **argv) {
   int opt;
 
   while ((opt = getopt(argc, argv, "n:u")) != -1) {
-    if (opt == 'n') n = (size_t)strtoul(optarg, NULL, 10);
-    else if (opt == 'u') flags = IK_SOCKET_UNPRIVILEGED;
-    else return 2;
+    if (opt == 'n')
+      n = (size_t)strtoul(optarg, NULL, 10);
+    else if (opt == 'u')
+      flags = IK_SOCKET_UNPRIVILEGED;
+    else
+      return 2;
   }
   if (n < 1 || n > (1u << 24) - 2) {
     fprintf(stderr, "usage: async_scale [-n N(1..16777214)] [-u]\n");
     return 2;
   }
-  if (run_async(n, flags, &register_s, &complete_s, &heap_per, &rss_per, &replies) != 0) return 1;
-  if (run_sweep(n, flags, &sweep_s, &sweep_replies) != 0) return 1;
-  printf("pending=%zu heap_per=%ld rss_per=%ld register_s=%.6f complete_s=%.6f replies=%zu "
-         "sweep_s=%.6f sweep_replies=%zu\n",
-         n, heap_per, rss_per, register_s, complete_s, replies, sweep_s, sweep_replies);
+  if (run_async(n, flags, &register_s, &complete_s, &heap_per, &rss_per, &replies) != 0)
+    return 1;
+  if (run_sweep(n, flags, &sweep_s, &sweep_replies) != 0)
+    return 1;
+  printf(
+    "pending=%zu heap_per=%ld rss_per=%ld register_s=%.6f complete_s=%.6f replies=%zu "
+    "sweep_s=%.6f sweep_replies=%zu\n",
+    n, heap_per, rss_per, register_s, complete_s, replies, sweep_s, sweep_replies);
   return replies == n && sweep_replies == n ? 0 : 1;
 }

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #ifndef ICMP_FILTER
-#define ICMP_FILTER 1 /* <linux/icmp.h>, which clashes with the libc headers */
+#  define ICMP_FILTER 1 /* <linux/icmp.h>, which clashes with the libc headers */
 #endif
 
 #define MAX_BATCH 1024
@@ -38,9 +38,12 @@ static double now(void) {
 static uint16_t checksum(const uint8_t *p, size_t len) {
   uint32_t sum = 0;
   size_t i;
-  for (i = 0; i + 1 < len; i += 2) sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-  if (len & 1) sum += (uint32_t)(p[len - 1] << 8);
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  for (i = 0; i + 1 < len; i += 2)
+    sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+  if (len & 1)
+    sum += (uint32_t)(p[len - 1] << 8);
+  while (sum >> 16)
+    sum = (sum & 0xffff) + (sum >> 16);
   return (uint16_t)~sum;
 }
 
@@ -50,11 +53,13 @@ static int parse_prefix(const char *s, uint32_t *first, uint32_t *count) {
   struct in_addr in;
   long len;
   uint32_t base, size;
-  if (slash == NULL || (size_t)(slash - s) >= sizeof addr) return -1;
+  if (slash == NULL || (size_t)(slash - s) >= sizeof addr)
+    return -1;
   memcpy(addr, s, (size_t)(slash - s));
   addr[slash - s] = '\0';
   len = strtol(slash + 1, NULL, 10);
-  if (inet_pton(AF_INET, addr, &in) != 1 || len < 8 || len > 30) return -1;
+  if (inet_pton(AF_INET, addr, &in) != 1 || len < 8 || len > 30)
+    return -1;
   size = 1u << (32 - len);
   base = ntohl(in.s_addr) & ~(size - 1);
   *first = base + 1;
@@ -69,17 +74,20 @@ static uint32_t drain(int fd, struct mmsghdr *msgs, uint8_t (*bufs)[REPLY_BUF], 
   for (;;) {
     int n = recvmmsg(fd, msgs, batch, MSG_DONTWAIT, NULL), i;
     if (n <= 0) {
-      if (n < 0 && errno != EAGAIN && errno != EINTR) perror("ref_sweep: recvmmsg");
+      if (n < 0 && errno != EAGAIN && errno != EINTR)
+        perror("ref_sweep: recvmmsg");
       return fresh;
     }
     for (i = 0; i < n; i++) {
       const uint8_t *b = bufs[i];
       size_t ihl = (size_t)(b[0] & 15) * 4;
       uint32_t src, k;
-      if (msgs[i].msg_len < ihl + 8 || b[ihl] != 0 || (b[ihl + 4] << 8 | b[ihl + 5]) != id) continue;
+      if (msgs[i].msg_len < ihl + 8 || b[ihl] != 0 || (b[ihl + 4] << 8 | b[ihl + 5]) != id)
+        continue;
       src = (uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 | (uint32_t)b[14] << 8 | b[15];
       k = src - first;
-      if (k >= count || (seen[k >> 3] & (1u << (k & 7)))) continue;
+      if (k >= count || (seen[k >> 3] & (1u << (k & 7))))
+        continue;
       seen[k >> 3] |= (uint8_t)(1u << (k & 7));
       fresh++;
     }
@@ -100,9 +108,12 @@ int main(int argc, char **argv) {
   int opt, fd, rcvbuf = 4 << 20;
 
   while ((opt = getopt(argc, argv, "t:b:")) != -1) {
-    if (opt == 't') timeout = atof(optarg);
-    else if (opt == 'b') batch = (unsigned)atoi(optarg);
-    else return 2;
+    if (opt == 't')
+      timeout = atof(optarg);
+    else if (opt == 'b')
+      batch = (unsigned)atoi(optarg);
+    else
+      return 2;
   }
   if (optind != argc - 1 || parse_prefix(argv[optind], &first, &count) != 0 || batch < 1 ||
       batch > MAX_BATCH) {
@@ -126,7 +137,8 @@ int main(int argc, char **argv) {
   packet[0] = 8;
   packet[4] = (uint8_t)(id >> 8);
   packet[5] = (uint8_t)id;
-  for (i = 8; i < sizeof packet; i++) packet[i] = (uint8_t)i;
+  for (i = 8; i < sizeof packet; i++)
+    packet[i] = (uint8_t)i;
   {
     uint16_t c = checksum(packet, sizeof packet);
     packet[2] = (uint8_t)(c >> 8);
@@ -149,13 +161,15 @@ int main(int argc, char **argv) {
   while (sent < count) {
     unsigned n = count - sent < batch ? count - sent : batch;
     int r;
-    for (i = 0; i < n; i++) dests[i].sin_addr.s_addr = htonl(first + sent + i);
+    for (i = 0; i < n; i++)
+      dests[i].sin_addr.s_addr = htonl(first + sent + i);
     r = sendmmsg(fd, smsgs, n, 0);
     if (r < 0 && errno != EAGAIN && errno != ENOBUFS && errno != EINTR) {
       perror("ref_sweep: sendmmsg");
       return 2;
     }
-    if (r > 0) sent += (uint32_t)r;
+    if (r > 0)
+      sent += (uint32_t)r;
     /* Loopback answers inside the send call: read before the buffer fills. */
     received += drain(fd, rmsgs, bufs, batch, id, first, count, seen);
   }
@@ -163,7 +177,8 @@ int main(int argc, char **argv) {
   while (received < count) {
     double left = deadline - now();
     struct pollfd p = {fd, POLLIN, 0};
-    if (left <= 0) break;
+    if (left <= 0)
+      break;
     if (poll(&p, 1, (int)(left * 1000) + 1) > 0)
       received += drain(fd, rmsgs, bufs, batch, id, first, count, seen);
   }

@@ -9,7 +9,7 @@
  *
  * usage: dropped_privileges ADDRESS   (an IPv4 literal; exit 0: answered) */
 #if defined(__linux__)
-#define _GNU_SOURCE
+#  define _GNU_SOURCE
 #endif
 #include <stdio.h>
 #include <string.h>
@@ -19,9 +19,9 @@
 #include <sys/socket.h>
 
 #if defined(__linux__)
-#include <linux/capability.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
+#  include <linux/capability.h>
+#  include <sys/prctl.h>
+#  include <sys/syscall.h>
 #endif
 
 #include <icmpkit.h>

@@ -62,11 +62,27 @@ int main(int argc, char **argv) {
       continue;
     }
     switch (positional++) {
-    case 0: address = argv[i]; end = (char *)""; break;
-    case 1: count = strtol(argv[i], &end, 10); if (count < 0) end = NULL; break;
-    case 2: interval = strtod(argv[i], &end); if (!(interval >= 0)) end = NULL; break;
-    case 3: timeout = strtod(argv[i], &end); if (!(timeout >= 0)) end = NULL; break;
-    default: break;
+    case 0:
+      address = argv[i];
+      end = (char *)"";
+      break;
+    case 1:
+      count = strtol(argv[i], &end, 10);
+      if (count < 0)
+        end = NULL;
+      break;
+    case 2:
+      interval = strtod(argv[i], &end);
+      if (!(interval >= 0))
+        end = NULL;
+      break;
+    case 3:
+      timeout = strtod(argv[i], &end);
+      if (!(timeout >= 0))
+        end = NULL;
+      break;
+    default:
+      break;
     }
     if (end == NULL || *end != '\0')
       return usage();
@@ -95,8 +111,7 @@ int main(int argc, char **argv) {
       printf("  %zu bytes from %s: ", reply.bytes_received, reply.source);
       /* An ICMP error message (unreachable, time exceeded...) ends the line. */
       if ((err = ik_reply_check(&reply)) == 0) {
-        printf("icmp_seq=%d time=%s ms\n", i,
-               round3(ik_rtt_ms(&request, &reply), rtt, sizeof rtt));
+        printf("icmp_seq=%d time=%s ms\n", i, round3(ik_rtt_ms(&request, &reply), rtt, sizeof rtt));
         if (i < count - 1)
           sleep_seconds(interval);
         continue;

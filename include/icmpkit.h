@@ -50,28 +50,28 @@ IK_EXTERN const char *ik_version(void);
  * SocketPermission, SocketUnavailable, SocketBroadcast, TimeoutExceeded),
  * ICMPError > (DestinationUnreachable, TimeExceeded).
  */
-#define IK_ERROR_MAP(XX)                                                          \
-  XX(EINVAL, -1, "invalid argument")                                              \
-  XX(ENOMEM, -2, "out of memory")                                                 \
-  XX(ENAMELOOKUP, -3, "the name lookup failed")                                   \
-  XX(ESOCKET, -4, "ICMP socket error")                                            \
-  XX(EADDRESS, -5, "the requested address cannot be assigned to the socket")      \
-  XX(EPERMISSION, -6, "insufficient privileges to create the socket")             \
-  XX(EUNAVAILABLE, -7, "the socket is closed or unavailable")                     \
-  XX(EBROADCAST, -8, "broadcast is not enabled on the socket")                    \
-  XX(ETIMEOUT, -9, "the timeout has been exceeded")                               \
-  XX(EDEST_UNREACHABLE, -10, "destination unreachable")                           \
-  XX(ETIME_EXCEEDED, -11, "time exceeded")                                        \
-  XX(EICMP, -12, "ICMP error message")                                            \
-  XX(EADDRFORMAT, -13, "malformed IP address")                                    \
-  XX(EFAMILY, -14, "address family does not match the socket")                    \
-  XX(ETRUNCATED, -15, "packet truncated")                                         \
-  XX(EMALFORMED, -16, "malformed packet")                                         \
-  XX(ECHECKSUM, -17, "bad ICMP checksum")                                         \
-  XX(EUNRELATED, -18, "ICMP message unrelated to an echo request")               \
-  XX(ENOTSUP, -19, "not supported on this system")                                \
-  XX(ECANCELED, -20, "operation canceled")                                        \
-  XX(ENOSPACE, -21, "buffer too small")                                           \
+#define IK_ERROR_MAP(XX)                                                     \
+  XX(EINVAL, -1, "invalid argument")                                         \
+  XX(ENOMEM, -2, "out of memory")                                            \
+  XX(ENAMELOOKUP, -3, "the name lookup failed")                              \
+  XX(ESOCKET, -4, "ICMP socket error")                                       \
+  XX(EADDRESS, -5, "the requested address cannot be assigned to the socket") \
+  XX(EPERMISSION, -6, "insufficient privileges to create the socket")        \
+  XX(EUNAVAILABLE, -7, "the socket is closed or unavailable")                \
+  XX(EBROADCAST, -8, "broadcast is not enabled on the socket")               \
+  XX(ETIMEOUT, -9, "the timeout has been exceeded")                          \
+  XX(EDEST_UNREACHABLE, -10, "destination unreachable")                      \
+  XX(ETIME_EXCEEDED, -11, "time exceeded")                                   \
+  XX(EICMP, -12, "ICMP error message")                                       \
+  XX(EADDRFORMAT, -13, "malformed IP address")                               \
+  XX(EFAMILY, -14, "address family does not match the socket")               \
+  XX(ETRUNCATED, -15, "packet truncated")                                    \
+  XX(EMALFORMED, -16, "malformed packet")                                    \
+  XX(ECHECKSUM, -17, "bad ICMP checksum")                                    \
+  XX(EUNRELATED, -18, "ICMP message unrelated to an echo request")           \
+  XX(ENOTSUP, -19, "not supported on this system")                           \
+  XX(ECANCELED, -20, "operation canceled")                                   \
+  XX(ENOSPACE, -21, "buffer too small")                                      \
   XX(ENOBUFS, -22, "no buffer space in the system")
 
 typedef enum ik_error {
@@ -79,7 +79,7 @@ typedef enum ik_error {
 #define IK__XX(name, value, msg) IK_##name = value,
   IK_ERROR_MAP(IK__XX)
 #undef IK__XX
-  IK__ERROR_MIN = -22
+    IK__ERROR_MIN = -22
 } ik_error;
 
 /* Static message for an ik_error ("unknown error" for other values). */
@@ -117,9 +117,9 @@ enum { IK_AF_INET = 4, IK_AF_INET6 = 6 };
 #define IK_ADDRSTRLEN 64
 
 typedef struct ik_address {
-  int family;          /* IK_AF_INET or IK_AF_INET6; 0 = unset */
-  uint8_t bytes[16];   /* network order; IPv4 uses the first 4 */
-  uint32_t scope_id;   /* IPv6 zone (interface index), 0 = none */
+  int family;        /* IK_AF_INET or IK_AF_INET6; 0 = unset */
+  uint8_t bytes[16]; /* network order; IPv4 uses the first 4 */
+  uint32_t scope_id; /* IPv6 zone (interface index), 0 = none */
 } ik_address;
 
 /* Parses an IPv4 dotted quad or an IPv6 literal (optionally "%zone").
@@ -147,8 +147,7 @@ IK_EXTERN int ik_destination_check(const ik_address *dst);
  * "localhost" names give the loopback address and ".invalid" names fail,
  * both without a query (RFC 6761).
  * Errors: IK_EINVAL, IK_ENAMELOOKUP (message names the name). */
-IK_EXTERN int ik_resolve(const char *name, int family, ik_address *out,
-                         size_t max, size_t *n);
+IK_EXTERN int ik_resolve(const char *name, int family, ik_address *out, size_t max, size_t *n);
 
 /* Process-unique 16-bit identifier: starts at a random value drawn from
  * the OS once per process (plus the PID, so a forked child differs from
@@ -165,24 +164,23 @@ IK_EXTERN uint16_t ik_unique_identifier(void);
 
 typedef struct ik_request {
   ik_address destination;
-  uint16_t id;          /* on Linux DGRAM sockets, replaced by send */
+  uint16_t id; /* on Linux DGRAM sockets, replaced by send */
   uint16_t sequence;
-  const void *payload;  /* NULL: pseudo-random bytes from payload_seed */
-  size_t payload_size;  /* default 56; the length of payload when given
+  const void *payload;   /* NULL: pseudo-random bytes from payload_seed */
+  size_t payload_size;   /* default 56; the length of payload when given
                            (set both with ik_request_set_payload) */
-  uint32_t payload_seed;/* set by ik_request_init, used when payload NULL */
-  int ttl;              /* 1..255, default 64 */
-  int traffic_class;    /* 0..255, default 0 (DS field / traffic class) */
-  double time;          /* seconds since the epoch, set by send (Linux: the
+  uint32_t payload_seed; /* set by ik_request_init, used when payload NULL */
+  int ttl;               /* 1..255, default 64 */
+  int traffic_class;     /* 0..255, default 0 (DS field / traffic class) */
+  double time;           /* seconds since the epoch, set by send (Linux: the
                            kernel's transmit stamp); 0 before */
-  void *reserved[2];    /* room for later fields (docs/releasing.md): left
+  void *reserved[2];     /* room for later fields (docs/releasing.md): left
                            zero by ik_request_init; do not use */
 } ik_request;
 
 /* Fills defaults and parses the destination (an IP literal).
  * id and sequence are masked to 16 bits. Errors: IK_EINVAL, IK_EADDRFORMAT. */
-IK_EXTERN int ik_request_init(ik_request *req, const char *destination,
-                              long id, long sequence);
+IK_EXTERN int ik_request_init(ik_request *req, const char *destination, long id, long sequence);
 /* icmplib's ICMPRequest(payload=...): the request sends these len bytes
  * (borrowed: they must stay valid while req is sent and matched) and
  * payload_size becomes len, the payload's length. An empty payload
@@ -195,7 +193,7 @@ IK_EXTERN int ik_request_set_payload(ik_request *req, const void *payload, size_
 IK_EXTERN int ik_request_payload(const ik_request *req, void *buf, size_t len);
 
 /* Reply flags */
-#define IK_REPLY_DUPLICATE 0x1u   /* same (id, sequence) seen before */
+#define IK_REPLY_DUPLICATE 0x1u /* same (id, sequence) seen before */
 
 typedef struct ik_reply {
   char source[IK_ADDRSTRLEN]; /* text form of source_addr */
@@ -205,11 +203,11 @@ typedef struct ik_reply {
   uint16_t sequence;
   int type;
   int code;
-  size_t bytes_received;      /* ICMP message length (header + data) */
-  double time;                /* seconds since the epoch (kernel stamp) */
-  int ttl;                    /* received TTL / hop limit, -1 if unknown */
-  unsigned flags;             /* IK_REPLY_* */
-  void *reserved[2];          /* room for later fields (docs/releasing.md):
+  size_t bytes_received; /* ICMP message length (header + data) */
+  double time;           /* seconds since the epoch (kernel stamp) */
+  int ttl;               /* received TTL / hop limit, -1 if unknown */
+  unsigned flags;        /* IK_REPLY_* */
+  void *reserved[2];     /* room for later fields (docs/releasing.md):
                                  zero; do not use */
 } ik_reply;
 
@@ -241,8 +239,7 @@ typedef struct ik_socket ik_socket;
  * Errors: IK_EINVAL, IK_EADDRFORMAT, IK_EFAMILY (source of the other
  * family), IK_EPERMISSION (the detail says how to get the privilege),
  * IK_EADDRESS, IK_ESOCKET, IK_ENOTSUP, IK_ENOMEM. */
-IK_EXTERN int ik_socket_open(ik_socket **sock, int family, const char *source,
-                             unsigned flags);
+IK_EXTERN int ik_socket_open(ik_socket **sock, int family, const char *source, unsigned flags);
 /* Takes over native, an ICMP socket the caller opened (POSIX: a file
  * descriptor from socket(2), or one a privileged parent or systemd passed
  * in), so a program can open its sockets, drop its privileges, then probe
@@ -285,8 +282,8 @@ IK_EXTERN int ik_socket_send(ik_socket *sock, ik_request *req);
  * Errors: IK_EINVAL, IK_EFAMILY, IK_ETIMEOUT, IK_EUNAVAILABLE, IK_ESOCKET;
  * on Windows also the request's own failure, at once (IK_EINVAL,
  * IK_ENOSPACE, IK_EICMP, IK_ENOMEM, IK_ESOCKET: docs/api.md). */
-IK_EXTERN int ik_socket_receive(ik_socket *sock, const ik_request *match,
-                                double timeout, ik_reply *reply);
+IK_EXTERN int ik_socket_receive(ik_socket *sock, const ik_request *match, double timeout,
+                                ik_reply *reply);
 /* Closes the OS resources; idempotent. Later calls give IK_EUNAVAILABLE.
  * A socket wrapped by an ik_async detaches it: the wrapper's pending
  * receives complete with IK_EUNAVAILABLE before this returns (see

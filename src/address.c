@@ -15,9 +15,12 @@
 #define IK__QUOTE_MAX 80
 
 static int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
   return -1;
 }
 
@@ -33,25 +36,31 @@ static const char *parse_v4(const char *s, size_t len, uint8_t out[4]) {
     size_t start;
     unsigned value = 0;
     if (part > 0) {
-      if (i == len) return "expected 4 decimal parts separated by dots";
-      if (s[i] != '.') return "unexpected character";
+      if (i == len)
+        return "expected 4 decimal parts separated by dots";
+      if (s[i] != '.')
+        return "unexpected character";
       i++;
     }
     start = i;
     while (i < len && is_digit(s[i])) {
       if (i - start == 3)
-        return s[start] == '0' ? "a part has a leading zero (octal is not accepted)" : "a part is larger than 255";
+        return s[start] == '0' ? "a part has a leading zero (octal is not accepted)"
+                               : "a part is larger than 255";
       value = value * 10 + (unsigned)(s[i] - '0');
       i++;
     }
     if (i == start)
       return i == len || s[i] == '.' ? "expected 4 decimal parts separated by dots"
                                      : "unexpected character";
-    if (i - start > 1 && s[start] == '0') return "a part has a leading zero (octal is not accepted)";
-    if (value > 255) return "a part is larger than 255";
+    if (i - start > 1 && s[start] == '0')
+      return "a part has a leading zero (octal is not accepted)";
+    if (value > 255)
+      return "a part is larger than 255";
     out[part] = (uint8_t)value;
   }
-  if (i != len) return s[i] == '.' ? "more than 4 parts" : "unexpected character after the address";
+  if (i != len)
+    return s[i] == '.' ? "more than 4 parts" : "unexpected character after the address";
   return NULL;
 }
 
@@ -62,9 +71,11 @@ static const char *parse_v6(const char *s, size_t len, uint8_t out[16]) {
   int n = 0, gap = -1, k;
   size_t i = 0;
 
-  if (len == 0) return "empty address";
+  if (len == 0)
+    return "empty address";
   if (s[0] == ':') {
-    if (len < 2 || s[1] != ':') return "starts with a single ':'";
+    if (len < 2 || s[1] != ':')
+      return "starts with a single ':'";
     gap = 0;
     i = 2;
   }
@@ -72,33 +83,44 @@ static const char *parse_v6(const char *s, size_t len, uint8_t out[16]) {
     size_t start = i;
     unsigned value = 0;
     while (i < len && hex_value(s[i]) >= 0) {
-      if (i - start == 4) return "a group has more than 4 hex digits";
+      if (i - start == 4)
+        return "a group has more than 4 hex digits";
       value = (value << 4) | (unsigned)hex_value(s[i]);
       i++;
     }
     if (i < len && s[i] == '.') {
       uint8_t v4[4];
       const char *why;
-      if (n > 6) return "too many groups before the embedded IPv4 address";
-      if ((why = parse_v4(s + start, len - start, v4)) != NULL) return why;
+      if (n > 6)
+        return "too many groups before the embedded IPv4 address";
+      if ((why = parse_v4(s + start, len - start, v4)) != NULL)
+        return why;
       words[n++] = (unsigned)(v4[0] << 8 | v4[1]);
       words[n++] = (unsigned)(v4[2] << 8 | v4[3]);
       break;
     }
-    if (i == start) return s[i] == ':' ? "empty group (\":::\"?)" : "unexpected character";
-    if (n == 8) return "more than 8 groups";
+    if (i == start)
+      return s[i] == ':' ? "empty group (\":::\"?)" : "unexpected character";
+    if (n == 8)
+      return "more than 8 groups";
     words[n++] = value;
-    if (i == len) break;
-    if (s[i] != ':') return "unexpected character";
-    if (++i == len) return "ends with a single ':'";
+    if (i == len)
+      break;
+    if (s[i] != ':')
+      return "unexpected character";
+    if (++i == len)
+      return "ends with a single ':'";
     if (s[i] == ':') {
-      if (gap >= 0) return "more than one \"::\"";
+      if (gap >= 0)
+        return "more than one \"::\"";
       gap = n;
       i++;
     }
   }
-  if (gap < 0 && n != 8) return "fewer than 8 groups and no \"::\"";
-  if (gap >= 0 && n == 8) return "\"::\" stands for no group";
+  if (gap < 0 && n != 8)
+    return "fewer than 8 groups and no \"::\"";
+  if (gap >= 0 && n == 8)
+    return "\"::\" stands for no group";
 
   memset(out, 0, 16);
   for (k = 0; k < n; k++) {
@@ -130,12 +152,14 @@ static int parse_text(const char *text, ik_address *out, const char **zone, cons
       *why = "a zone is only valid on an IPv6 address";
       return IK_EADDRFORMAT;
     }
-    if ((*why = parse_v4(text, len, a.bytes)) != NULL) return IK_EADDRFORMAT;
+    if ((*why = parse_v4(text, len, a.bytes)) != NULL)
+      return IK_EADDRFORMAT;
     a.family = IK_AF_INET;
     *out = a;
     return 0;
   }
-  if ((*why = parse_v6(text, len, a.bytes)) != NULL) return IK_EADDRFORMAT;
+  if ((*why = parse_v6(text, len, a.bytes)) != NULL)
+    return IK_EADDRFORMAT;
   a.family = IK_AF_INET6;
   if (is_v4_mapped(a.bytes)) {
     *out = a; /* for the caller's message, which names the IPv4 form */
@@ -160,7 +184,8 @@ static int parse_text(const char *text, ik_address *out, const char **zone, cons
         *why = "invalid character in the zone";
         return IK_EADDRFORMAT;
       }
-      if (!is_digit(z[j])) numeric = 0;
+      if (!is_digit(z[j]))
+        numeric = 0;
     }
     if (numeric) {
       uint64_t v = 0;
@@ -180,21 +205,21 @@ static int parse_text(const char *text, ik_address *out, const char **zone, cons
   return 0;
 }
 
-static const char *ellipsis(const char *text) {
-  return strlen(text) > IK__QUOTE_MAX ? "..." : "";
-}
+static const char *ellipsis(const char *text) { return strlen(text) > IK__QUOTE_MAX ? "..." : ""; }
 
 int ik_address_parse(const char *text, ik_address *out) {
   const char *zone = NULL, *why = NULL;
   ik_address a;
   int err;
 
-  if (text == NULL || out == NULL) return ik__fail(IK_EINVAL, "ik_address_parse: NULL argument");
+  if (text == NULL || out == NULL)
+    return ik__fail(IK_EINVAL, "ik_address_parse: NULL argument");
   if ((err = parse_text(text, &a, &zone, &why)) != 0) {
     if (why == mapped_why)
       return ik__fail(err, "'%.*s' is an IPv4-mapped IPv6 address: use the IPv4 form %u.%u.%u.%u",
                       IK__QUOTE_MAX, text, a.bytes[12], a.bytes[13], a.bytes[14], a.bytes[15]);
-    return ik__fail(err, "malformed IP address '%.*s%s': %s", IK__QUOTE_MAX, text, ellipsis(text), why);
+    return ik__fail(err, "malformed IP address '%.*s%s': %s", IK__QUOTE_MAX, text, ellipsis(text),
+                    why);
   }
   if (zone != NULL && (a.scope_id = ik__if_index(zone)) == 0)
     return ik__fail(IK_EADDRFORMAT, "unknown network interface '%s' in the zone of '%.*s%s'", zone,
@@ -210,14 +235,16 @@ static void format_v6(const uint8_t b[16], char *p, size_t cap) {
   int i, best = -1, best_len = 0;
   size_t used = 0;
 
-  for (i = 0; i < 8; i++) w[i] = (unsigned)(b[2 * i] << 8 | b[2 * i + 1]);
+  for (i = 0; i < 8; i++)
+    w[i] = (unsigned)(b[2 * i] << 8 | b[2 * i + 1]);
   if (is_v4_mapped(b)) {
     snprintf(p, cap, "::ffff:%u.%u.%u.%u", b[12], b[13], b[14], b[15]);
     return;
   }
   for (i = 0; i < 8;) {
     int j = i;
-    while (j < 8 && w[j] == 0) j++;
+    while (j < 8 && w[j] == 0)
+      j++;
     if (j - i > best_len && j - i >= 2) {
       best = i;
       best_len = j - i;
@@ -231,7 +258,8 @@ static void format_v6(const uint8_t b[16], char *p, size_t cap) {
       i += best_len;
       continue;
     }
-    used += (size_t)snprintf(p + used, cap - used, "%s%x", i > 0 && i != best + best_len ? ":" : "", w[i]);
+    used += (size_t)snprintf(p + used, cap - used, "%s%x", i > 0 && i != best + best_len ? ":" : "",
+                             w[i]);
     i++;
   }
 }
@@ -240,8 +268,10 @@ int ik_address_format(const ik_address *addr, char *buf, size_t len) {
   char text[2 * IK_ADDRSTRLEN]; /* room for any zone name, so a long one is ENOSPACE, not cut */
   size_t n;
 
-  if (addr == NULL || buf == NULL) return ik__fail(IK_EINVAL, "ik_address_format: NULL argument");
-  if (len > 0) buf[0] = '\0';
+  if (addr == NULL || buf == NULL)
+    return ik__fail(IK_EINVAL, "ik_address_format: NULL argument");
+  if (len > 0)
+    buf[0] = '\0';
   if (addr->family == IK_AF_INET) {
     /* "%u.%u.%u.%u" by hand: a multiping formats one per host. */
     char *t = text;
@@ -266,12 +296,13 @@ int ik_address_format(const ik_address *addr, char *buf, size_t len) {
         snprintf(text + n, sizeof text - n, "%%%lu", (unsigned long)addr->scope_id);
     }
   } else {
-    return ik__fail(IK_EINVAL, "ik_address_format: address family %d is neither 4 nor 6", addr->family);
+    return ik__fail(IK_EINVAL, "ik_address_format: address family %d is neither 4 nor 6",
+                    addr->family);
   }
   n = strlen(text);
   if (n >= len)
-    return ik__fail(IK_ENOSPACE, "ik_address_format: '%s' needs %zu bytes, the buffer has %zu", text,
-                    n + 1, len);
+    return ik__fail(IK_ENOSPACE, "ik_address_format: '%s' needs %zu bytes, the buffer has %zu",
+                    text, n + 1, len);
   memcpy(buf, text, n + 1);
   return 0;
 }
@@ -298,30 +329,41 @@ int ik_is_hostname(const char *text) {
   size_t len, i, label = 0;
   int all_digits = 1;
 
-  if (text == NULL) return 0;
+  if (text == NULL)
+    return 0;
   len = strlen(text);
-  if (len > 0 && text[len - 1] == '.') len--;
-  if (len == 0 || len > 253) return 0;
+  if (len > 0 && text[len - 1] == '.')
+    len--;
+  if (len == 0 || len > 253)
+    return 0;
   for (i = 0; i <= len; i++) {
     char c = i < len ? text[i] : '.';
     if (c == '.') {
-      if (label == 0 || text[i - 1] == '-') return 0;
-      if (i == len && all_digits) return 0;
+      if (label == 0 || text[i - 1] == '-')
+        return 0;
+      if (i == len && all_digits)
+        return 0;
       label = 0;
       all_digits = 1;
       continue;
     }
-    if (!(is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-')) return 0;
-    if (label == 0 && c == '-') return 0;
-    if (++label > 63) return 0;
-    if (!is_digit(c)) all_digits = 0;
+    if (!(is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-'))
+      return 0;
+    if (label == 0 && c == '-')
+      return 0;
+    if (++label > 63)
+      return 0;
+    if (!is_digit(c))
+      all_digits = 0;
   }
   return 1;
 }
 
 int ik__address_equal(const ik_address *a, const ik_address *b) {
-  if (a->family != b->family || (a->family != IK_AF_INET && a->family != IK_AF_INET6)) return 0;
-  if (memcmp(a->bytes, b->bytes, a->family == IK_AF_INET ? 4 : 16) != 0) return 0;
+  if (a->family != b->family || (a->family != IK_AF_INET && a->family != IK_AF_INET6))
+    return 0;
+  if (memcmp(a->bytes, b->bytes, a->family == IK_AF_INET ? 4 : 16) != 0)
+    return 0;
   return a->scope_id == 0 || b->scope_id == 0 || a->scope_id == b->scope_id;
 }
 
@@ -353,8 +395,8 @@ int ik_destination_check(const ik_address *dst) {
     if (ik_address_format(dst, text, sizeof text) != 0)
       text[0] = '\0';
     return ik__fail(IK_EINVAL,
-                    "%s is a link-local address: name the interface as a zone, e.g. %s%%eth0",
-                    text, text);
+                    "%s is a link-local address: name the interface as a zone, e.g. %s%%eth0", text,
+                    text);
   }
   return 0;
 }

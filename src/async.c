@@ -29,13 +29,13 @@ typedef struct pending {
   const ik_request *match; /* NULL: any message */
   ik_async_cb cb;
   void *arg;
-  double deadline;         /* monotonic */
-  uint64_t serial;         /* receive order, to complete duplicates FIFO */
-  uint32_t hash;           /* of (id, sequence, destination) */
-  uint32_t queue;          /* index of its timeout queue */
-  uint32_t prev, next;     /* in its queue; next also links the free list */
+  double deadline;     /* monotonic */
+  uint64_t serial;     /* receive order, to complete duplicates FIFO */
+  uint32_t hash;       /* of (id, sequence, destination) */
+  uint32_t queue;      /* index of its timeout queue */
+  uint32_t prev, next; /* in its queue; next also links the free list */
   uint32_t any_prev, any_next;
-  unsigned char in_any;    /* on the any-source list instead of the table */
+  unsigned char in_any; /* on the any-source list instead of the table */
 } pending;
 
 /* Receives sharing one timeout value: deadlines only grow along the queue,
@@ -111,7 +111,8 @@ static int table_grow(ik_async *a) {
   if (a->slots != NULL)
     for (i = 0; i <= a->mask; ++i)
       if (a->slots[i] != NONE) {
-        for (j = a->entries[a->slots[i]].hash & (cap - 1); slots[j] != NONE; j = (j + 1) & (cap - 1))
+        for (j = a->entries[a->slots[i]].hash & (cap - 1); slots[j] != NONE;
+             j = (j + 1) & (cap - 1))
           ;
         slots[j] = a->slots[i];
       }
@@ -509,7 +510,9 @@ int ik__async_send_many(ik_async *async, ik_request *const *reqs, size_t n, size
     *sent = 0;
   if (async == NULL || sent == NULL || (reqs == NULL && n > 0))
     return ik__fail(IK_EINVAL, "ik__async_send_many: %s is NULL",
-                    async == NULL ? "async" : sent == NULL ? "sent" : "reqs");
+                    async == NULL  ? "async"
+                    : sent == NULL ? "sent"
+                                   : "reqs");
   if (async->sock == NULL)
     return unavailable();
   return ik__socket_send_many(async->sock, reqs, n, sent);
@@ -623,4 +626,6 @@ void ik__async_set_unmatched(ik_async *async, ik__unmatched_fn fn, void *arg) {
   async->unmatched_arg = arg;
 }
 
-struct event_base *ik__async_base(const ik_async *async) { return async->base; }
+struct event_base *ik__async_base(const ik_async *async) {
+  return async->base;
+}

@@ -18,15 +18,14 @@
  * for an echo reply, NULL. rx: the message as read, for a caller that
  * must prove it answers one of its requests (ik__match). */
 struct ik__received;
-typedef void (*ik__unmatched_fn)(void *arg, const ik_reply *reply,
-                                 const ik_address *quoted_dst, const struct ik__received *rx);
+typedef void (*ik__unmatched_fn)(void *arg, const ik_reply *reply, const ik_address *quoted_dst,
+                                 const struct ik__received *rx);
 void ik__async_set_unmatched(ik_async *async, ik__unmatched_fn fn, void *arg);
 
 /* Sends reqs[0..n) in as few system calls as the backend allows
  * (ik__ep_send_many). *sent gets how many went out; on error reqs[*sent]
  * failed. Errors: those of ik_socket_send. */
-int ik__async_send_many(ik_async *async, ik_request *const *reqs, size_t n,
-                        size_t *sent);
+int ik__async_send_many(ik_async *async, ik_request *const *reqs, size_t n, size_t *sent);
 
 /* The event_base the wrapper lives on. */
 struct event_base *ik__async_base(const ik_async *async);

@@ -30,8 +30,7 @@ int ik__if_name(uint32_t index, char *buf, size_t len);
  * no detail set); and the system's text for a resolver error rc into buf
  * (returns buf). */
 struct sockaddr;
-int ik__address_from_sockaddr(const struct sockaddr *sa, size_t len,
-                              ik_address *a);
+int ik__address_from_sockaddr(const struct sockaddr *sa, size_t len, ik_address *a);
 const char *ik__lookup_error_text(int rc, char *buf, size_t len);
 /* Prepares the process for libevent; call before the library creates an
  * event_base itself or asks evutil_getaddrinfo. Windows: WSAStartup, once;
@@ -81,8 +80,7 @@ typedef struct ik__received {
  * Errors: IK_EPERMISSION (the message says how to get the privilege),
  * IK_EADDRESS (bind: address not available), IK_ENOTSUP (family or mode
  * missing on this system), IK_ENOMEM, IK_ESOCKET. */
-int ik__ep_open(ik__endpoint **ep, int family, const ik_address *source,
-                int unprivileged);
+int ik__ep_open(ik__endpoint **ep, int family, const ik_address *source, int unprivileged);
 /* Takes over native, an open socket of the caller, once the descriptor
  * itself shows an ICMP (IPv4) or ICMPv6 raw or datagram socket, and
  * configures it as ik__ep_open does. *family gets its family, *source the
@@ -132,8 +130,7 @@ int ik__ep_wait(ik__endpoint *ep, double timeout_s);
  * Windows), until ik__ep_unwatch; ready should read until IK_ETIMEOUT.
  * One watch per endpoint.
  * Errors: IK_EINVAL (already watched), IK_ENOMEM, IK_ESOCKET. */
-int ik__ep_watch(ik__endpoint *ep, struct event_base *base,
-                 void (*ready)(void *arg), void *arg);
+int ik__ep_watch(ik__endpoint *ep, struct event_base *base, void (*ready)(void *arg), void *arg);
 void ik__ep_unwatch(ik__endpoint *ep);
 
 /* The longest the caller waits for a reply, in seconds (ik_socket_receive,

@@ -9,21 +9,29 @@ static IK__THREAD_LOCAL char last_error[512];
 
 const char *ik_strerror(int err) {
   switch (err) {
-  case IK_OK: return "success";
-#define IK__XX(name, value, msg) case IK_##name: return msg;
-  IK_ERROR_MAP(IK__XX)
+  case IK_OK:
+    return "success";
+#define IK__XX(name, value, msg) \
+  case IK_##name:                \
+    return msg;
+    IK_ERROR_MAP(IK__XX)
 #undef IK__XX
-  default: return "unknown error";
+  default:
+    return "unknown error";
   }
 }
 
 const char *ik_err_name(int err) {
   switch (err) {
-  case IK_OK: return "IK_OK";
-#define IK__XX(name, value, msg) case IK_##name: return "IK_" #name;
-  IK_ERROR_MAP(IK__XX)
+  case IK_OK:
+    return "IK_OK";
+#define IK__XX(name, value, msg) \
+  case IK_##name:                \
+    return "IK_" #name;
+    IK_ERROR_MAP(IK__XX)
 #undef IK__XX
-  default: return "IK_UNKNOWN";
+  default:
+    return "IK_UNKNOWN";
   }
 }
 

@@ -35,8 +35,8 @@ static size_t utf8_sequence(const unsigned char *s, unsigned long *cp) {
  * controls, zero-width and bidirectional formatting, line and paragraph
  * separators, the byte order mark. */
 static int is_format_char(unsigned long c) {
-  return c <= 0x9f || c == 0xad || (c >= 0x200b && c <= 0x200f) ||
-         (c >= 0x2028 && c <= 0x202e) || (c >= 0x2060 && c <= 0x206f) || c == 0xfeff;
+  return c <= 0x9f || c == 0xad || (c >= 0x200b && c <= 0x200f) || (c >= 0x2028 && c <= 0x202e) ||
+         (c >= 0x2060 && c <= 0x206f) || c == 0xfeff;
 }
 
 /* Writes the piece of text at s (a kept character or one escaped byte)

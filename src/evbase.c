@@ -52,11 +52,13 @@ void ik__libevent_hooks(void) {
 /* What ran out, for an errno value met while making descriptors. */
 static int fail_descriptors(int e) {
   if (e == EMFILE)
-    return ik__fail(IK_ESOCKET, "out of file descriptors (EMFILE: the process limit, "
-                                "RLIMIT_NOFILE) creating the event loop");
+    return ik__fail(IK_ESOCKET,
+                    "out of file descriptors (EMFILE: the process limit, "
+                    "RLIMIT_NOFILE) creating the event loop");
   if (e == ENFILE)
-    return ik__fail(IK_ESOCKET, "out of file descriptors (ENFILE: the system's limit) "
-                                "creating the event loop");
+    return ik__fail(IK_ESOCKET,
+                    "out of file descriptors (ENFILE: the system's limit) "
+                    "creating the event loop");
   if (e == ENOMEM || e == ENOBUFS)
     return ik__fail(IK_ENOMEM, "out of memory creating the event loop: %s",
                     evutil_socket_error_to_string(e));
@@ -95,8 +97,8 @@ int ik__event_base_create(struct event_config *cfg, struct event_base **base) {
   landing = NULL;
   if (made == NULL)
     return last_message[0] != '\0'
-               ? ik__fail(IK_ESOCKET, "cannot create the event loop: %s", last_message)
-               : ik__fail(IK_ENOMEM, "out of memory creating the event loop");
+             ? ik__fail(IK_ESOCKET, "cannot create the event loop: %s", last_message)
+             : ik__fail(IK_ENOMEM, "out of memory creating the event loop");
   *base = made;
   return 0;
 }

@@ -35,8 +35,10 @@ void ik__host_stats_add(ik__host_stats *s, double rtt) {
   } else {
     /* |previous - this|, as icmplib's loop computes it. */
     s->deltas += s->last > rtt ? s->last - rtt : rtt - s->last;
-    if (rtt < s->lo) s->lo = rtt;
-    if (rtt > s->hi) s->hi = rtt;
+    if (rtt < s->lo)
+      s->lo = rtt;
+    if (rtt > s->hi)
+      s->hi = rtt;
   }
   /* Summed in order, one addition at a time, as icmplib's loop does: the
    * rounding of the last digit depends on it. */
@@ -52,8 +54,8 @@ void ik__host_finish_stats(ik_host *host, const ik__host_stats *s) {
   /* icmplib: 1 - received / sent rounded to 3 digits, 0 when nothing was
    * sent (Debian's python3-icmplib 2.1 models.py; icmplib 3 rounds to 2). */
   host->packet_loss = host->packets_sent > 0
-      ? round_like_python(1.0 - (double)n / (double)host->packets_sent, 3)
-      : 0.0;
+                        ? round_like_python(1.0 - (double)n / (double)host->packets_sent, 3)
+                        : 0.0;
   host->is_alive = n > 0;
   if (n == 0) {
     host->min_rtt = host->avg_rtt = host->max_rtt = host->jitter = 0.0;

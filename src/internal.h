@@ -19,13 +19,13 @@ int ik__needs_escape(const char *text);
  * return ik__fail(IK_EINVAL, "...", ...). */
 int ik__fail(int err, const char *fmt, ...)
 #if defined(__MINGW32__)
-    /* gcc's "printf" means the old MSVCRT dialect there (no %zu); C11
+  /* gcc's "printf" means the old MSVCRT dialect there (no %zu); C11
      * mingw builds use mingw's own C99 vsnprintf. */
-    __attribute__((format(gnu_printf, 2, 3)))
+  __attribute__((format(gnu_printf, 2, 3)))
 #elif defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
+  __attribute__((format(printf, 2, 3)))
 #endif
-    ;
+  ;
 
 /* 1 when both addresses have the same family and bytes (scope ignored
  * when either side has none). */
@@ -37,8 +37,7 @@ int ik__address_is_group(const ik_address *a);
 
 /* The system resolver's part of ik_resolve (src/resolve.c): no literal or
  * RFC 6761 handling, family 0/4/6. */
-int ik__resolve(const char *name, int family, ik_address *out, size_t max,
-                size_t *n);
+int ik__resolve(const char *name, int family, ik_address *out, size_t max, size_t *n);
 
 /* Deterministic payload bytes for a seed (so a request need not store
  * them to verify the echo). */

@@ -5,8 +5,7 @@
 #include "match.h"
 #include "packet.h"
 
-static int echo_reply_matches(const ik_request *req, const ik__received *rx,
-                              unsigned flags) {
+static int echo_reply_matches(const ik_request *req, const ik__received *rx, unsigned flags) {
   const ik__packet *p = &rx->pkt;
   if (p->id != req->id || p->sequence != req->sequence || p->checksum_ok == 0)
     return 0;

@@ -7,7 +7,7 @@
 #include "packet.h"
 
 enum {
-  IK__ICMP_HEADER = 8,    /* type, code, checksum, id, sequence */
+  IK__ICMP_HEADER = 8, /* type, code, checksum, id, sequence */
   IK__IPV4_MIN_HEADER = 20,
   IK__IPV6_HEADER = 40,
   IK__PROTO_ICMP = 1,
@@ -34,9 +34,12 @@ uint16_t ik__checksum(const void *data, size_t len) {
   const uint8_t *p = (const uint8_t *)data;
   uint64_t sum = 0; /* cannot overflow below 2^48 bytes */
   size_t i;
-  for (i = 0; i + 1 < len; i += 2) sum += get16(p + i);
-  if (len & 1) sum += (uint64_t)p[len - 1] << 8; /* pad with a zero byte */
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  for (i = 0; i + 1 < len; i += 2)
+    sum += get16(p + i);
+  if (len & 1)
+    sum += (uint64_t)p[len - 1] << 8; /* pad with a zero byte */
+  while (sum >> 16)
+    sum = (sum & 0xffff) + (sum >> 16);
   return (uint16_t)(~sum & 0xffff);
 }
 
@@ -44,11 +47,11 @@ size_t ik__echo_size(const ik_request *req) {
   return req ? IK__ICMP_HEADER + req->payload_size : 0;
 }
 
-int ik__build_echo(const ik_request *req, uint16_t id, uint8_t *buf,
-                   size_t cap, size_t *len) {
+int ik__build_echo(const ik_request *req, uint16_t id, uint8_t *buf, size_t cap, size_t *len) {
   size_t size;
   int v4, err;
-  if (!req || !buf || !len) return IK_EINVAL;
+  if (!req || !buf || !len)
+    return IK_EINVAL;
   v4 = req->destination.family == IK_AF_INET;
   if (!v4 && req->destination.family != IK_AF_INET6)
     return IK_EINVAL;
@@ -67,7 +70,8 @@ int ik__build_echo(const ik_request *req, uint16_t id, uint8_t *buf,
   put16(buf + 6, req->sequence);
   /* ICMPv6's checksum covers a pseudo-header with the source address,
    * which only the kernel knows: it fills it in on every socket type. */
-  if (v4) put16(buf + 2, ik__checksum(buf, size));
+  if (v4)
+    put16(buf + 2, ik__checksum(buf, size));
   return 0;
 }
 
@@ -75,26 +79,31 @@ int ik__payload_matches(const ik_request *req, const uint8_t *data, size_t len) 
   uint8_t small[IK__PAYLOAD_STACK];
   uint8_t *expected;
   int same;
-  if (!req || len != req->payload_size) return 0;
-  if (len == 0) return 1;
-  if (!data) return 0;
-  if (req->payload) return memcmp(req->payload, data, len) == 0;
+  if (!req || len != req->payload_size)
+    return 0;
+  if (len == 0)
+    return 1;
+  if (!data)
+    return 0;
+  if (req->payload)
+    return memcmp(req->payload, data, len) == 0;
   /* Without memory we cannot prove the echo intact: say it is not, so a
    * corrupted reply is never counted as good. */
   expected = len <= sizeof small ? small : (uint8_t *)malloc(len);
-  if (!expected) return 0;
+  if (!expected)
+    return 0;
   ik__payload_fill(req->payload_seed, expected, len);
   same = memcmp(expected, data, len) == 0;
-  if (expected != small) free(expected);
+  if (expected != small)
+    free(expected);
   return same;
 }
 
 /* ---- parsing ---- */
 
 static int is_v4_error(int type) {
-  return type == IK__V4_DEST_UNREACH || type == IK__V4_SOURCE_QUENCH ||
-         type == IK__V4_REDIRECT || type == IK__V4_TIME_EXCEEDED ||
-         type == IK__V4_PARAM_PROBLEM;
+  return type == IK__V4_DEST_UNREACH || type == IK__V4_SOURCE_QUENCH || type == IK__V4_REDIRECT ||
+         type == IK__V4_TIME_EXCEEDED || type == IK__V4_PARAM_PROBLEM;
 }
 
 static int is_v6_error(int type) {
@@ -124,7 +133,8 @@ static int parse_quote_v4(const uint8_t *q, size_t n, ik__packet *out) {
   if (n > 0 && (q[0] & 0x0f) < 5)
     return IK_EMALFORMED;
   hlen = n > 0 ? (size_t)(q[0] & 0x0f) * 4 : IK__IPV4_MIN_HEADER;
-  if (n < hlen) return IK_ETRUNCATED;
+  if (n < hlen)
+    return IK_ETRUNCATED;
   out->quoted_dst.family = out->quoted_src.family = IK_AF_INET;
   memcpy(out->quoted_dst.bytes, q + 16, 4);
   memcpy(out->quoted_src.bytes, q + 12, 4);
@@ -188,12 +198,14 @@ static int parse_quote_v6(const uint8_t *q, size_t n, ik__packet *out) {
  * The kernel verified the original; this recovers exactly that check. */
 static int bsd_quote_checksum_ok(const uint8_t *p, size_t n) {
   uint32_t sum, word, swapped;
-  if (n < IK__ICMP_HEADER + 4) return 0;
+  if (n < IK__ICMP_HEADER + 4)
+    return 0;
   word = get16(p + IK__ICMP_HEADER + 2);
   swapped = ((word & 0xff) << 8) | (word >> 8);
   sum = (uint32_t)(~ik__checksum(p, n) & 0xffff); /* folded sum, 0xffff when valid */
   sum += (~word & 0xffff) + swapped;
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  while (sum >> 16)
+    sum = (sum & 0xffff) + (sum >> 16);
   return sum == 0xffff;
 }
 
@@ -210,7 +222,8 @@ static int parse_icmp(const uint8_t *p, size_t n, int family, int bsd, ik__packe
   out->type = p[0];
   out->code = p[1];
   out->icmp_len = n;
-  if (v4) out->checksum_ok = ik__checksum(p, n) == 0;
+  if (v4)
+    out->checksum_ok = ik__checksum(p, n) == 0;
   if (out->type == (v4 ? IK__V4_ECHO_REPLY : IK__V6_ECHO_REPLY)) {
     out->is_echo_reply = 1;
     out->id = get16(p + 4);
@@ -220,9 +233,11 @@ static int parse_icmp(const uint8_t *p, size_t n, int family, int bsd, ik__packe
   } else if (v4 ? is_v4_error(out->type) : is_v6_error(out->type)) {
     err = v4 ? parse_quote_v4(p + IK__ICMP_HEADER, n - IK__ICMP_HEADER, out)
              : parse_quote_v6(p + IK__ICMP_HEADER, n - IK__ICMP_HEADER, out);
-    if (err) return err;
+    if (err)
+      return err;
     out->is_error = 1;
-    if (v4 && bsd && out->checksum_ok == 0) out->checksum_ok = bsd_quote_checksum_ok(p, n);
+    if (v4 && bsd && out->checksum_ok == 0)
+      out->checksum_ok = bsd_quote_checksum_ok(p, n);
   } else {
     return IK_EUNRELATED;
   }
@@ -251,7 +266,8 @@ static int parse_ipv4(const uint8_t *buf, size_t len, int bsd, ik__packet *out) 
   if (len > 0 && (buf[0] & 0x0f) < 5)
     return IK_EMALFORMED;
   hlen = len > 0 ? (size_t)(buf[0] & 0x0f) * 4 : IK__IPV4_MIN_HEADER;
-  if (len < hlen) return IK_ETRUNCATED;
+  if (len < hlen)
+    return IK_ETRUNCATED;
   total = get16(buf + 2);
   if (!total_length_fits(buf, hlen, len, bsd)) {
     if (total > len)
@@ -269,14 +285,16 @@ static int parse_ipv4(const uint8_t *buf, size_t len, int bsd, ik__packet *out) 
 int ik__parse(const uint8_t *buf, size_t len, int family, int layout, ik__packet *out) {
   int bsd = (layout & IK__PARSE_BSD_KERNEL) != 0;
   layout &= ~IK__PARSE_BSD_KERNEL;
-  if (!out || (!buf && len > 0)) return IK_EINVAL;
+  if (!out || (!buf && len > 0))
+    return IK_EINVAL;
   memset(out, 0, sizeof *out);
   out->family = family;
   out->ttl = -1;
   out->checksum_ok = -1;
   if (family != IK_AF_INET && family != IK_AF_INET6)
     return IK_EINVAL;
-  if (layout == IK__LAYOUT_IP && family == IK_AF_INET) return parse_ipv4(buf, len, bsd, out);
+  if (layout == IK__LAYOUT_IP && family == IK_AF_INET)
+    return parse_ipv4(buf, len, bsd, out);
   if (layout != IK__LAYOUT_ICMP)
     return IK_EINVAL;
   return parse_icmp(buf, len, family, bsd, out);

@@ -21,29 +21,37 @@ enum {
 
 /* ICMP types used by the codec. */
 enum {
-  IK__V4_ECHO_REPLY = 0, IK__V4_DEST_UNREACH = 3, IK__V4_SOURCE_QUENCH = 4,
-  IK__V4_REDIRECT = 5, IK__V4_ECHO_REQUEST = 8, IK__V4_TIME_EXCEEDED = 11,
+  IK__V4_ECHO_REPLY = 0,
+  IK__V4_DEST_UNREACH = 3,
+  IK__V4_SOURCE_QUENCH = 4,
+  IK__V4_REDIRECT = 5,
+  IK__V4_ECHO_REQUEST = 8,
+  IK__V4_TIME_EXCEEDED = 11,
   IK__V4_PARAM_PROBLEM = 12,
-  IK__V6_DEST_UNREACH = 1, IK__V6_PACKET_TOO_BIG = 2, IK__V6_TIME_EXCEEDED = 3,
-  IK__V6_PARAM_PROBLEM = 4, IK__V6_ECHO_REQUEST = 128, IK__V6_ECHO_REPLY = 129
+  IK__V6_DEST_UNREACH = 1,
+  IK__V6_PACKET_TOO_BIG = 2,
+  IK__V6_TIME_EXCEEDED = 3,
+  IK__V6_PARAM_PROBLEM = 4,
+  IK__V6_ECHO_REQUEST = 128,
+  IK__V6_ECHO_REPLY = 129
 };
 
 typedef struct ik__packet {
-  int family;            /* 4 or 6 */
+  int family; /* 4 or 6 */
   int type, code;
-  int is_echo_reply;     /* type is the family's echo reply */
-  int is_error;          /* an ICMP error quoting one of our echo requests */
-  uint16_t id, sequence; /* of the echo reply, or of the quoted request */
-  int ttl;               /* from a leading IPv4 header; -1 otherwise */
-  ik_address ip_src;     /* from a leading IPv4 header; family 0 otherwise */
-  ik_address quoted_dst; /* errors: destination of the quoted request */
-  ik_address quoted_src; /* errors: source of the quoted request */
+  int is_echo_reply;          /* type is the family's echo reply */
+  int is_error;               /* an ICMP error quoting one of our echo requests */
+  uint16_t id, sequence;      /* of the echo reply, or of the quoted request */
+  int ttl;                    /* from a leading IPv4 header; -1 otherwise */
+  ik_address ip_src;          /* from a leading IPv4 header; family 0 otherwise */
+  ik_address quoted_dst;      /* errors: destination of the quoted request */
+  ik_address quoted_src;      /* errors: source of the quoted request */
   const uint8_t *quoted_icmp; /* errors: the quoted ICMP message, in buf */
   size_t quoted_icmp_len;     /* as much of it as the router quoted (>= 8) */
-  const uint8_t *data;   /* echo replies: payload after the 8-byte header */
+  const uint8_t *data;        /* echo replies: payload after the 8-byte header */
   size_t data_len;
-  size_t icmp_len;       /* length of the ICMP message */
-  int checksum_ok;       /* 1 verified, 0 bad, -1 not checked (IPv6) */
+  size_t icmp_len; /* length of the ICMP message */
+  int checksum_ok; /* 1 verified, 0 bad, -1 not checked (IPv6) */
 } ik__packet;
 
 /* RFC 1071 Internet checksum of len bytes, as a host-order number to store
@@ -57,8 +65,7 @@ size_t ik__echo_size(const ik_request *req);
  * IPv6: checksum 0 (the kernel computes it). *len gets the request's size,
  * also on IK_ENOSPACE. Errors: IK_EINVAL (NULL, family unset, payload over
  * IK_MAX_PAYLOAD_SIZE), IK_ENOSPACE. */
-int ik__build_echo(const ik_request *req, uint16_t id, uint8_t *buf,
-                   size_t cap, size_t *len);
+int ik__build_echo(const ik_request *req, uint16_t id, uint8_t *buf, size_t cap, size_t *len);
 /* Parses a received message; out->data points into buf. The first
  * problem met walking the buffer from its start decides the error, except
  * that a bad checksum is reported only for a message otherwise accepted:
@@ -83,12 +90,10 @@ int ik__build_echo(const ik_request *req, uint16_t id, uint8_t *buf,
  *                 as verified (macOS, FreeBSD before 10).
  * Each quoted IPv6 extension header (hop-by-hop, routing, fragment,
  * destination options) is skipped by its own length, within len. */
-int ik__parse(const uint8_t *buf, size_t len, int family, int layout,
-              ik__packet *out);
+int ik__parse(const uint8_t *buf, size_t len, int family, int layout, ik__packet *out);
 /* 1 when data is exactly the payload req sent; 0 otherwise, and also when
  * the memory to regenerate a payload over 1 KiB cannot be had (so a reply
  * is never counted good unverified). */
-int ik__payload_matches(const ik_request *req, const uint8_t *data,
-                        size_t len);
+int ik__payload_matches(const ik_request *req, const uint8_t *data, size_t len);
 
 #endif

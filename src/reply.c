@@ -50,11 +50,15 @@ static IK__THREAD_LOCAL char generic[64];
 
 int ik_reply_check(const ik_reply *reply) {
   int v6;
-  if (reply == NULL) return ik__fail(IK_EINVAL, "ik_reply_check: NULL reply");
+  if (reply == NULL)
+    return ik__fail(IK_EINVAL, "ik_reply_check: NULL reply");
   v6 = reply->family == IK_AF_INET6;
-  if (reply->type == (v6 ? IK__V6_ECHO_REPLY : IK__V4_ECHO_REPLY)) return IK_OK;
-  if (reply->type == (v6 ? IK__V6_DEST_UNREACH : IK__V4_DEST_UNREACH)) return IK_EDEST_UNREACHABLE;
-  if (reply->type == (v6 ? IK__V6_TIME_EXCEEDED : IK__V4_TIME_EXCEEDED)) return IK_ETIME_EXCEEDED;
+  if (reply->type == (v6 ? IK__V6_ECHO_REPLY : IK__V4_ECHO_REPLY))
+    return IK_OK;
+  if (reply->type == (v6 ? IK__V6_DEST_UNREACH : IK__V4_DEST_UNREACH))
+    return IK_EDEST_UNREACHABLE;
+  if (reply->type == (v6 ? IK__V6_TIME_EXCEEDED : IK__V4_TIME_EXCEEDED))
+    return IK_ETIME_EXCEEDED;
   return IK_EICMP;
 }
 
@@ -65,7 +69,8 @@ const char *ik_reply_message(const ik_reply *reply) {
   int count = 0, v6;
   const char *bad = NULL;
 
-  if (reply == NULL) return "";
+  if (reply == NULL)
+    return "";
   v6 = reply->family == IK_AF_INET6;
   switch (ik_reply_check(reply)) {
   case IK_OK:
@@ -84,7 +89,8 @@ const char *ik_reply_message(const ik_reply *reply) {
     snprintf(generic, sizeof generic, "Error type: %d, code: %d", reply->type, reply->code);
     return generic;
   }
-  if (reply->code >= 0 && reply->code < count) return table[reply->code];
+  if (reply->code >= 0 && reply->code < count)
+    return table[reply->code];
   snprintf(generic, sizeof generic, "%s: %d", bad, reply->code);
   return generic;
 }

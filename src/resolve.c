@@ -17,10 +17,13 @@ static char lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') 
  * with "." label. */
 static int in_domain(const char *name, const char *label) {
   size_t n = strlen(name), l = strlen(label), i;
-  if (n > 0 && name[n - 1] == '.') n--;
-  if (n < l || (n > l && name[n - l - 1] != '.')) return 0;
+  if (n > 0 && name[n - 1] == '.')
+    n--;
+  if (n < l || (n > l && name[n - l - 1] != '.'))
+    return 0;
   for (i = 0; i < l; i++)
-    if (lower(name[n - l + i]) != label[i]) return 0;
+    if (lower(name[n - l + i]) != label[i])
+      return 0;
   return 1;
 }
 
@@ -33,13 +36,18 @@ static int is_numeric_form(const char *name) {
     const char *start = p;
     if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
       p += 2;
-      while ((*p >= '0' && *p <= '9') || (lower(*p) >= 'a' && lower(*p) <= 'f')) p++;
+      while ((*p >= '0' && *p <= '9') || (lower(*p) >= 'a' && lower(*p) <= 'f'))
+        p++;
     } else {
-      while (*p >= '0' && *p <= '9') p++;
-      if (p == start) return 0;
+      while (*p >= '0' && *p <= '9')
+        p++;
+      if (p == start)
+        return 0;
     }
-    if (*p == '\0') return 1;
-    if (*p++ != '.') return 0;
+    if (*p == '\0')
+      return 1;
+    if (*p++ != '.')
+      return 0;
   }
 }
 
@@ -48,7 +56,8 @@ static int resolve_literal(const char *name, int family, ik_address *out, size_t
   if (ik_address_parse(name, &a) != 0) {
     char why[256];
     size_t len = strlen(ik_last_error());
-    if (len >= sizeof why) len = sizeof why - 1;
+    if (len >= sizeof why)
+      len = sizeof why - 1;
     memcpy(why, ik_last_error(), len); /* ik__fail below overwrites it */
     why[len] = '\0';
     return ik__fail(IK_ENAMELOOKUP, "cannot resolve '%.80s': %s", name, why);
@@ -66,8 +75,8 @@ static int resolve_literal(const char *name, int family, ik_address *out, size_t
  * DNS (the hosts file may lack ::1, and no query should leave the host). */
 static int resolve_special(const char *name, int family, ik_address *out, size_t max, size_t *n) {
   if (in_domain(name, "invalid"))
-    return ik__fail(IK_ENAMELOOKUP, "cannot resolve '%.80s': the .invalid domain never exists (RFC 6761)",
-                    name);
+    return ik__fail(IK_ENAMELOOKUP,
+                    "cannot resolve '%.80s': the .invalid domain never exists (RFC 6761)", name);
   if (family != IK_AF_INET6) {
     memset(&out[*n], 0, sizeof out[*n]);
     out[*n].family = IK_AF_INET;
@@ -87,16 +96,21 @@ static int resolve_special(const char *name, int family, ik_address *out, size_t
 int ik_resolve(const char *name, int family, ik_address *out, size_t max, size_t *n) {
   const char *p;
 
-  if (name == NULL || out == NULL || n == NULL) return ik__fail(IK_EINVAL, "ik_resolve: NULL argument");
+  if (name == NULL || out == NULL || n == NULL)
+    return ik__fail(IK_EINVAL, "ik_resolve: NULL argument");
   *n = 0;
-  if (max == 0) return ik__fail(IK_EINVAL, "ik_resolve: no room for any address (max 0)");
+  if (max == 0)
+    return ik__fail(IK_EINVAL, "ik_resolve: no room for any address (max 0)");
   if (family != 0 && family != IK_AF_INET && family != IK_AF_INET6)
     return ik__fail(IK_EINVAL, "ik_resolve: family %d is not 0, 4 or 6", family);
-  if (*name == '\0') return ik__fail(IK_ENAMELOOKUP, "cannot resolve '': the name is empty");
-  if (strchr(name, ':') != NULL || is_numeric_form(name)) return resolve_literal(name, family, out, n);
+  if (*name == '\0')
+    return ik__fail(IK_ENAMELOOKUP, "cannot resolve '': the name is empty");
+  if (strchr(name, ':') != NULL || is_numeric_form(name))
+    return resolve_literal(name, family, out, n);
   for (p = name; *p; p++)
     if ((unsigned char)*p <= ' ' || *p == 0x7f)
-      return ik__fail(IK_ENAMELOOKUP, "cannot resolve '%.80s': the name contains a space or control character",
+      return ik__fail(IK_ENAMELOOKUP,
+                      "cannot resolve '%.80s': the name contains a space or control character",
                       name);
   if (in_domain(name, "localhost") || in_domain(name, "invalid"))
     return resolve_special(name, family, out, max, n);
@@ -105,7 +119,8 @@ int ik_resolve(const char *name, int family, ik_address *out, size_t max, size_t
 
 static void add_unique(const ik_address *a, ik_address *out, size_t max, size_t *n) {
   size_t i;
-  if (*n == max) return;
+  if (*n == max)
+    return;
   for (i = 0; i < *n; i++)
     if (out[i].family == a->family && out[i].scope_id == a->scope_id &&
         memcmp(out[i].bytes, a->bytes, sizeof a->bytes) == 0)
@@ -121,7 +136,8 @@ int ik__resolve(const char *name, int family, ik_address *out, size_t max, size_
   int rc, pass;
 
   *n = 0;
-  if ((rc = ik__libevent_init()) != 0) return rc; /* Winsock must be started first */
+  if ((rc = ik__libevent_init()) != 0)
+    return rc; /* Winsock must be started first */
   memset(&hints, 0, sizeof hints);
   hints.ai_family = family == IK_AF_INET ? AF_INET : family == IK_AF_INET6 ? AF_INET6 : AF_UNSPEC;
   hints.ai_socktype = SOCK_DGRAM; /* one entry per address, not one per socket type */
@@ -133,7 +149,8 @@ int ik__resolve(const char *name, int family, ik_address *out, size_t max, size_
     int want = pass == 0 ? IK_AF_INET : IK_AF_INET6;
     for (ai = res; ai != NULL; ai = ai->ai_next) {
       ik_address a;
-      if (ai->ai_addr != NULL && ik__address_from_sockaddr(ai->ai_addr, (size_t)ai->ai_addrlen, &a) == 0 &&
+      if (ai->ai_addr != NULL &&
+          ik__address_from_sockaddr(ai->ai_addr, (size_t)ai->ai_addrlen, &a) == 0 &&
           a.family == want)
         add_unique(&a, out, max, n);
     }
@@ -141,6 +158,8 @@ int ik__resolve(const char *name, int family, ik_address *out, size_t max, size_
   evutil_freeaddrinfo(res);
   if (*n == 0)
     return ik__fail(IK_ENAMELOOKUP, "cannot resolve '%.80s': no %s address", name,
-                    family == IK_AF_INET ? "IPv4" : family == IK_AF_INET6 ? "IPv6" : "IP");
+                    family == IK_AF_INET    ? "IPv4"
+                    : family == IK_AF_INET6 ? "IPv6"
+                                            : "IP");
   return 0;
 }

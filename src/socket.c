@@ -13,11 +13,11 @@ struct ik_socket {
   ik__endpoint *ep; /* NULL once closed */
   int family;
   int privileged;
-  int bound;        /* address holds the bound source */
+  int bound; /* address holds the bound source */
   char address[IK_ADDRSTRLEN];
-  ik__seen seen;    /* replies returned so far, to flag duplicates */
-  int broadcast;    /* as last set by ik_socket_set_broadcast (off at open) */
-  ik_async *owner;  /* the ik_async wrapping it, or NULL */
+  ik__seen seen;   /* replies returned so far, to flag duplicates */
+  int broadcast;   /* as last set by ik_socket_set_broadcast (off at open) */
+  ik_async *owner; /* the ik_async wrapping it, or NULL */
 };
 
 /* After the deadline, a receive still looks at this many queued messages:
@@ -76,8 +76,8 @@ int ik_socket_adopt(ik_socket **sock, intptr_t native, unsigned flags) {
     return ik__fail(IK_EINVAL, "ik_socket_adopt: sock is NULL");
   *sock = NULL;
   if (flags != 0)
-    return ik__fail(IK_EINVAL, "unknown adopt flags 0x%x: pass 0 (the socket's kind is read from it)",
-                    flags);
+    return ik__fail(IK_EINVAL,
+                    "unknown adopt flags 0x%x: pass 0 (the socket's kind is read from it)", flags);
   if ((s = calloc(1, sizeof *s)) == NULL)
     return ik__fail(IK_ENOMEM, "no memory for a socket");
   if ((err = ik__ep_adopt(&s->ep, native, &s->family, &source)) != 0) {

@@ -14,8 +14,7 @@ unsigned ik__socket_match_flags(const ik_socket *sock);
 /* ik_socket_send's checks, then ik__ep_send_many for the valid prefix of
  * reqs[0..n); on an error reqs[*sent] failed. Errors: those of
  * ik_socket_send. */
-int ik__socket_send_many(ik_socket *sock, ik_request *const *reqs, size_t n,
-                         size_t *sent);
+int ik__socket_send_many(ik_socket *sock, ik_request *const *reqs, size_t n, size_t *sent);
 
 /* The ik_async that wraps sock, or NULL. ik_async_new sets it (and
  * refuses a socket that has one), detach clears it. */

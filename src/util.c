@@ -16,7 +16,8 @@ void ik__payload_fill(uint32_t seed, uint8_t *buf, size_t len) {
     z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
     z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
     z ^= z >> 31;
-    for (k = 0; k < 8 && i < len; k++, i++) buf[i] = (uint8_t)(z >> (8 * k));
+    for (k = 0; k < 8 && i < len; k++, i++)
+      buf[i] = (uint8_t)(z >> (8 * k));
   }
 }
 

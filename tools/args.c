@@ -11,9 +11,28 @@
 enum { P = 1, M = 2, T = 4 }; /* commands an option belongs to */
 
 enum opt_id {
-  OPT_COUNT, OPT_INTERVAL, OPT_TIMEOUT, OPT_SIZE, OPT_TTL, OPT_TCLASS, OPT_SOURCE,
-  OPT_BROADCAST, OPT_V4, OPT_V6, OPT_PRIV, OPT_UNPRIV, OPT_JSON, OPT_RATE, OPT_FILE,
-  OPT_CIDR, OPT_FIRST_HOP, OPT_MAX_HOPS, OPT_FAST, OPT_SIM_QUERIES, OPT_HELP, OPT_ALIVE,
+  OPT_COUNT,
+  OPT_INTERVAL,
+  OPT_TIMEOUT,
+  OPT_SIZE,
+  OPT_TTL,
+  OPT_TCLASS,
+  OPT_SOURCE,
+  OPT_BROADCAST,
+  OPT_V4,
+  OPT_V6,
+  OPT_PRIV,
+  OPT_UNPRIV,
+  OPT_JSON,
+  OPT_RATE,
+  OPT_FILE,
+  OPT_CIDR,
+  OPT_FIRST_HOP,
+  OPT_MAX_HOPS,
+  OPT_FAST,
+  OPT_SIM_QUERIES,
+  OPT_HELP,
+  OPT_ALIVE,
   OPT_UNREACHABLE
 };
 
@@ -53,9 +72,9 @@ static const opt options[] = {
 
 static int fail(char *msg, size_t msglen, const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
+  __attribute__((format(printf, 3, 4)))
 #endif
-    ;
+  ;
 
 static int fail(char *msg, size_t msglen, const char *fmt, ...) {
   va_list ap;
@@ -69,10 +88,14 @@ static int fail(char *msg, size_t msglen, const char *fmt, ...) {
 
 const char *ikcli_command_name(ikcli_command command) {
   switch (command) {
-  case IKCLI_PING: return "ping";
-  case IKCLI_MULTIPING: return "multiping";
-  case IKCLI_TRACEROUTE: return "traceroute";
-  default: return "";
+  case IKCLI_PING:
+    return "ping";
+  case IKCLI_MULTIPING:
+    return "multiping";
+  case IKCLI_TRACEROUTE:
+    return "traceroute";
+  default:
+    return "";
   }
 }
 
@@ -141,17 +164,16 @@ static int take(ikcli_args *a, const opt *o, const char *spelled, const char *v,
   case OPT_COUNT: {
     long max = a->command == IKCLI_PING ? IKCLI_MAX_PING_COUNT : IKCLI_MAX_COUNT;
     if (parse_long(v, 1, max, &n) != 0)
-      return fail(msg, msglen, "%s: COUNT must be an integer from 1 to %ld, not '%s'", spelled,
-                  max, ik_escape(v, sh, sizeof sh));
+      return fail(msg, msglen, "%s: COUNT must be an integer from 1 to %ld, not '%s'", spelled, max,
+                  ik_escape(v, sh, sizeof sh));
     x->count = (int)n;
     a->set |= IKCLI_SET_COUNT;
     return 0;
   }
   case OPT_INTERVAL:
     if (parse_number(v, &d) != 0 || d < 0.0 || d > IKCLI_MAX_SECONDS)
-      return fail(msg, msglen,
-                  "%s: INTERVAL must be a number of seconds from 0 to %.0f, not '%s'", spelled,
-                  IKCLI_MAX_SECONDS, ik_escape(v, sh, sizeof sh));
+      return fail(msg, msglen, "%s: INTERVAL must be a number of seconds from 0 to %.0f, not '%s'",
+                  spelled, IKCLI_MAX_SECONDS, ik_escape(v, sh, sizeof sh));
     x->interval = d;
     a->set |= IKCLI_SET_INTERVAL;
     return 0;
@@ -165,8 +187,8 @@ static int take(ikcli_args *a, const opt *o, const char *spelled, const char *v,
     return 0;
   case OPT_SIZE:
     if (parse_long(v, 0, IK_MAX_PAYLOAD_SIZE, &n) != 0)
-      return fail(msg, msglen, "%s: SIZE must be an integer from 0 to %d bytes, not '%s'",
-                  spelled, IK_MAX_PAYLOAD_SIZE, ik_escape(v, sh, sizeof sh));
+      return fail(msg, msglen, "%s: SIZE must be an integer from 0 to %d bytes, not '%s'", spelled,
+                  IK_MAX_PAYLOAD_SIZE, ik_escape(v, sh, sizeof sh));
     x->payload_size = (size_t)n;
     a->set |= IKCLI_SET_SIZE;
     return 0;
@@ -287,8 +309,8 @@ static int take(ikcli_args *a, const opt *o, const char *spelled, const char *v,
 
 /* One argument that starts with "--" (not "--" itself). *i moves past a
  * separate value. */
-static int parse_long_option(ikcli_args *a, int argc, const char *const *argv, int *i,
-                             char *msg, size_t msglen) {
+static int parse_long_option(ikcli_args *a, int argc, const char *const *argv, int *i, char *msg,
+                             size_t msglen) {
   const char *arg = argv[*i] + 2, *eq = strchr(arg, '=');
   size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
   const opt *o = find_long(arg, len, command_bit(a->command));
@@ -312,8 +334,8 @@ static int parse_long_option(ikcli_args *a, int argc, const char *const *argv, i
 }
 
 /* A cluster of short options ("-b", "-c4", "-46", "-bc 4"). */
-static int parse_short_options(ikcli_args *a, int argc, const char *const *argv, int *i,
-                               char *msg, size_t msglen) {
+static int parse_short_options(ikcli_args *a, int argc, const char *const *argv, int *i, char *msg,
+                               size_t msglen) {
   const char *p = argv[*i] + 1;
   char spelled[3] = {'-', 0, 0}, sh[48];
   int err;
@@ -364,8 +386,7 @@ static int check_operands(ikcli_args *a, char *msg, size_t msglen) {
   return 0;
 }
 
-int ikcli_parse_args(int argc, const char *const *argv, ikcli_args *out, char *msg,
-                     size_t msglen) {
+int ikcli_parse_args(int argc, const char *const *argv, ikcli_args *out, char *msg, size_t msglen) {
   int i, options_done = 0, err = 0;
   const char *cmd;
   char sh[48];
@@ -427,21 +448,36 @@ int ikcli_parse_args(int argc, const char *const *argv, ikcli_args *out, char *m
 
 int ikcli_apply_options(const ikcli_args *a, ik_ping_options *o, char *msg, size_t msglen) {
   const ik_ping_options *x = &a->opts;
-  if (a->set & IKCLI_SET_COUNT) o->count = x->count;
-  if (a->set & IKCLI_SET_INTERVAL) o->interval = x->interval;
-  if (a->set & IKCLI_SET_TIMEOUT) o->timeout = x->timeout;
-  if (a->set & IKCLI_SET_SIZE) o->payload_size = x->payload_size;
-  if (a->set & IKCLI_SET_TTL) o->ttl = x->ttl;
-  if (a->set & IKCLI_SET_TCLASS) o->traffic_class = x->traffic_class;
-  if (a->set & IKCLI_SET_SOURCE) o->source = x->source;
-  if (a->set & IKCLI_SET_BROADCAST) o->broadcast = x->broadcast;
-  if (a->set & IKCLI_SET_FAMILY) o->family = x->family;
-  if (a->set & IKCLI_SET_RATE) o->rate = x->rate;
-  if (a->set & IKCLI_SET_FIRST_HOP) o->first_hop = x->first_hop;
-  if (a->set & IKCLI_SET_MAX_HOPS) o->max_hops = x->max_hops;
-  if (a->set & IKCLI_SET_FAST) o->fast = x->fast;
-  if (a->set & IKCLI_SET_SIM_QUERIES) o->sim_queries = x->sim_queries;
-  if (a->privileged >= 0) o->privileged = a->privileged;
+  if (a->set & IKCLI_SET_COUNT)
+    o->count = x->count;
+  if (a->set & IKCLI_SET_INTERVAL)
+    o->interval = x->interval;
+  if (a->set & IKCLI_SET_TIMEOUT)
+    o->timeout = x->timeout;
+  if (a->set & IKCLI_SET_SIZE)
+    o->payload_size = x->payload_size;
+  if (a->set & IKCLI_SET_TTL)
+    o->ttl = x->ttl;
+  if (a->set & IKCLI_SET_TCLASS)
+    o->traffic_class = x->traffic_class;
+  if (a->set & IKCLI_SET_SOURCE)
+    o->source = x->source;
+  if (a->set & IKCLI_SET_BROADCAST)
+    o->broadcast = x->broadcast;
+  if (a->set & IKCLI_SET_FAMILY)
+    o->family = x->family;
+  if (a->set & IKCLI_SET_RATE)
+    o->rate = x->rate;
+  if (a->set & IKCLI_SET_FIRST_HOP)
+    o->first_hop = x->first_hop;
+  if (a->set & IKCLI_SET_MAX_HOPS)
+    o->max_hops = x->max_hops;
+  if (a->set & IKCLI_SET_FAST)
+    o->fast = x->fast;
+  if (a->set & IKCLI_SET_SIM_QUERIES)
+    o->sim_queries = x->sim_queries;
+  if (a->privileged >= 0)
+    o->privileged = a->privileged;
   if (a->command == IKCLI_TRACEROUTE && o->first_hop > o->max_hops)
     return fail(msg, msglen, "-f: FIRST_HOP (%d) is beyond MAX_HOPS (%d)%s", o->first_hop,
                 o->max_hops, (a->set & IKCLI_SET_MAX_HOPS) ? "" : ", the default of -m");
@@ -591,7 +627,8 @@ const char *ikcli_usage(ikcli_command command) {
              common);
     break;
   default:
-    snprintf(common, sizeof common, usage_common, "hop", "1..65535, default 2", "destination", "0.05");
+    snprintf(common, sizeof common, usage_common, "hop", "1..65535, default 2", "destination",
+             "0.05");
     snprintf(usage_buf[k], sizeof usage_buf[k],
              "usage: icmpkit traceroute [-c COUNT] [-i INTERVAL] [-W TIMEOUT] [-f FIRST_HOP]\n"
              "                          [-m MAX_HOPS] [-N SIM_QUERIES] [--fast] [-4|-6]\n"

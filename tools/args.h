@@ -52,45 +52,43 @@ enum {
 
 /* Limits for users who are not root (real uid), whatever capabilities the
  * binary has: a setcap'd icmpkit must not flood on their behalf. */
-#define IKCLI_USER_MIN_INTERVAL 0.002       /* ping, traceroute -i: iputils ping's 2 ms */
+#define IKCLI_USER_MIN_INTERVAL 0.002         /* ping, traceroute -i: iputils ping's 2 ms */
 #define IKCLI_USER_MIN_BROADCAST_INTERVAL 1.0 /* ping -b: iputils ping's 1 s */
-#define IKCLI_USER_MIN_HOST_INTERVAL 0.010  /* multiping -i: fping's -p floor, 10 ms */
-#define IKCLI_USER_MAX_RATE 1000.0          /* multiping --rate: fping's -i floor, 1 ms */
-#define IKCLI_USER_MAX_PAYLOAD_RATE 1e7     /* ping: payload bytes a second (-s / -i) */
+#define IKCLI_USER_MIN_HOST_INTERVAL 0.010    /* multiping -i: fping's -p floor, 10 ms */
+#define IKCLI_USER_MAX_RATE 1000.0            /* multiping --rate: fping's -i floor, 1 ms */
+#define IKCLI_USER_MAX_PAYLOAD_RATE 1e7       /* ping: payload bytes a second (-s / -i) */
 
 typedef struct ikcli_args {
   ikcli_command command;
-  int help;            /* print the usage of command (global when NONE) */
+  int help; /* print the usage of command (global when NONE) */
   int version;
   int json;
-  int privileged;      /* -1: least privilege that works; 0 or 1: forced */
-  int show;            /* multiping: IKCLI_SHOW_ALL, _ALIVE (-a), _UNREACHABLE (-u) */
-  unsigned set;        /* IKCLI_SET_* */
-  ik_ping_options opts;/* only the fields named by set are meaningful */
+  int privileged;       /* -1: least privilege that works; 0 or 1: forced */
+  int show;             /* multiping: IKCLI_SHOW_ALL, _ALIVE (-a), _UNREACHABLE (-u) */
+  unsigned set;         /* IKCLI_SET_* */
+  ik_ping_options opts; /* only the fields named by set are meaningful */
   /* Operands and repeated options, pointing into argv. */
   const char **hosts;
   size_t nhosts;
-  const char **files;  /* multiping -f */
+  const char **files; /* multiping -f */
   size_t nfiles;
-  const char **cidrs;  /* multiping -g */
+  const char **cidrs; /* multiping -g */
   size_t ncidrs;
 } ikcli_args;
 
 /* Parses argv[1..argc-1] (argv[0] is the program). Returns 0, or IK_EINVAL
  * with a one-line message in msg (IK_ENOMEM). out is always safe to pass to
  * ikcli_args_free afterwards. */
-int ikcli_parse_args(int argc, const char *const *argv, ikcli_args *out, char *msg,
-                     size_t msglen);
+int ikcli_parse_args(int argc, const char *const *argv, ikcli_args *out, char *msg, size_t msglen);
 /* Copies the options the command line set over opts, which holds the
  * command's defaults, and checks what depends on both (first hop after the
  * last). Returns 0 or IK_EINVAL with msg. */
-int ikcli_apply_options(const ikcli_args *args, ik_ping_options *opts, char *msg,
-                        size_t msglen);
+int ikcli_apply_options(const ikcli_args *args, ik_ping_options *opts, char *msg, size_t msglen);
 /* Refuses, with an iputils-like message in msg (IK_EPERMISSION), the
  * options opts (as ikcli_apply_options left them) that only root may use:
  * root 0 for a user who is not root. Returns 0 when root is nonzero. */
-int ikcli_check_limits(const ikcli_args *args, const ik_ping_options *opts, int root,
-                       char *msg, size_t msglen);
+int ikcli_check_limits(const ikcli_args *args, const ik_ping_options *opts, int root, char *msg,
+                       size_t msglen);
 void ikcli_args_free(ikcli_args *args);
 
 /* Usage text of a command (IKCLI_NONE: the whole tool), ending in "\n". */

@@ -88,8 +88,7 @@ static size_t utf8_length(const unsigned char *s) {
   }
   if (c >= 0xf0 && c <= 0xf4) {
     unsigned lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
-    return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 &&
-                   (s[3] & 0xc0) == 0x80 ? 4 : 0;
+    return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 && (s[3] & 0xc0) == 0x80 ? 4 : 0;
   }
   return 0;
 }
@@ -100,12 +99,28 @@ void ikcli_json_string(ikcli_buf *b, const char *s) {
   while (*p) {
     size_t n;
     switch (*p) {
-    case '"': ikcli_buf_put(b, "\\\"", 2); p++; continue;
-    case '\\': ikcli_buf_put(b, "\\\\", 2); p++; continue;
-    case '\n': ikcli_buf_put(b, "\\n", 2); p++; continue;
-    case '\r': ikcli_buf_put(b, "\\r", 2); p++; continue;
-    case '\t': ikcli_buf_put(b, "\\t", 2); p++; continue;
-    default: break;
+    case '"':
+      ikcli_buf_put(b, "\\\"", 2);
+      p++;
+      continue;
+    case '\\':
+      ikcli_buf_put(b, "\\\\", 2);
+      p++;
+      continue;
+    case '\n':
+      ikcli_buf_put(b, "\\n", 2);
+      p++;
+      continue;
+    case '\r':
+      ikcli_buf_put(b, "\\r", 2);
+      p++;
+      continue;
+    case '\t':
+      ikcli_buf_put(b, "\\t", 2);
+      p++;
+      continue;
+    default:
+      break;
     }
     if (*p < 0x20 || *p == 0x7f) {
       ikcli_buf_printf(b, "\\u%04x", (unsigned)*p);

@@ -24,9 +24,9 @@ void ikcli_buf_put(ikcli_buf *b, const char *s, size_t n);
 void ikcli_buf_puts(ikcli_buf *b, const char *s);
 void ikcli_buf_printf(ikcli_buf *b, const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
+  __attribute__((format(printf, 2, 3)))
 #endif
-    ;
+  ;
 
 /* A JSON string literal: quotes, backslash and control characters escaped;
  * bytes that are not valid UTF-8 become U+FFFD so the output always parses. */

@@ -2,7 +2,7 @@
  * the library. Everything that can fail with exit status 2 (usage, names,
  * sockets) is settled before the first byte reaches standard output. */
 #if defined(__linux__)
-#define _POSIX_C_SOURCE 200809L /* clock_gettime, readlink, getgid under -std=c11 */
+#  define _POSIX_C_SOURCE 200809L /* clock_gettime, readlink, getgid under -std=c11 */
 #endif
 #include <signal.h>
 #include <stdio.h>
@@ -11,10 +11,10 @@
 #include <time.h>
 
 #if defined(_WIN32)
-#include <windows.h>
+#  include <windows.h>
 #else
-#include <pthread.h>
-#include <unistd.h>
+#  include <pthread.h>
+#  include <unistd.h>
 #endif
 
 #include "args.h"
@@ -134,9 +134,9 @@ static int permission_help(void) {
  * known later, so both are opened unless -4/-6 says which; a family that
  * cannot be opened fails the run only if a target needs it. */
 typedef struct opened {
-  ik_socket *sock[2];  /* [0] IPv4, [1] IPv6 */
-  int err[2];          /* why sock[i] is NULL */
-  char why[2][512];    /* ik_last_error() of err[i] */
+  ik_socket *sock[2]; /* [0] IPv4, [1] IPv6 */
+  int err[2];         /* why sock[i] is NULL */
+  char why[2][512];   /* ik_last_error() of err[i] */
 } opened;
 
 static int fam_index(int family) { return family == IK_AF_INET6 ? 1 : 0; }
@@ -157,8 +157,8 @@ static int open_kind(opened *s, const int *families, size_t nfam, const char *so
     int k = fam_index(families[i]);
     /* One source for both families: it binds the socket of its own family. */
     const char *src = source != NULL && (strchr(source, ':') != NULL) == (k == 1) ? source : NULL;
-    s->err[k] = ik_socket_open(&s->sock[k], families[i], src,
-                               privileged ? 0u : IK_SOCKET_UNPRIVILEGED);
+    s->err[k] =
+      ik_socket_open(&s->sock[k], families[i], src, privileged ? 0u : IK_SOCKET_UNPRIVILEGED);
     if (s->err[k] != 0)
       snprintf(s->why[k], sizeof s->why[k], "%s", ik_last_error());
     if (i == 0 && s->err[k] != 0)
@@ -265,8 +265,8 @@ typedef struct live {
 static void live_write(live *l) {
   if (l->out.failed || l->write_failed)
     return;
-  if (l->out.len > 0 && (fwrite(l->out.data, 1, l->out.len, stdout) != l->out.len ||
-                         fflush(stdout) != 0))
+  if (l->out.len > 0 &&
+      (fwrite(l->out.data, 1, l->out.len, stdout) != l->out.len || fflush(stdout) != 0))
     l->write_failed = 1;
   ikcli_buf_clear(&l->out);
 }
@@ -309,7 +309,8 @@ typedef struct trace_view {
 
 /* The library's rule: an ICMP error other than time exceeded in transit. */
 static int ends_trace(const ik_reply *r) {
-  return !ikcli_is_echo_reply(r) && !(r->type == (r->family == IK_AF_INET6 ? 3 : 11) && r->code == 0);
+  return !ikcli_is_echo_reply(r) &&
+         !(r->type == (r->family == IK_AF_INET6 ? 3 : 11) && r->code == 0);
 }
 
 static void trace_hop(void *arg, const ik_hop *hop, int end) {
@@ -376,12 +377,12 @@ static int run_ping(const ikcli_args *a, ik_ping_options o, const opened *socks)
  * duration. Not on Windows, where a run simply prints at the end. */
 typedef struct progress {
   size_t targets, answered;
-  unsigned char *seen;  /* per target: an echo reply was counted */
+  unsigned char *seen; /* per target: an echo reply was counted */
   double start, expected;
   int running;
 #if !defined(_WIN32)
   pthread_t thread;
-  pthread_mutex_t lock;  /* answered, done */
+  pthread_mutex_t lock; /* answered, done */
   pthread_cond_t wake;
   int done;
 #endif
@@ -408,15 +409,14 @@ static void *progress_main(void *arg) {
     if (p->done)
       break;
     ikcli_buf_clear(&line);
-    ikcli_progress_line(&line, p->targets, p->answered, (now_ms() - p->start) / 1e3,
-                        p->expected);
+    ikcli_progress_line(&line, p->targets, p->answered, (now_ms() - p->start) / 1e3, p->expected);
     if (line.len > width)
       width = line.len;
     if (!line.failed)
       fprintf(stderr, "\r%-*s", (int)width, line.data);
   }
   pthread_mutex_unlock(&p->lock);
-  if (width > 0)  /* leave the terminal as it was */
+  if (width > 0) /* leave the terminal as it was */
     fprintf(stderr, "\r%*s\r", (int)width, "");
   ikcli_buf_free(&line);
   return NULL;
@@ -443,7 +443,7 @@ static void progress_start(progress *p, size_t targets, ik_ping_options *o) {
   if (p->expected < PROGRESS_MIN_SECONDS || !isatty(STDERR_FILENO))
     return;
   if ((p->seen = (unsigned char *)calloc(targets, 1)) == NULL)
-    return;  /* no line is no failure */
+    return; /* no line is no failure */
   pthread_mutex_init(&p->lock, NULL);
   pthread_cond_init(&p->wake, NULL);
   p->running = pthread_create(&p->thread, NULL, progress_main, p) == 0;
@@ -610,8 +610,8 @@ typedef struct text_lines {
 } text_lines;
 
 /* Why host index was not (fully) probed, or NULL. */
-static const char *host_error(const target_errors *e, size_t index, const ik_host *h,
-                              char *buf, size_t len) {
+static const char *host_error(const target_errors *e, size_t index, const ik_host *h, char *buf,
+                              size_t len) {
   if (e->why != NULL && e->why[index] != NULL)
     return e->why[index];
   if (h->error == 0)

@@ -36,8 +36,7 @@ void ikcli_ping_header(ikcli_buf *b, const char *target, const char *address, in
                      (unsigned long)payload_size);
   else
     ikcli_buf_printf(b, "PING %s (%s) %lu(%lu) bytes of data.\n", target, address,
-                     (unsigned long)payload_size,
-                     (unsigned long)packet_size(family, payload_size));
+                     (unsigned long)payload_size, (unsigned long)packet_size(family, payload_size));
 }
 
 /* iputils ping's words for an ICMP error (the library's ik_reply_message
@@ -45,14 +44,22 @@ void ikcli_ping_header(ikcli_buf *b, const char *target, const char *address, in
  * of "Frag needed", a parameter problem's pointer) is not in an ik_reply
  * and is left out. */
 static const char *iputils_text(const ik_reply *r, char *buf, size_t len) {
-  static const char *const unreach4[16] = {
-      "Destination Net Unreachable", "Destination Host Unreachable",
-      "Destination Protocol Unreachable", "Destination Port Unreachable",
-      "Frag needed and DF set", "Source Route Failed", "Destination Net Unknown",
-      "Destination Host Unknown", "Source Host Isolated", "Destination Net Prohibited",
-      "Destination Host Prohibited", "Destination Net Unreachable for Type of Service",
-      "Destination Host Unreachable for Type of Service", "Packet filtered",
-      "Precedence Violation", "Precedence Cutoff"};
+  static const char *const unreach4[16] = {"Destination Net Unreachable",
+                                           "Destination Host Unreachable",
+                                           "Destination Protocol Unreachable",
+                                           "Destination Port Unreachable",
+                                           "Frag needed and DF set",
+                                           "Source Route Failed",
+                                           "Destination Net Unknown",
+                                           "Destination Host Unknown",
+                                           "Source Host Isolated",
+                                           "Destination Net Prohibited",
+                                           "Destination Host Prohibited",
+                                           "Destination Net Unreachable for Type of Service",
+                                           "Destination Host Unreachable for Type of Service",
+                                           "Packet filtered",
+                                           "Precedence Violation",
+                                           "Precedence Cutoff"};
   static const char *const unreach6[5] = {"No route", "Administratively prohibited", NULL,
                                           "Address unreachable", "Port unreachable"};
   int code = r->code;
@@ -103,8 +110,7 @@ void ikcli_ping_reply(ikcli_buf *b, const ik_probe_reply *p) {
                    p->reply.source, (unsigned)p->sequence);
   if (p->reply.ttl >= 0)
     ikcli_buf_printf(b, " ttl=%d", p->reply.ttl);
-  ikcli_buf_printf(b, " time=%s ms%s\n", t,
-                   (p->reply.flags & IK_REPLY_DUPLICATE) ? " (DUP!)" : "");
+  ikcli_buf_printf(b, " time=%s ms%s\n", t, (p->reply.flags & IK_REPLY_DUPLICATE) ? " (DUP!)" : "");
 }
 
 void ikcli_ping_replies(ikcli_buf *b, const ik_host *h) {
@@ -124,21 +130,19 @@ static size_t error_count(const ik_host *h) {
   return n;
 }
 
-void ikcli_ping_statistics(ikcli_buf *b, const char *target, const ik_host *h,
-                           double elapsed_ms) {
+void ikcli_ping_statistics(ikcli_buf *b, const char *target, const ik_host *h, double elapsed_ms) {
   size_t errors = error_count(h), i;
   char shown[IKCLI_SHOWN_NAME];
   ikcli_buf_printf(b, "\n--- %s ping statistics ---\n", ik_escape(target, shown, sizeof shown));
-  ikcli_buf_printf(b, "%d packets transmitted, %d received", h->packets_sent,
-                   h->packets_received);
+  ikcli_buf_printf(b, "%d packets transmitted, %d received", h->packets_sent, h->packets_received);
   if (h->duplicates > 0)
     ikcli_buf_printf(b, ", +%d duplicates", h->duplicates);
   if (errors > 0)
     ikcli_buf_printf(b, ", +%lu errors", (unsigned long)errors);
   if (h->packets_sent > 0)
-    ikcli_buf_printf(b, ", %g%% packet loss",
-                     (double)(h->packets_sent - h->packets_received) * 100.0 /
-                         (double)h->packets_sent);
+    ikcli_buf_printf(
+      b, ", %g%% packet loss",
+      (double)(h->packets_sent - h->packets_received) * 100.0 / (double)h->packets_sent);
   ikcli_buf_printf(b, ", time %.0fms\n", elapsed_ms < 0 ? 0.0 : elapsed_ms);
   if (h->rtts_len > 0) {
     /* iputils' mdev: the standard deviation of the RTTs. */
@@ -210,8 +214,8 @@ static void multiping_line_printf(ikcli_buf *b, const ik_host *h, int width, int
 }
 
 void ikcli_multiping_line(ikcli_buf *b, const ik_host *h, int width) {
-  int loss = h->packets_sent > 0
-      ? (h->packets_sent - h->packets_received) * 100 / h->packets_sent : 0;
+  int loss =
+    h->packets_sent > 0 ? (h->packets_sent - h->packets_received) * 100 / h->packets_sent : 0;
   /* address, padding, counts and three times: well under 400 bytes */
   char line[IK_ADDRSTRLEN + 256 + 128];
   size_t n, len = strlen(h->address);
@@ -296,8 +300,8 @@ double ikcli_multiping_expected(size_t targets, const ik_ping_options *o) {
   return (sending > spacing ? sending : spacing) + o->timeout;
 }
 
-void ikcli_traceroute_header(ikcli_buf *b, const char *target, const char *address,
-                             int family, int max_hops, size_t payload_size) {
+void ikcli_traceroute_header(ikcli_buf *b, const char *target, const char *address, int family,
+                             int max_hops, size_t payload_size) {
   char shown[IKCLI_SHOWN_NAME];
   target = ik_escape(target, shown, sizeof shown);
   ikcli_buf_printf(b, "traceroute to %s (%s), %d hops max, %lu byte packets\n", target, address,
@@ -307,7 +311,7 @@ void ikcli_traceroute_header(ikcli_buf *b, const char *target, const char *addre
 const char *ikcli_trace_annotation(const ik_reply *r, char *buf, size_t len) {
   /* traceroute(8) 2.1's parse_icmp_res, code by code (its "!F-<mtu>"
    * without the MTU, which an ik_reply does not carry). */
-  static const char *const unreach4[16] = {"!N", "!H", "!P", "", "!F", "!S", "!N", "!H",
+  static const char *const unreach4[16] = {"!N", "!H", "!P", "",   "!F", "!S", "!N", "!H",
                                            "!N", "!X", "!X", "!N", "!H", "!X", "!V", "!C"};
   static const char *const unreach6[5] = {"!N", "!X", "!H", "!H", ""};
   int v6 = r->family == IK_AF_INET6, code = r->code;
@@ -466,8 +470,8 @@ void ikcli_json_target(ikcli_buf *b, const ik_host *h, const char *name, const c
   json_host(b, h, -1, name, error);
 }
 
-void ikcli_json_trace_end(ikcli_buf *b, const char *destination, int end,
-                          const ik_probe_reply *why, size_t hops) {
+void ikcli_json_trace_end(ikcli_buf *b, const char *destination, int end, const ik_probe_reply *why,
+                          size_t hops) {
   static const char *const ends[] = {"interrupted", "reached", "unreachable", "max_hops"};
   ikcli_buf_puts(b, "{");
   ikcli_json_key(b, "destination", 1);

@@ -29,8 +29,7 @@ void ikcli_ping_replies(ikcli_buf *b, const ik_host *h);
 /* The closing block: "--- target ping statistics ---", transmitted /
  * received / +duplicates / +errors / loss / time, and the
  * "rtt min/avg/max/mdev" line when something answered. */
-void ikcli_ping_statistics(ikcli_buf *b, const char *target, const ik_host *h,
-                           double elapsed_ms);
+void ikcli_ping_statistics(ikcli_buf *b, const char *target, const ik_host *h, double elapsed_ms);
 
 /* fping's -c summary line, the address padded to width:
  * "A : xmt/rcv/%loss = 2/2/0%, min/avg/max = 0.031/0.040/0.049". */
@@ -50,8 +49,8 @@ void ikcli_progress_line(ikcli_buf *b, size_t targets, size_t answered, double e
 double ikcli_multiping_expected(size_t targets, const ik_ping_options *o);
 
 /* "traceroute to target (address), 30 hops max, 84 byte packets". */
-void ikcli_traceroute_header(ikcli_buf *b, const char *target, const char *address,
-                             int family, int max_hops, size_t payload_size);
+void ikcli_traceroute_header(ikcli_buf *b, const char *target, const char *address, int family,
+                             int max_hops, size_t payload_size);
 /* " 3  198.18.2.1  0.061 ms  0.052 ms": one time per answered probe,
  * ikcli_trace_annotation's mark after an ICMP error, another responder's
  * address before its time, " *" for each of the count probes that got
@@ -75,8 +74,8 @@ const char *ikcli_trace_annotation(const ik_reply *r, char *buf, size_t len);
  * printed), "end": "reached", "unreachable", "max_hops" or "interrupted"
  * (end: IK_TRACE_*, IK_TRACE_MORE when interrupted)}; with "unreachable",
  * the answer why (not NULL): "annotation", "source", "type", "code". */
-void ikcli_json_trace_end(ikcli_buf *b, const char *destination, int end,
-                          const ik_probe_reply *why, size_t hops);
+void ikcli_json_trace_end(ikcli_buf *b, const char *destination, int end, const ik_probe_reply *why,
+                          size_t hops);
 
 /* Round-trip time as iputils prints it: 3 significant decimals below 1 ms,
  * fewer above (0.042, 1.23, 12.3, 123). */

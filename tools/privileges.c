@@ -4,7 +4,7 @@
  * would add a build and run-time dependency (libcap-dev, and nothing on
  * macOS or Windows) for five system calls. */
 #if defined(__linux__)
-#define _GNU_SOURCE /* setresuid, setresgid, syscall */
+#  define _GNU_SOURCE /* setresuid, setresgid, syscall */
 #endif
 #include "privileges.h"
 
@@ -13,12 +13,12 @@
 #include <string.h>
 
 #if !defined(_WIN32)
-#include <unistd.h>
+#  include <unistd.h>
 #endif
 #if defined(__linux__)
-#include <linux/capability.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
+#  include <linux/capability.h>
+#  include <sys/prctl.h>
+#  include <sys/syscall.h>
 #endif
 
 #if !defined(_WIN32)
@@ -66,10 +66,10 @@ int ikcli_drop_privileges(char *msg, size_t msglen) {
     return failed(msg, msglen, "setgid");
   if (geteuid() != getuid() && setuid(getuid()) != 0)
     return failed(msg, msglen, "setuid");
-#if defined(__linux__)
+#  if defined(__linux__)
   return drop_capabilities(msg, msglen);
-#else
+#  else
   return 0;
-#endif
+#  endif
 #endif
 }

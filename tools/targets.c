@@ -14,9 +14,9 @@
 
 static int fail(char *msg, size_t msglen, int err, const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 4, 5)))
+  __attribute__((format(printf, 4, 5)))
 #endif
-    ;
+  ;
 
 static int fail(char *msg, size_t msglen, int err, const char *fmt, ...) {
   va_list ap;
@@ -74,11 +74,9 @@ int ikcli_targets_add(ikcli_targets *t, const char *host, char *msg, size_t msgl
   if (len == 0)
     return fail(msg, msglen, IK_EINVAL, "empty host name");
   if (len > IKCLI_MAX_HOST_LEN)
-    return fail(msg, msglen, IK_EINVAL, "host name longer than %d characters",
-                IKCLI_MAX_HOST_LEN);
+    return fail(msg, msglen, IK_EINVAL, "host name longer than %d characters", IKCLI_MAX_HOST_LEN);
   if (!plain_text(host, len))
-    return fail(msg, msglen, IK_EINVAL,
-                "host name with a space, control or non-ASCII character");
+    return fail(msg, msglen, IK_EINVAL, "host name with a space, control or non-ASCII character");
   return push(t, host, len, msg, msglen);
 }
 
@@ -102,22 +100,23 @@ static size_t dotted_quad(uint32_t v, char *text) {
   return len;
 }
 
-static int add_range(ikcli_targets *t, const ik_address *base, unsigned bits,
-                     char *msg, size_t msglen) {
+static int add_range(ikcli_targets *t, const ik_address *base, unsigned bits, char *msg,
+                     size_t msglen) {
   uint32_t i, first = 0, last = (uint32_t)((1ul << bits) - 1);
   char text[IK_ADDRSTRLEN];
   ik_address a = *base;
   int err;
 
   if (base->family == IK_AF_INET && bits >= 2) {
-    first = 1;  /* no network address */
-    last -= 1;  /* no broadcast address */
+    first = 1; /* no network address */
+    last -= 1; /* no broadcast address */
   }
   for (i = first; i <= last; i++) {
     size_t len;
     if (base->family == IK_AF_INET) {
       uint32_t v = (((uint32_t)base->bytes[0] << 24) | ((uint32_t)base->bytes[1] << 16) |
-                    ((uint32_t)base->bytes[2] << 8) | base->bytes[3]) + i;
+                    ((uint32_t)base->bytes[2] << 8) | base->bytes[3]) +
+                   i;
       len = dotted_quad(v, text);
     } else {
       /* At most 20 host bits: they live in the last three bytes, which
@@ -126,13 +125,12 @@ static int add_range(ikcli_targets *t, const ik_address *base, unsigned bits,
       a.bytes[14] = (uint8_t)(base->bytes[14] | ((i >> 8) & 0xff));
       a.bytes[15] = (uint8_t)(base->bytes[15] | (i & 0xff));
       if ((err = ik_address_format(&a, text, sizeof text)) != 0)
-        return fail(msg, msglen, err, "cannot format an address of the range: %s",
-                    ik_last_error());
+        return fail(msg, msglen, err, "cannot format an address of the range: %s", ik_last_error());
       len = strlen(text);
     }
     if ((err = push(t, text, len, msg, msglen)) != 0)
       return err;
-    if (i == last)  /* last may be 2^32 - 1 in principle: avoid wrapping */
+    if (i == last) /* last may be 2^32 - 1 in principle: avoid wrapping */
       break;
   }
   return 0;
@@ -161,14 +159,12 @@ int ikcli_targets_add_cidr(ikcli_targets *t, const char *cidr, char *msg, size_t
                 ik_escape(addr_text, shown2, sizeof shown2));
   for (p = slash + 1; *p; p++) {
     if (*p < '0' || *p > '9' || p - slash > 3)
-      return fail(msg, msglen, IK_EINVAL, "-g '%s': the prefix length must be a number",
-                  range);
+      return fail(msg, msglen, IK_EINVAL, "-g '%s': the prefix length must be a number", range);
     prefix = prefix * 10 + (unsigned)(*p - '0');
   }
   width = base.family == IK_AF_INET ? 32 : 128;
   if (p == slash + 1 || prefix > width)
-    return fail(msg, msglen, IK_EINVAL, "-g '%s': the prefix length must be 0..%u", range,
-                width);
+    return fail(msg, msglen, IK_EINVAL, "-g '%s': the prefix length must be 0..%u", range, width);
   bits = width - prefix;
   if (bits > 20)
     return fail(msg, msglen, IK_EINVAL,
@@ -196,8 +192,8 @@ int ikcli_targets_add_cidr(ikcli_targets *t, const char *cidr, char *msg, size_t
 
 static int is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
 
-int ikcli_targets_add_text(ikcli_targets *t, const uint8_t *data, size_t len,
-                           const char *name, char *msg, size_t msglen) {
+int ikcli_targets_add_text(ikcli_targets *t, const uint8_t *data, size_t len, const char *name,
+                           char *msg, size_t msglen) {
   size_t pos = 0, line = 0, saved_n = t->n, saved_len = t->arena_len;
   int err = 0;
   char shown[256];
@@ -215,8 +211,10 @@ int ikcli_targets_add_text(ikcli_targets *t, const uint8_t *data, size_t len,
     hash = (const char *)memchr(s, '#', (size_t)(end - s));
     if (hash)
       end = hash;
-    while (s < end && is_space(*s)) s++;
-    while (end > s && is_space(end[-1])) end--;
+    while (s < end && is_space(*s))
+      s++;
+    while (end > s && is_space(end[-1]))
+      end--;
     n = (size_t)(end - s);
     if (n == 0)
       continue;
@@ -230,9 +228,8 @@ int ikcli_targets_add_text(ikcli_targets *t, const uint8_t *data, size_t len,
       err = fail(msg, msglen, IK_EINVAL, "%s:%lu: host name longer than %d characters", name,
                  (unsigned long)line, IKCLI_MAX_HOST_LEN);
     else if (!plain_text(s, n))
-      err = fail(msg, msglen, IK_EINVAL,
-                 "%s:%lu: control or non-ASCII character in the host name", name,
-                 (unsigned long)line);
+      err = fail(msg, msglen, IK_EINVAL, "%s:%lu: control or non-ASCII character in the host name",
+                 name, (unsigned long)line);
     else if ((err = push(t, s, n, msg, msglen)) != 0) {
       /* push wrote the reason; keep it and add the place. */
       char reason[160];

@@ -20,11 +20,11 @@ extern "C" {
 #define IKCLI_MAX_HOST_LEN 255
 
 typedef struct ikcli_targets {
-  char *arena;         /* NUL-terminated names, one after another */
+  char *arena; /* NUL-terminated names, one after another */
   size_t arena_len, arena_cap;
-  size_t *offsets;     /* where each name starts in arena */
+  size_t *offsets; /* where each name starts in arena */
   size_t n, cap;
-  const char **list;   /* built by ikcli_targets_list */
+  const char **list; /* built by ikcli_targets_list */
 } ikcli_targets;
 
 /* All return 0, or a negative ik_error with a message in msg:
@@ -39,8 +39,8 @@ int ikcli_targets_add_cidr(ikcli_targets *t, const char *cidr, char *msg, size_t
 /* One host per line; blank lines and lines starting with '#' are skipped,
  * as is a "# comment" after the host; CR LF accepted. name labels the
  * messages ("FILE:LINE: ..."). Nothing is added when any line is bad. */
-int ikcli_targets_add_text(ikcli_targets *t, const uint8_t *data, size_t len,
-                           const char *name, char *msg, size_t msglen);
+int ikcli_targets_add_text(ikcli_targets *t, const uint8_t *data, size_t len, const char *name,
+                           char *msg, size_t msglen);
 /* Reads path ("-" for standard input) and calls ikcli_targets_add_text. */
 int ikcli_targets_add_file(ikcli_targets *t, const char *path, char *msg, size_t msglen);
 /* Appends from's names first..from->n - 1, in one copy. */

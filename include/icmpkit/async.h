@@ -37,8 +37,7 @@ typedef void (*ik_async_cb)(int status, const ik_reply *reply, void *arg);
  * calls return IK_EUNAVAILABLE (detach: NULL); it still needs ik_async_free.
  * Errors: IK_EINVAL (NULL argument, or sock already wrapped),
  * IK_EUNAVAILABLE (closed socket), IK_ENOMEM, IK_ESOCKET. */
-IK_EXTERN int ik_async_new(struct event_base *base, ik_socket *sock,
-                           ik_async **async);
+IK_EXTERN int ik_async_new(struct event_base *base, ik_socket *sock, ik_async **async);
 /* ik_socket_send through the wrapper. Errors: those of ik_socket_send. */
 IK_EXTERN int ik_async_send(ik_async *async, ik_request *req);
 /* Starts waiting up to timeout seconds for the reply to match (same rules
@@ -49,8 +48,8 @@ IK_EXTERN int ik_async_send(ik_async *async, ik_request *req);
  * of receives may be pending on one socket; each completes once.
  * Errors: IK_EINVAL (timeout negative or NaN, cb NULL, family), IK_EFAMILY,
  * IK_EUNAVAILABLE, IK_ENOMEM. */
-IK_EXTERN int ik_async_receive(ik_async *async, const ik_request *match,
-                               double timeout, ik_async_cb cb, void *arg);
+IK_EXTERN int ik_async_receive(ik_async *async, const ik_request *match, double timeout,
+                               ik_async_cb cb, void *arg);
 /* Completes every pending receive with IK_EUNAVAILABLE (callbacks run
  * before this returns), stops watching and returns the socket, which the
  * caller owns again; the wrapper can then only be freed. NULL when already

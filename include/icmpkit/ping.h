@@ -15,9 +15,9 @@ extern "C" {
 typedef struct ik_probe_reply {
   uint16_t sequence;
   ik_reply reply;
-  double rtt;           /* milliseconds */
-  int error;            /* 0: a message received; else the failed send's */
-  void *reserved[1];    /* room for later fields (docs/releasing.md) */
+  double rtt;        /* milliseconds */
+  int error;         /* 0: a message received; else the failed send's */
+  void *reserved[1]; /* room for later fields (docs/releasing.md) */
 } ik_probe_reply;
 
 /* Statistics of one host (icmplib's Host). */
@@ -25,9 +25,9 @@ typedef struct ik_host {
   char address[IK_ADDRSTRLEN];
   int packets_sent;
   int packets_received;
-  double packet_loss;   /* 0..1 */
+  double packet_loss;                       /* 0..1 */
   double min_rtt, avg_rtt, max_rtt, jitter; /* ms; 0 when none */
-  double *rtts;         /* packets_received RTTs in ms */
+  double *rtts;                             /* packets_received RTTs in ms */
   size_t rtts_len;
   int is_alive;
   int duplicates;
@@ -36,8 +36,8 @@ typedef struct ik_host {
    * further responders to one probe */
   ik_probe_reply *replies;
   size_t replies_len;
-  int error;            /* 0, or the ik_error that stopped probing it */
-  void *reserved[4];    /* room for later fields (docs/releasing.md) */
+  int error;         /* 0, or the ik_error that stopped probing it */
+  void *reserved[4]; /* room for later fields (docs/releasing.md) */
 } ik_host;
 
 struct ik_hop; /* below: on_hop's argument */
@@ -46,23 +46,23 @@ struct ik_hop; /* below: on_hop's argument */
  * ik_ping_options_init / ik_multiping_options_init /
  * ik_traceroute_options_init, which set icmplib's defaults. */
 typedef struct ik_ping_options {
-  int count;            /* probes per host (per hop for traceroute); ping:
+  int count;           /* probes per host (per hop for traceroute); ping:
                            up to INT_MAX (sequences wrap past 65535),
                            others up to 65536 */
-  double interval;      /* seconds between probes to one host (traceroute: any two) */
-  double timeout;       /* seconds to wait for each reply */
-  long id;              /* -1: ik_unique_identifier() */
-  const char *source;   /* source address to bind, NULL: any */
-  int family;           /* 0: auto (IPv4 preferred for names), 4 or 6 */
-  int privileged;       /* 1: raw socket, 0: SOCK_DGRAM */
-  size_t payload_size;  /* default 56 */
-  int ttl;              /* default 64 (ping, multiping) */
-  int traffic_class;    /* default 0 */
-  int broadcast;        /* ping only: allow a broadcast destination */
-  double rate;          /* multiping: max probes per second, 0 = unlimited */
-  int first_hop;        /* traceroute: default 1 */
-  int max_hops;         /* traceroute: default 30 */
-  int fast;             /* traceroute: one probe a hop, more only if unanswered */
+  double interval;     /* seconds between probes to one host (traceroute: any two) */
+  double timeout;      /* seconds to wait for each reply */
+  long id;             /* -1: ik_unique_identifier() */
+  const char *source;  /* source address to bind, NULL: any */
+  int family;          /* 0: auto (IPv4 preferred for names), 4 or 6 */
+  int privileged;      /* 1: raw socket, 0: SOCK_DGRAM */
+  size_t payload_size; /* default 56 */
+  int ttl;             /* default 64 (ping, multiping) */
+  int traffic_class;   /* default 0 */
+  int broadcast;       /* ping only: allow a broadcast destination */
+  double rate;         /* multiping: max probes per second, 0 = unlimited */
+  int first_hop;       /* traceroute: default 1 */
+  int max_hops;        /* traceroute: default 30 */
+  int fast;            /* traceroute: one probe a hop, more only if unanswered */
   /* Progress, all optional (NULL). on_reply runs for every matched reply
    * or ICMP error kept in replies as it arrives, before the call returns (index: the
    * host's position for multiping, 0 for ping, the hop distance for
@@ -125,15 +125,17 @@ typedef struct ik_ping_options {
  * network, 0 disables the limit. */
 #define IK_DEFAULT_RATE 1000.0
 
-IK_EXTERN void ik_ping_options_init(ik_ping_options *opts);       /* count 4, interval 1, timeout 2 */
-IK_EXTERN void ik_multiping_options_init(ik_ping_options *opts);  /* count 2, interval 0.5, timeout 2 */
-IK_EXTERN void ik_traceroute_options_init(ik_ping_options *opts); /* count 2, interval 0.05, timeout 2, hops 1..30 */
+IK_EXTERN void ik_ping_options_init(ik_ping_options *opts); /* count 4, interval 1, timeout 2 */
+IK_EXTERN void ik_multiping_options_init(
+  ik_ping_options *opts); /* count 2, interval 0.5, timeout 2 */
+IK_EXTERN void ik_traceroute_options_init(
+  ik_ping_options *opts); /* count 2, interval 0.05, timeout 2, hops 1..30 */
 
 /* One traceroute hop (icmplib's Hop). */
 typedef struct ik_hop {
   ik_host host;
   int distance;
-  void *reserved[2];    /* room for later fields (docs/releasing.md) */
+  void *reserved[2]; /* room for later fields (docs/releasing.md) */
 } ik_hop;
 
 /* Frees what a result owns (not the struct itself). NULL is accepted. */
@@ -150,14 +152,13 @@ IK_EXTERN void ik_hops_free(ik_hop *hops, size_t n);
  * event loop (ik_last_error names EMFILE or ENFILE), IK_ENOMEM. The three
  * synchronous calls install libevent log and fatal callbacks (docs/api.md,
  * "libevent's messages and fatal errors"). */
-IK_EXTERN int ik_ping(const char *address, const ik_ping_options *opts,
-                      ik_host *host);
+IK_EXTERN int ik_ping(const char *address, const ik_ping_options *opts, ik_host *host);
 /* Results in input order (hosts may be NULL when opts->on_host streams
  * them); a host whose name does not resolve gets host.error =
  * IK_ENAMELOOKUP and the call still probes the others. Errors: as
  * ik_ping, and IK_EINVAL for NULL addresses or hosts. */
-IK_EXTERN int ik_multiping(const char *const *addresses, size_t n,
-                           const ik_ping_options *opts, ik_host *hosts);
+IK_EXTERN int ik_multiping(const char *const *addresses, size_t n, const ik_ping_options *opts,
+                           ik_host *hosts);
 /* Probes for several hops are in flight together (opts->sim_queries),
  * each hop's count probes interval apart from any other probe; with fast,
  * a hop gets its next probe only when the one before went unanswered.
@@ -167,8 +168,8 @@ IK_EXTERN int ik_multiping(const char *const *addresses, size_t n,
  * *hops is allocated (free with ik_hops_free); only hops that answered
  * with time exceeded or an echo reply are listed, as icmplib does (their
  * replies include any ICMP error too); on_hop sees every hop. */
-IK_EXTERN int ik_traceroute(const char *address, const ik_ping_options *opts,
-                            ik_hop **hops, size_t *nhops);
+IK_EXTERN int ik_traceroute(const char *address, const ik_ping_options *opts, ik_hop **hops,
+                            size_t *nhops);
 
 /* ---- The same three on a caller's libevent event_base ----
  *
@@ -194,20 +195,17 @@ typedef void (*ik_job_cb)(int status, void *arg);
  * NULL: the job frees itself after cb. Errors: as ik_ping, and IK_EINVAL
  * for a NULL base or cb. */
 IK_EXTERN int ik_async_ping(struct event_base *base, const char *address,
-                            const ik_ping_options *opts, ik_host *host,
-                            ik_job_cb cb, void *arg, ik_job **job);
+                            const ik_ping_options *opts, ik_host *host, ik_job_cb cb, void *arg,
+                            ik_job **job);
 /* Errors: as ik_multiping, and IK_EINVAL for a NULL base or cb. */
-IK_EXTERN int ik_async_multiping(struct event_base *base,
-                                 const char *const *addresses, size_t n,
-                                 const ik_ping_options *opts, ik_host *hosts,
-                                 ik_job_cb cb, void *arg, ik_job **job);
+IK_EXTERN int ik_async_multiping(struct event_base *base, const char *const *addresses, size_t n,
+                                 const ik_ping_options *opts, ik_host *hosts, ik_job_cb cb,
+                                 void *arg, ik_job **job);
 /* *hops and *nhops are written just before cb runs. Errors: as
  * ik_traceroute, and IK_EINVAL for a NULL base or cb. */
-IK_EXTERN int ik_async_traceroute(struct event_base *base,
-                                  const char *address,
-                                  const ik_ping_options *opts, ik_hop **hops,
-                                  size_t *nhops, ik_job_cb cb, void *arg,
-                                  ik_job **job);
+IK_EXTERN int ik_async_traceroute(struct event_base *base, const char *address,
+                                  const ik_ping_options *opts, ik_hop **hops, size_t *nhops,
+                                  ik_job_cb cb, void *arg, ik_job **job);
 /* Stops probing: nothing more is sent, replies in flight get up to 50 ms,
  * then cb runs on the loop with IK_ECANCELED and the results so far.
  * Nothing happens once cb has run. NULL is accepted. */

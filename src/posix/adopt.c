@@ -22,13 +22,16 @@ static int socket_type(int fd, int *type) {
     return errno == EBADF ? ik__fail(IK_EUNAVAILABLE, "descriptor %d is not open", fd)
                           : ik__fail(IK_ESOCKET, "fcntl(%d): %s", fd, strerror(errno));
   if (get_int(fd, SOL_SOCKET, SO_TYPE, type) != 0)
-    return errno == ENOTSOCK ? ik__fail(IK_EINVAL, "descriptor %d is not a socket", fd)
-                             : ik__fail(IK_ESOCKET, "getsockopt(%d, SO_TYPE): %s", fd, strerror(errno));
+    return errno == ENOTSOCK
+             ? ik__fail(IK_EINVAL, "descriptor %d is not a socket", fd)
+             : ik__fail(IK_ESOCKET, "getsockopt(%d, SO_TYPE): %s", fd, strerror(errno));
   if (*type == SOCK_STREAM)
-    return ik__fail(IK_EINVAL, "descriptor %d is a stream socket, not an ICMP raw or datagram one", fd);
+    return ik__fail(IK_EINVAL, "descriptor %d is a stream socket, not an ICMP raw or datagram one",
+                    fd);
   if (*type != SOCK_RAW && *type != SOCK_DGRAM)
-    return ik__fail(IK_EINVAL, "descriptor %d is a socket of type %d, not an ICMP raw or datagram one",
-                    fd, *type);
+    return ik__fail(IK_EINVAL,
+                    "descriptor %d is a socket of type %d, not an ICMP raw or datagram one", fd,
+                    *type);
   return 0;
 }
 
@@ -42,8 +45,8 @@ static int socket_address(int fd, int *family, ik_address *source) {
   if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
     return ik__fail(IK_ESOCKET, "getsockname(%d): %s", fd, strerror(errno));
   if (ik__address_from_sockaddr((const struct sockaddr *)&ss, len, source) != 0)
-    return ik__fail(IK_EFAMILY, "descriptor %d is not an IPv4 or IPv6 socket (address family %d)", fd,
-                    (int)ss.ss_family);
+    return ik__fail(IK_EFAMILY, "descriptor %d is not an IPv4 or IPv6 socket (address family %d)",
+                    fd, (int)ss.ss_family);
   *family = source->family;
   if (memcmp(source->bytes, any, source->family == IK_AF_INET ? 4 : 16) == 0)
     memset(source, 0, sizeof *source);
@@ -55,12 +58,18 @@ static int socket_address(int fd, int *family, ik_address *source) {
 #if defined(SO_PROTOCOL)
 static const char *protocol_name(int protocol) {
   switch (protocol) {
-  case IPPROTO_TCP: return " (TCP)";
-  case IPPROTO_UDP: return " (UDP)";
-  case IPPROTO_RAW: return " (raw IP)";
-  case IPPROTO_ICMP: return " (ICMP)";
-  case IPPROTO_ICMPV6: return " (ICMPv6)";
-  default: return "";
+  case IPPROTO_TCP:
+    return " (TCP)";
+  case IPPROTO_UDP:
+    return " (UDP)";
+  case IPPROTO_RAW:
+    return " (raw IP)";
+  case IPPROTO_ICMP:
+    return " (ICMP)";
+  case IPPROTO_ICMPV6:
+    return " (ICMPv6)";
+  default:
+    return "";
   }
 }
 
@@ -89,8 +98,10 @@ static int check_header_included(int fd, int family, int type) {
   if (get_int(fd, IPPROTO_IP, IP_HDRINCL, &on) != 0)
     return ik__fail(IK_ESOCKET, "getsockopt(%d, IP_HDRINCL): %s", fd, strerror(errno));
   if (on)
-    return ik__fail(IK_EINVAL, "descriptor %d has IP_HDRINCL set: the library sends ICMP messages, "
-                    "not whole IP datagrams", fd);
+    return ik__fail(IK_EINVAL,
+                    "descriptor %d has IP_HDRINCL set: the library sends ICMP messages, "
+                    "not whole IP datagrams",
+                    fd);
   return 0;
 }
 

@@ -40,8 +40,8 @@ int ik__posix_to_sockaddr(const ik_address *a, struct sockaddr_storage *ss, sock
   } else {
     return ik__fail(IK_EINVAL, "address has no family");
   }
-#if defined(__APPLE__) || defined(__FreeBSD__) || defined(__NetBSD__) || \
-    defined(__OpenBSD__) || defined(__DragonFly__)
+#if defined(__APPLE__) || defined(__FreeBSD__) || defined(__NetBSD__) || defined(__OpenBSD__) || \
+  defined(__DragonFly__)
   ((struct sockaddr *)ss)->sa_len = (uint8_t)*len;
 #endif
   return 0;
@@ -117,9 +117,8 @@ static void fill_common(const struct msghdr *msg, ik__received *rx) {
   if (rx->pkt.ttl >= 0)
     ttl = rx->pkt.ttl; /* the IP header itself beats a control message */
   rx->ttl = ttl;
-  if (msg->msg_name == NULL ||
-      ik__address_from_sockaddr((const struct sockaddr *)msg->msg_name, msg->msg_namelen,
-                              &rx->source) != 0)
+  if (msg->msg_name == NULL || ik__address_from_sockaddr((const struct sockaddr *)msg->msg_name,
+                                                         msg->msg_namelen, &rx->source) != 0)
     memset(&rx->source, 0, sizeof rx->source);
 }
 
@@ -129,9 +128,9 @@ int ik__posix_decode(int family, int unprivileged, const struct msghdr *msg, siz
   memset(rx, 0, sizeof *rx);
   if (msg->msg_flags & MSG_TRUNC)
     return IK_ETRUNCATED; /* larger than the buffer it was read into */
-  err = ik__parse((const uint8_t *)msg->msg_iov[0].iov_base, len, family,
-                  ik__posix_layout(family, unprivileged) | (IK__POSIX_BSD ? IK__PARSE_BSD_KERNEL : 0),
-                  &rx->pkt);
+  err = ik__parse(
+    (const uint8_t *)msg->msg_iov[0].iov_base, len, family,
+    ik__posix_layout(family, unprivileged) | (IK__POSIX_BSD ? IK__PARSE_BSD_KERNEL : 0), &rx->pkt);
   if (err != 0)
     return err;
   fill_common(msg, rx);
@@ -155,8 +154,7 @@ static const struct sock_extended_err *find_extended_err(const struct msghdr *ms
   return NULL;
 }
 
-int ik__posix_decode_errqueue(int family, const struct msghdr *msg, size_t len,
-                              ik__received *rx) {
+int ik__posix_decode_errqueue(int family, const struct msghdr *msg, size_t len, ik__received *rx) {
   const uint8_t *buf = (const uint8_t *)msg->msg_iov[0].iov_base;
   const struct sock_extended_err *ee = find_extended_err(msg, family);
   struct sock_extended_err e;
@@ -189,7 +187,7 @@ int ik__posix_decode_errqueue(int family, const struct msghdr *msg, size_t len,
   rx->pkt.checksum_ok = -1;
   if (msg->msg_name != NULL)
     ik__address_from_sockaddr((const struct sockaddr *)msg->msg_name, msg->msg_namelen,
-                            &rx->pkt.quoted_dst);
+                              &rx->pkt.quoted_dst);
 
   fill_common(msg, rx);
   /* The sender of the ICMP error follows the extended error in its cmsg. */
@@ -205,8 +203,7 @@ int ik__posix_decode_errqueue(int family, const struct msghdr *msg, size_t len,
   return 0;
 }
 
-int ik__posix_decode_tx_stamp(int family, const struct msghdr *msg, uint32_t *key,
-                              double *time) {
+int ik__posix_decode_tx_stamp(int family, const struct msghdr *msg, uint32_t *key, double *time) {
   const struct sock_extended_err *ee = find_extended_err(msg, family);
   struct sock_extended_err e;
   struct cmsghdr *c;

@@ -198,7 +198,8 @@ int ik__posix_apply_options(ik__endpoint *ep, const ik_request *req) {
   int group = ik__address_is_group(&req->destination), err;
   if (ep->family == IK_AF_INET) {
     if ((err = apply_option(ep, &ep->ttl, req->ttl, IPPROTO_IP, IP_TTL, "IP_TTL")) != 0 ||
-        (err = apply_option(ep, &ep->tclass, req->traffic_class, IPPROTO_IP, IP_TOS, "IP_TOS")) != 0)
+        (err = apply_option(ep, &ep->tclass, req->traffic_class, IPPROTO_IP, IP_TOS, "IP_TOS")) !=
+          0)
       return err;
     if (group && ep->mcast_ttl != req->ttl) {
       unsigned char v = (unsigned char)req->ttl; /* the BSDs insist on a byte here */
@@ -226,7 +227,7 @@ static int learn_kernel_id(ik__endpoint *ep) {
   if (getsockname(ep->fd, (struct sockaddr *)&ss, &len) != 0)
     return ik__fail(IK_ESOCKET, "getsockname: %s", strerror(errno));
   ep->kernel_id = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-                                                 : ((struct sockaddr_in6 *)&ss)->sin6_port);
+                                                : ((struct sockaddr_in6 *)&ss)->sin6_port);
   return 0;
 }
 
@@ -258,11 +259,14 @@ int ik__posix_sent(ik__endpoint *ep, ik_request *req, size_t len) {
 
 /* One sendmsg of the request in txbuf; stamp: with a control message
  * asking for its software transmit timestamp (Linux). */
-static ssize_t send_echo(ik__endpoint *ep, size_t len, struct sockaddr_storage *to,
-                         socklen_t tolen, int stamp) {
+static ssize_t send_echo(ik__endpoint *ep, size_t len, struct sockaddr_storage *to, socklen_t tolen,
+                         int stamp) {
   struct iovec iov;
   struct msghdr msg;
-  union { struct cmsghdr align; unsigned char bytes[64]; } control;
+  union {
+    struct cmsghdr align;
+    unsigned char bytes[64];
+  } control;
   iov.iov_base = ep->txbuf;
   iov.iov_len = len;
   memset(&msg, 0, sizeof msg);
@@ -429,8 +433,7 @@ static void on_readable(evutil_socket_t fd, short what, void *arg) {
   ep->ready(ep->ready_arg);
 }
 
-int ik__ep_watch(ik__endpoint *ep, struct event_base *base, void (*ready)(void *arg),
-                 void *arg) {
+int ik__ep_watch(ik__endpoint *ep, struct event_base *base, void (*ready)(void *arg), void *arg) {
   if (ep->watch != NULL)
     return ik__fail(IK_EINVAL, "the endpoint is already watched");
   ep->ready = ready;

@@ -27,11 +27,14 @@ struct ik__endpoint {
   int unprivileged;
   int ttl, mcast_ttl; /* last values set on the socket, -1: not yet */
   int tclass;
-  int kernel_id;      /* Linux DGRAM: the identifier the kernel writes, -1: unknown */
+  int kernel_id; /* Linux DGRAM: the identifier the kernel writes, -1: unknown */
   struct event *watch;
   void (*ready)(void *arg);
   void *ready_arg;
-  union { size_t align; unsigned char bytes[512]; } control; /* cmsghdr alignment */
+  union {
+    size_t align;
+    unsigned char bytes[512];
+  } control; /* cmsghdr alignment */
   /* Allocated on first use and grown with the largest request sent, so a
    * socket that sends one small ping holds a few KiB, not 64 KiB each. */
   uint8_t *rxbuf, *txbuf;
@@ -95,17 +98,36 @@ int ik__linux_pending(const ik__endpoint *ep);
 /* The socket woke its waiter; error: poll said POLLERR. */
 void ik__linux_woken(ik__endpoint *ep, int error);
 #else
-static inline int ik__linux_configure(ik__endpoint *ep) { (void)ep; return 0; }
+static inline int ik__linux_configure(ik__endpoint *ep) {
+  (void)ep;
+  return 0;
+}
 static inline void ik__linux_release(ik__endpoint *ep) { (void)ep; }
-static inline int ik__linux_tx_stamping(const ik__endpoint *ep) { (void)ep; return 0; }
-static inline void ik__linux_stamp_message(struct msghdr *m, void *c, size_t r) { (void)m, (void)c, (void)r; }
-static inline void ik__linux_sent_one(ik__endpoint *ep, ik_request *req, int s) { (void)ep, (void)req, (void)s; }
-static inline int ik__linux_error_reported(ik__endpoint *ep) { (void)ep; return 0; }
-static inline int ik__linux_send_many(ik__endpoint *ep, ik_request *const *reqs, size_t n, size_t *count) {
+static inline int ik__linux_tx_stamping(const ik__endpoint *ep) {
+  (void)ep;
+  return 0;
+}
+static inline void ik__linux_stamp_message(struct msghdr *m, void *c, size_t r) {
+  (void)m, (void)c, (void)r;
+}
+static inline void ik__linux_sent_one(ik__endpoint *ep, ik_request *req, int s) {
+  (void)ep, (void)req, (void)s;
+}
+static inline int ik__linux_error_reported(ik__endpoint *ep) {
+  (void)ep;
+  return 0;
+}
+static inline int ik__linux_send_many(ik__endpoint *ep, ik_request *const *reqs, size_t n,
+                                      size_t *count) {
   return ik__posix_send_each(ep, reqs, n, count);
 }
-static inline int ik__linux_read(ik__endpoint *ep, ik__received *rx) { return ik__posix_receive(ep, rx); }
-static inline int ik__linux_pending(const ik__endpoint *ep) { (void)ep; return 0; }
+static inline int ik__linux_read(ik__endpoint *ep, ik__received *rx) {
+  return ik__posix_receive(ep, rx);
+}
+static inline int ik__linux_pending(const ik__endpoint *ep) {
+  (void)ep;
+  return 0;
+}
 static inline void ik__linux_woken(ik__endpoint *ep, int error) { (void)ep, (void)error; }
 #endif
 

@@ -32,7 +32,10 @@ typedef struct rx_batch {
   struct mmsghdr msg[IK__BATCH];
   struct iovec iov[IK__BATCH];
   struct sockaddr_storage from[IK__BATCH];
-  union { size_t align; unsigned char bytes[128]; } control[IK__BATCH];
+  union {
+    size_t align;
+    unsigned char bytes[128];
+  } control[IK__BATCH];
   uint8_t data[IK__BATCH][IK__SLOT];
   unsigned next, count;
 } rx_batch;
@@ -49,9 +52,9 @@ struct ik__linux {
   int errqueue;   /* ICMP errors come through MSG_ERRQUEUE (DGRAM sockets) */
   int errq_maybe; /* the error queue may hold entries (see ik__linux_read) */
   /* Transmit timestamps (see collect_tx_stamp). */
-  int tx_stamps;    /* single sends ask the kernel for one */
-  int stamps_maybe; /* the error queue may hold a late one */
-  uint32_t tskey;   /* the key the kernel gives the next one */
+  int tx_stamps;     /* single sends ask the kernel for one */
+  int stamps_maybe;  /* the error queue may hold a late one */
+  uint32_t tskey;    /* the key the kernel gives the next one */
   uint32_t last_key; /* the last one read: its key and time */
   double last_stamp;
   unsigned long stamped; /* sends whose req->time is the kernel's stamp */
@@ -62,8 +65,8 @@ struct ik__linux {
   ik__received stash;
   uint8_t *stash_data;
   size_t stash_cap;
-  rx_batch *rx;    /* allocated when reads keep finding data, or a batch is sent */
-  tx_batch *tx;    /* allocated by the first batch of sends */
+  rx_batch *rx; /* allocated when reads keep finding data, or a batch is sent */
+  tx_batch *tx; /* allocated by the first batch of sends */
 };
 
 static int set_int(int fd, int level, int name, int value, const char *what) {
@@ -79,8 +82,9 @@ static int install_v4_filter(const ik__endpoint *ep) {
   struct icmp_filter f;
   if (ep->family != IK_AF_INET || ep->unprivileged)
     return 0;
-  f.data = ~((1u << IK__V4_ECHO_REPLY) | (1u << IK__V4_DEST_UNREACH) | (1u << IK__V4_SOURCE_QUENCH) |
-             (1u << IK__V4_REDIRECT) | (1u << IK__V4_TIME_EXCEEDED) | (1u << IK__V4_PARAM_PROBLEM));
+  f.data =
+    ~((1u << IK__V4_ECHO_REPLY) | (1u << IK__V4_DEST_UNREACH) | (1u << IK__V4_SOURCE_QUENCH) |
+      (1u << IK__V4_REDIRECT) | (1u << IK__V4_TIME_EXCEEDED) | (1u << IK__V4_PARAM_PROBLEM));
   if (setsockopt(ep->fd, SOL_RAW, ICMP_FILTER, &f, sizeof f) != 0)
     return ik__fail(IK_ESOCKET, "setsockopt(ICMP_FILTER): %s", strerror(errno));
   return 0;
@@ -302,9 +306,13 @@ int ik__linux_send_many(ik__endpoint *ep, ik_request *const *reqs, size_t n, siz
   return 0;
 }
 
-static int batch_pending(const ik__linux *lx) { return lx->rx != NULL && lx->rx->next < lx->rx->count; }
+static int batch_pending(const ik__linux *lx) {
+  return lx->rx != NULL && lx->rx->next < lx->rx->count;
+}
 
-int ik__linux_pending(const ik__endpoint *ep) { return batch_pending(ep->lx) || ep->lx->stash_full; }
+int ik__linux_pending(const ik__endpoint *ep) {
+  return batch_pending(ep->lx) || ep->lx->stash_full;
+}
 
 void ik__linux_woken(ik__endpoint *ep, int error) {
   /* A late transmit timestamp wakes us like a datagram does (EPOLLERR),

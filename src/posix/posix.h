@@ -17,8 +17,8 @@
  *  - the kernel keeps the caller's echo identifier;
  *  - ICMP errors arrive as packets (no error queue);
  *  - SO_TIMESTAMP (timeval) instead of SO_TIMESTAMPNS, IP_RECVTTL as a byte. */
-#if defined(__APPLE__) || defined(__FreeBSD__) || defined(__NetBSD__) || \
-    defined(__OpenBSD__) || defined(__DragonFly__) || defined(IK_FORCE_BSD)
+#if defined(__APPLE__) || defined(__FreeBSD__) || defined(__NetBSD__) || defined(__OpenBSD__) || \
+  defined(__DragonFly__) || defined(IK_FORCE_BSD)
 #  define IK__POSIX_BSD 1
 #  define IK__POSIX_LINUX 0
 #elif defined(__linux__)
@@ -43,8 +43,7 @@ int ik__posix_uses_errqueue(int unprivileged);
 
 /* ik_address -> sockaddr: IK_EINVAL for an unset family. The other way
  * is ik__address_from_sockaddr (backend.h). */
-int ik__posix_to_sockaddr(const ik_address *a, struct sockaddr_storage *ss,
-                          socklen_t *len);
+int ik__posix_to_sockaddr(const ik_address *a, struct sockaddr_storage *ss, socklen_t *len);
 
 /* How many sends took the kernel's transmit timestamp as their time
  * (Linux; 0 elsewhere). For the tests. */
@@ -55,8 +54,8 @@ unsigned long ik__ep_tx_stamped(const ik__endpoint *ep);
  * Decodes one datagram of the normal receive queue: msg is what recvmsg
  * filled (name, control, flags; the data in msg_iov[0]), len its result.
  * Errors: IK_ETRUNCATED (MSG_TRUNC), the codec's errors. */
-int ik__posix_decode(int family, int unprivileged, const struct msghdr *msg,
-                     size_t len, ik__received *rx);
+int ik__posix_decode(int family, int unprivileged, const struct msghdr *msg, size_t len,
+                     ik__received *rx);
 
 #if IK__POSIX_LINUX
 /* Decodes one entry of the Linux error queue (IP_RECVERR/IPV6_RECVERR):
@@ -64,14 +63,12 @@ int ik__posix_decode(int family, int unprivileged, const struct msghdr *msg,
  * from msg_name, id/sequence from the echo request in the data.
  * Errors: IK_EUNRELATED (a local error, or not about an echo request),
  * IK_ETRUNCATED, IK_EMALFORMED. */
-int ik__posix_decode_errqueue(int family, const struct msghdr *msg,
-                              size_t len, ik__received *rx);
+int ik__posix_decode_errqueue(int family, const struct msghdr *msg, size_t len, ik__received *rx);
 /* 1 when msg, an error-queue entry, is a transmit timestamp
  * (SO_TIMESTAMPING, origin SO_EE_ORIGIN_TIMESTAMPING): *key gets its
  * SOF_TIMESTAMPING_OPT_ID key, *time the software stamp (wall clock; 0 when
  * the entry carries none). 0 for any other entry. */
-int ik__posix_decode_tx_stamp(int family, const struct msghdr *msg,
-                              uint32_t *key, double *time);
+int ik__posix_decode_tx_stamp(int family, const struct msghdr *msg, uint32_t *key, double *time);
 #endif
 
 #endif

@@ -1,6 +1,6 @@
 /* System services for POSIX systems: clocks, randomness, process id,
  * atomics, interface names and the resolver's error texts. */
-#define _DEFAULT_SOURCE 1 /* glibc/musl: POSIX 2008 plus getrandom */
+#define _DEFAULT_SOURCE 1  /* glibc/musl: POSIX 2008 plus getrandom */
 #define _DARWIN_C_SOURCE 1 /* macOS: arc4random_buf under -std=c11 */
 
 #include <errno.h>
@@ -19,7 +19,7 @@
 #  include <sys/random.h>
 #  define IK__HAVE_GETRANDOM 1
 #elif defined(__APPLE__) || defined(__FreeBSD__) || defined(__OpenBSD__) || defined(__NetBSD__) || \
-    defined(__DragonFly__)
+  defined(__DragonFly__)
 #  define IK__HAVE_ARC4RANDOM 1
 #endif
 
@@ -27,7 +27,8 @@
 
 static double clock_seconds(clockid_t id) {
   struct timespec ts;
-  if (clock_gettime(id, &ts) != 0) return 0.0;
+  if (clock_gettime(id, &ts) != 0)
+    return 0.0;
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -38,11 +39,14 @@ double ik__now_mono(void) { return clock_seconds(CLOCK_MONOTONIC); }
 #if !defined(IK__HAVE_ARC4RANDOM)
 static int urandom_bytes(uint8_t *p, size_t len) {
   int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return -1;
+  if (fd < 0)
+    return -1;
   while (len > 0) {
     ssize_t r = read(fd, p, len);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break;
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      break;
     p += r;
     len -= (size_t)r;
   }
@@ -63,16 +67,21 @@ void ik__random_bytes(void *buf, size_t len) {
 #  if defined(IK__HAVE_GETRANDOM)
   while (len > 0) {
     ssize_t r = getrandom(p, len, 0);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break;
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      break;
     p += r;
     len -= (size_t)r;
   }
-  if (len == 0) return;
+  if (len == 0)
+    return;
 #  endif
-  if (urandom_bytes(p, len) == 0) return;
+  if (urandom_bytes(p, len) == 0)
+    return;
   {
-    uint64_t x = (uint64_t)(ik__now_mono() * 1e9) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)buf;
+    uint64_t x =
+      (uint64_t)(ik__now_mono() * 1e9) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)buf;
     size_t i;
     for (i = 0; i < len; i++) {
       x ^= x << 13;
@@ -91,7 +100,8 @@ unsigned ik__atomic_fetch_inc(volatile unsigned *counter) {
 }
 
 uint32_t ik__if_index(const char *name) {
-  if (name == NULL || strlen(name) >= IF_NAMESIZE) return 0;
+  if (name == NULL || strlen(name) >= IF_NAMESIZE)
+    return 0;
   return (uint32_t)if_nametoindex(name);
 }
 
@@ -101,7 +111,8 @@ int ik__if_name(uint32_t index, char *buf, size_t len) {
   if (buf == NULL || if_indextoname(index, name) == NULL)
     return ik__fail(IK_EINVAL, "no network interface has index %lu", (unsigned long)index);
   n = strlen(name);
-  if (n >= len) return ik__fail(IK_ENOSPACE, "interface name '%s' does not fit in %zu bytes", name, len);
+  if (n >= len)
+    return ik__fail(IK_ENOSPACE, "interface name '%s' does not fit in %zu bytes", name, len);
   memcpy(buf, name, n + 1);
   return 0;
 }

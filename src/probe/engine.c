@@ -69,8 +69,8 @@ static void fill_request(const ik_job *job, ik_request *r, const ik_address *dst
   r->sequence = seq;
   r->payload = NULL; /* generated from the seed: no payload buffers */
   r->payload_size = job->opts.payload_size;
-  r->payload_seed = job->seed ^ (target * 2654435761u) ^ ((uint32_t)seq << 16) ^
-                    (count >> 16) * 0x9e3779b9u;
+  r->payload_seed =
+    job->seed ^ (target * 2654435761u) ^ ((uint32_t)seq << 16) ^ (count >> 16) * 0x9e3779b9u;
   r->ttl = ttl;
   r->traffic_class = job->opts.traffic_class;
 }
@@ -473,8 +473,8 @@ static int job_begin(ik_job *job, const char *const *addresses, size_t n, void *
 }
 
 int ik__job_start(struct event_base *base, const ik__probe_ops *ops, const ik_ping_options *opts,
-                  const char *const *addresses, size_t n, void *results, ik_job_cb cb,
-                  void *arg, ik_job **out) {
+                  const char *const *addresses, size_t n, void *results, ik_job_cb cb, void *arg,
+                  ik_job **out) {
   ik_job *job;
   int err;
   if ((err = job_new(base, ops, opts, cb, arg, &job)) != 0)

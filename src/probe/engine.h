@@ -21,7 +21,7 @@ typedef struct ik__probe {
   ik_request req;
   struct ik_job *job;
   struct ik__probe *next_free;
-  uint32_t target; /* index into job->hosts */
+  uint32_t target;  /* index into job->hosts */
   double sent_wall; /* wall clock just before the send, the RTT's fallback */
 } ik__probe;
 
@@ -54,7 +54,7 @@ typedef struct ik__probe_ops {
    * sets job->hosts (or job->stats), job->n and job->ndst, and its state.
    * results: where the caller wants them (the kind knows the type). */
   int (*start)(ik_job *job, const char *const *addresses, size_t n, void *results);
-  void (*tick)(ik_job *job);                    /* queue and flush what is due */
+  void (*tick)(ik_job *job); /* queue and flush what is due */
   void (*on_sent)(ik_job *job, const ik__probe *p, double now);
   void (*on_answer)(ik_job *job, const ik__probe *p, const ik_reply *reply);
   /* p ended (answered or timed out), the job goes on; p is freed after. */
@@ -79,32 +79,32 @@ struct ik_job {
   void *cb_arg;
   int self_owned; /* started with job == NULL: freed after cb */
   int stopped, finished, status;
-  int canceling;    /* no more sends; ends at the grace or the last reply */
-  int broadcast;    /* IPv4 sockets get SO_BROADCAST */
-  char detail[256]; /* ik_last_error() of status, restored before cb */
+  int canceling;     /* no more sends; ends at the grace or the last reply */
+  int broadcast;     /* IPv4 sockets get SO_BROADCAST */
+  char detail[256];  /* ik_last_error() of status, restored before cb */
   ik__family fam[2]; /* [0] IPv4, [1] IPv6 */
   struct event *tick_ev, *poll_ev, *done_ev;
-  uint16_t id;   /* id of the requests (DGRAM: replaced by the kernel) */
-  uint32_t seed; /* payload seeds derive from it */
+  uint16_t id;         /* id of the requests (DGRAM: replaced by the kernel) */
+  uint32_t seed;       /* payload seeds derive from it */
   uint32_t last_count; /* the highest probe number of ik__job_probe so far */
-  size_t pending; /* receives armed and not completed */
+  size_t pending;      /* receives armed and not completed */
   struct ik__chunk *chunks;
   ik__probe *free_slots;
   /* Targets and results (results.c). */
   ik_address *dst; /* ndst destinations */
   size_t ndst;
-  size_t n;            /* results: hosts (ping, multiping) or hops */
-  ik_host *hosts;      /* NULL when streaming */
-  ik__target_stats *stats; /* streaming: per host */
-  size_t index_base;   /* on_reply's index: index_base + target */
+  size_t n;                     /* results: hosts (ping, multiping) or hops */
+  ik_host *hosts;               /* NULL when streaming */
+  ik__target_stats *stats;      /* streaming: per host */
+  size_t index_base;            /* on_reply's index: index_base + target */
   struct ik__late_index **late; /* per host, built on its first late reply */
 };
 
 /* ---- engine.c: what kinds call ---- */
 
 int ik__job_start(struct event_base *base, const ik__probe_ops *ops, const ik_ping_options *opts,
-                  const char *const *addresses, size_t n, void *results, ik_job_cb cb,
-                  void *arg, ik_job **out);
+                  const char *const *addresses, size_t n, void *results, ik_job_cb cb, void *arg,
+                  ik_job **out);
 ik__family *ik__job_family(ik_job *job, int family);
 size_t ik__job_batched(const ik_job *job);
 /* A new request in slot p (NULL when out of memory: the job stopped). */
@@ -122,7 +122,7 @@ int ik__job_flush(ik__family *f);
 void ik__job_arm(ik_job *job, double seconds); /* the next tick */
 void ik__job_tick_now(ik_job *job);
 void ik__job_stop(ik_job *job, int status);
-int ik__job_idle(const ik_job *job); /* running, nothing pending or queued */
+int ik__job_idle(const ik_job *job);   /* running, nothing pending or queued */
 void ik__job_keep_detail(ik_job *job); /* ik_last_error() becomes the job's detail */
 /* Resolves name into dst and its text into text (unless NULL); a failure
  * is IK_ENAMELOOKUP naming the name. */
@@ -151,8 +151,8 @@ void ik__result_sent(ik_job *job, uint32_t t);
  * counted as sent, as iputils does, and kept in replies with error set. */
 void ik__record_send_error(ik_job *job, const ik__probe *p, int err);
 int *ik__result_error(ik_job *job, uint32_t t);
-void ik__results_empty(ik_job *job);  /* hosts freed inside, kept */
-void ik__results_finish(ik_job *job); /* exact sizes and statistics */
+void ik__results_empty(ik_job *job);   /* hosts freed inside, kept */
+void ik__results_finish(ik_job *job);  /* exact sizes and statistics */
 void ik__results_release(ik_job *job); /* the engine's own memory */
 
 /* ---- ratelimit.c: a token bucket ---- */

@@ -8,7 +8,7 @@
 #include "probe/rounds.h"
 
 typedef struct multi_state {
-  ik__rounds rounds; /* first: rounds.c's view */
+  ik__rounds rounds;   /* first: rounds.c's view */
   uint32_t *by_source; /* host index by address, built on the first late reply */
   size_t by_source_size;
   char (*unresolved)[IK_ADDRSTRLEN]; /* streaming: names that did not resolve, in order */
@@ -23,7 +23,7 @@ static int keep_unresolved(multi_state *m, const char *name) {
     void *p = realloc(m->unresolved, (cap ? 2 * cap : 8) * sizeof *m->unresolved);
     if (p == NULL)
       return ik__fail(IK_ENOMEM, "no memory for %zu unresolved names", cap ? 2 * cap : 8);
-    m->unresolved = (char (*)[IK_ADDRSTRLEN])p;
+    m->unresolved = (char(*)[IK_ADDRSTRLEN])p;
   }
   memset(m->unresolved[m->nunresolved], 0, sizeof m->unresolved[0]);
   if (name != NULL)
@@ -153,17 +153,17 @@ static void multi_free(ik_job *job) {
 }
 
 static const ik__probe_ops multiping_ops = {
-    ik_multiping_options_init,
-    IK__OPT_COMMON | IK__OPT_TTL | IK__OPT_RATE,
-    multi_start,
-    ik__rounds_tick,
-    ik__rounds_on_sent,
-    ik__rounds_on_answer,
-    ik__rounds_on_complete,
-    ik__rounds_on_send_failed,
-    multi_late_target,
-    multi_finish,
-    multi_free,
+  ik_multiping_options_init,
+  IK__OPT_COMMON | IK__OPT_TTL | IK__OPT_RATE,
+  multi_start,
+  ik__rounds_tick,
+  ik__rounds_on_sent,
+  ik__rounds_on_answer,
+  ik__rounds_on_complete,
+  ik__rounds_on_send_failed,
+  multi_late_target,
+  multi_finish,
+  multi_free,
 };
 
 int ik_async_multiping(struct event_base *base, const char *const *addresses, size_t n,
@@ -172,7 +172,8 @@ int ik_async_multiping(struct event_base *base, const char *const *addresses, si
   if (job != NULL)
     *job = NULL;
   if (n > 0 && (addresses == NULL || (hosts == NULL && (opts == NULL || opts->on_host == NULL))))
-    return ik__fail(IK_EINVAL, "ik_multiping: %s is NULL", addresses == NULL ? "addresses" : "hosts");
+    return ik__fail(IK_EINVAL, "ik_multiping: %s is NULL",
+                    addresses == NULL ? "addresses" : "hosts");
   if (n > UINT32_MAX / 4)
     return ik__fail(IK_EINVAL, "ik_multiping: %zu hosts is too many", n);
   return ik__job_start(base, &multiping_ops, opts, addresses, n, hosts, cb, arg, job);

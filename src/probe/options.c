@@ -22,19 +22,19 @@ typedef struct range {
 #define AT(field) offsetof(ik_ping_options, field)
 
 static const range ranges[] = {
-    {IK__OPT_COUNT, "count", INT, AT(count), 1, 65536, -1, ""},
-    {IK__OPT_INTERVAL, "interval", SECONDS, AT(interval), 0, 0, -1, ""},
-    {IK__OPT_TIMEOUT, "timeout", SECONDS, AT(timeout), 0, 0, -1, ""},
-    {IK__OPT_ID, "id", LONG, AT(id), -1, 0xffff, -1, " (-1: automatic)"},
-    {IK__OPT_FAMILY, "family", FAMILY, AT(family), 0, 0, -1, ""},
-    {IK__OPT_PAYLOAD_SIZE, "payload size", SIZE, AT(payload_size), 0, IK_MAX_PAYLOAD_SIZE, -1, ""},
-    {IK__OPT_TTL, "ttl", INT, AT(ttl), 1, 255, -1, ""},
-    {IK__OPT_TRAFFIC_CLASS, "traffic class", INT, AT(traffic_class), 0, 255, -1, ""},
-    {IK__OPT_RATE, "rate", RATE, AT(rate), 0, 0, -1, ""},
-    {IK__OPT_FIRST_HOP, "first hop", INT, AT(first_hop), 1, 255, -1, ""},
-    {IK__OPT_MAX_HOPS, "max hops", INT, AT(max_hops), 1, 255, (long)AT(first_hop), ""},
-    {IK__OPT_LONG_COUNT, "count", INT, AT(count), 1, INT_MAX, -1, ""},
-    {IK__OPT_SIM_QUERIES, "sim queries", INT, AT(sim_queries), 0, 65536, -1, " (0: 16)"},
+  {IK__OPT_COUNT, "count", INT, AT(count), 1, 65536, -1, ""},
+  {IK__OPT_INTERVAL, "interval", SECONDS, AT(interval), 0, 0, -1, ""},
+  {IK__OPT_TIMEOUT, "timeout", SECONDS, AT(timeout), 0, 0, -1, ""},
+  {IK__OPT_ID, "id", LONG, AT(id), -1, 0xffff, -1, " (-1: automatic)"},
+  {IK__OPT_FAMILY, "family", FAMILY, AT(family), 0, 0, -1, ""},
+  {IK__OPT_PAYLOAD_SIZE, "payload size", SIZE, AT(payload_size), 0, IK_MAX_PAYLOAD_SIZE, -1, ""},
+  {IK__OPT_TTL, "ttl", INT, AT(ttl), 1, 255, -1, ""},
+  {IK__OPT_TRAFFIC_CLASS, "traffic class", INT, AT(traffic_class), 0, 255, -1, ""},
+  {IK__OPT_RATE, "rate", RATE, AT(rate), 0, 0, -1, ""},
+  {IK__OPT_FIRST_HOP, "first hop", INT, AT(first_hop), 1, 255, -1, ""},
+  {IK__OPT_MAX_HOPS, "max hops", INT, AT(max_hops), 1, 255, (long)AT(first_hop), ""},
+  {IK__OPT_LONG_COUNT, "count", INT, AT(count), 1, INT_MAX, -1, ""},
+  {IK__OPT_SIM_QUERIES, "sim queries", INT, AT(sim_queries), 0, 65536, -1, " (0: 16)"},
 };
 
 #define NRANGES (sizeof ranges / sizeof ranges[0])

@@ -21,8 +21,8 @@ enum {
   IK__OPT_LONG_COUNT = 1u << 11, /* ping: count up to INT_MAX (sequences wrap) */
   IK__OPT_SIM_QUERIES = 1u << 12
 };
-#define IK__OPT_COMMON                                                                             \
-  (IK__OPT_COUNT | IK__OPT_INTERVAL | IK__OPT_TIMEOUT | IK__OPT_ID | IK__OPT_FAMILY |              \
+#define IK__OPT_COMMON                                                                \
+  (IK__OPT_COUNT | IK__OPT_INTERVAL | IK__OPT_TIMEOUT | IK__OPT_ID | IK__OPT_FAMILY | \
    IK__OPT_PAYLOAD_SIZE | IK__OPT_TRAFFIC_CLASS)
 
 /* Checks the rows in mask (IK__OPT_*) of o, in table order. */

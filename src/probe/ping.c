@@ -53,9 +53,9 @@ static long ping_late_target(ik_job *job, const ik_reply *reply, const ik_addres
   if (quoted_dst != NULL)
     return ik__address_equal(&job->dst[0], quoted_dst) ? 0 : -1;
   return job->broadcast || ik__address_is_group(&job->dst[0]) ||
-                 ik__address_equal(&job->dst[0], &reply->source_addr)
-             ? 0
-             : -1;
+             ik__address_equal(&job->dst[0], &reply->source_addr)
+           ? 0
+           : -1;
 }
 
 static int ping_finish(ik_job *job, int status) {
@@ -65,17 +65,17 @@ static int ping_finish(ik_job *job, int status) {
 }
 
 static const ik__probe_ops ping_ops = {
-    ik_ping_options_init,
-    (IK__OPT_COMMON & ~(unsigned)IK__OPT_COUNT) | IK__OPT_LONG_COUNT | IK__OPT_TTL,
-    ping_start,
-    ik__rounds_tick,
-    ik__rounds_on_sent,
-    ik__rounds_on_answer,
-    ik__rounds_on_complete,
-    ping_send_failed,
-    ping_late_target,
-    ping_finish,
-    ik__rounds_free,
+  ik_ping_options_init,
+  (IK__OPT_COMMON & ~(unsigned)IK__OPT_COUNT) | IK__OPT_LONG_COUNT | IK__OPT_TTL,
+  ping_start,
+  ik__rounds_tick,
+  ik__rounds_on_sent,
+  ik__rounds_on_answer,
+  ik__rounds_on_complete,
+  ping_send_failed,
+  ping_late_target,
+  ping_finish,
+  ik__rounds_free,
 };
 
 int ik_async_ping(struct event_base *base, const char *address, const ik_ping_options *opts,

@@ -14,9 +14,9 @@
  * to its probe without looking at the others. Built on the host's first
  * late reply (most hosts never get one), then kept up to date. */
 typedef struct seq_chain {
-  uint32_t head, tail;       /* indexes into host->replies */
+  uint32_t head, tail;         /* indexes into host->replies */
   uint16_t copies, responders; /* stored after the first answer */
-  uint16_t errors;           /* late ICMP errors stored */
+  uint16_t errors;             /* late ICMP errors stored */
 } seq_chain;
 
 struct ik__late_index {

@@ -87,8 +87,8 @@ static void fill(ik_job *job, double now, size_t quota, double *due) {
       f = ik__job_family(job, job->dst[t].family);
       if (f->nbatch == IK__BATCH)
         return;
-      if ((p = ik__job_probe(job, &job->dst[t], (uint32_t)r->round, job->opts.ttl,
-                             (uint32_t)t)) == NULL)
+      if ((p = ik__job_probe(job, &job->dst[t], (uint32_t)r->round, job->opts.ttl, (uint32_t)t)) ==
+          NULL)
         return;
       ik__job_queue(f, p);
       r->last_fill = now;
@@ -132,8 +132,9 @@ void ik__rounds_tick(ik_job *job) {
     wait = IK__BACKOFF;
   else if (ik__job_batched(job) == 0 && r->round >= (size_t)job->opts.count)
     /* Everything sent: replies and timeouts finish the job. */
-    wait = r->linger && r->last_fill + job->opts.timeout > now ? r->last_fill + job->opts.timeout - now
-                                                                : -1;
+    wait = r->linger && r->last_fill + job->opts.timeout > now
+             ? r->last_fill + job->opts.timeout - now
+             : -1;
   else if (budget == 0)
     wait = 0;
   else if (ik__ratelimit_wait(&r->rate) > 0)

@@ -8,10 +8,10 @@
 #include "probe/engine.h"
 
 typedef struct ik__rounds {
-  double *last_send;    /* per target, with count > 1 */
-  size_t round, next;   /* cursor: probe `round` of target `next` */
-  int linger;           /* broadcast/multicast: wait out the last timeout */
-  double last_fill;     /* when the last probe was queued */
+  double *last_send;  /* per target, with count > 1 */
+  size_t round, next; /* cursor: probe `round` of target `next` */
+  int linger;         /* broadcast/multicast: wait out the last timeout */
+  double last_fill;   /* when the last probe was queued */
   ik__ratelimit rate;
 } ik__rounds;
 

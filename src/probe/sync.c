@@ -63,8 +63,7 @@ int ik_multiping(const char *const *addresses, size_t n, const ik_ping_options *
   return sync_run(&s, job, err);
 }
 
-int ik_traceroute(const char *address, const ik_ping_options *opts, ik_hop **hops,
-                  size_t *nhops) {
+int ik_traceroute(const char *address, const ik_ping_options *opts, ik_hop **hops, size_t *nhops) {
   sync_state s;
   ik_job *job = NULL;
   int err;

@@ -70,8 +70,7 @@ static int trace_start(ik_job *job, const char *const *addresses, size_t n, void
 static int complete(const ik_job *job, const trace_hop *h) {
   if (h->open > 0 || h->queued == 0)
     return 0;
-  return h->queued == job->opts.count ||
-         (job->opts.fast && (h->counted > 0 || h->final));
+  return h->queued == job->opts.count || (job->opts.fast && (h->counted > 0 || h->final));
 }
 
 static int wants_probe(const ik_job *job, const trace_hop *h) {
@@ -88,7 +87,7 @@ static void show_complete(ik_job *job) {
   while (s->shown < s->end && complete(job, &s->hop[s->shown])) {
     const trace_hop *h = &s->hop[s->shown];
     int last = s->shown + 1 == s->end;
-    int end = !last ? IK_TRACE_MORE
+    int end = !last        ? IK_TRACE_MORE
               : h->reached ? IK_TRACE_REACHED
               : h->final   ? IK_TRACE_UNREACHABLE
                            : IK_TRACE_MAX_HOPS;
@@ -238,17 +237,17 @@ static void trace_free(ik_job *job) {
 }
 
 static const ik__probe_ops traceroute_ops = {
-    ik_traceroute_options_init,
-    IK__OPT_COMMON | IK__OPT_FIRST_HOP | IK__OPT_MAX_HOPS | IK__OPT_SIM_QUERIES,
-    trace_start,
-    trace_tick,
-    trace_on_sent,
-    trace_on_answer,
-    trace_on_complete,
-    trace_send_failed,
-    NULL, /* late replies are dropped: sequences never repeat */
-    trace_finish,
-    trace_free,
+  ik_traceroute_options_init,
+  IK__OPT_COMMON | IK__OPT_FIRST_HOP | IK__OPT_MAX_HOPS | IK__OPT_SIM_QUERIES,
+  trace_start,
+  trace_tick,
+  trace_on_sent,
+  trace_on_answer,
+  trace_on_complete,
+  trace_send_failed,
+  NULL, /* late replies are dropped: sequences never repeat */
+  trace_finish,
+  trace_free,
 };
 
 int ik_async_traceroute(struct event_base *base, const char *address, const ik_ping_options *opts,
@@ -258,7 +257,9 @@ int ik_async_traceroute(struct event_base *base, const char *address, const ik_p
     *job = NULL;
   if (address == NULL || hops == NULL || nhops == NULL)
     return ik__fail(IK_EINVAL, "ik_traceroute: %s is NULL",
-                    address == NULL ? "address" : hops == NULL ? "hops" : "nhops");
+                    address == NULL ? "address"
+                    : hops == NULL  ? "hops"
+                                    : "nhops");
   *hops = NULL;
   *nhops = 0;
   out.hops = hops;

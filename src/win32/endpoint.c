@@ -40,37 +40,37 @@
 
 typedef struct ik__tx ik__tx;
 struct ik__tx {
-  ik__tx *prev, *next;   /* links in the pending list or the ready queue */
-  ik__endpoint *ep;      /* NULL once orphaned */
+  ik__tx *prev, *next; /* links in the pending list or the ready queue */
+  ik__endpoint *ep;    /* NULL once orphaned */
   const ik__icmp_api *api;
-  HANDLE event;          /* signalled by the OS on completion */
-  PTP_WAIT wait;         /* the thread-pool wait on event, or NULL */
+  HANDLE event;  /* signalled by the OS on completion */
+  PTP_WAIT wait; /* the thread-pool wait on event, or NULL */
   int family;
   uint16_t id, sequence; /* the caller's, not Windows' */
   ik_address destination;
   size_t request_size;
   double sent_wall, sent_mono, done_mono;
   DWORD reply_size;
-  unsigned char *reply;  /* reply_size bytes, then request_size bytes */
+  unsigned char *reply; /* reply_size bytes, then request_size bytes */
 };
 
 struct ik__endpoint {
   const ik__icmp_api *api;
-  ik__icmp_apc_fn apc;            /* see ik__icmp_apc_for */
+  ik__icmp_apc_fn apc; /* see ik__icmp_apc_for */
   HANDLE icmp;
   int family;
   int blocking, broadcast;
-  ULONG source4;                  /* IPv4 source, network order; 0: any */
-  struct sockaddr_in6 source6;    /* IPv6 source; in6addr_any: any */
-  ik__tx *pending;                /* sent, not completed (doubly linked) */
-  ik__tx *ready_head, *ready_tail;/* completed, not read (FIFO) */
-  HANDLE ready_event;             /* manual-reset: set while ready_head */
-  ik__tx *last;                   /* the last one read: rx data points into it */
-  DWORD os_timeout_ms;            /* what each send asks the OS to wait */
-  int timeout_hinted;             /* os_timeout_ms came from the caller */
-  struct event *watch;            /* reads wake[0] on the loop thread */
-  evutil_socket_t wake[2];        /* [1]: written by completions; under the lock */
-  int wake_sent;                  /* a byte is in the pair, not yet drained */
+  ULONG source4;                   /* IPv4 source, network order; 0: any */
+  struct sockaddr_in6 source6;     /* IPv6 source; in6addr_any: any */
+  ik__tx *pending;                 /* sent, not completed (doubly linked) */
+  ik__tx *ready_head, *ready_tail; /* completed, not read (FIFO) */
+  HANDLE ready_event;              /* manual-reset: set while ready_head */
+  ik__tx *last;                    /* the last one read: rx data points into it */
+  DWORD os_timeout_ms;             /* what each send asks the OS to wait */
+  int timeout_hinted;              /* os_timeout_ms came from the caller */
+  struct event *watch;             /* reads wake[0] on the loop thread */
+  evutil_socket_t wake[2];         /* [1]: written by completions; under the lock */
+  int wake_sent;                   /* a byte is in the pair, not yet drained */
   void (*on_ready)(void *arg);
   void *ready_arg;
 };
@@ -78,7 +78,9 @@ struct ik__endpoint {
 static SRWLOCK lock = SRWLOCK_INIT;
 static volatile LONG live_transactions;
 
-long ik__win32_live_transactions(void) { return InterlockedCompareExchange(&live_transactions, 0, 0); }
+long ik__win32_live_transactions(void) {
+  return InterlockedCompareExchange(&live_transactions, 0, 0);
+}
 
 static ik__tx *tx_new(ik__endpoint *ep, const ik_request *req) {
   size_t head = (sizeof(ik__tx) + 15) / 16 * 16;
@@ -198,7 +200,8 @@ static int check_source(int family, const ik_address *source, ik__endpoint *ep) 
   SOCKET s = socket(ss.ss_family, SOCK_DGRAM, IPPROTO_UDP);
   if (s == INVALID_SOCKET) {
     char text[256];
-    return ik__fail(IK_ESOCKET, "socket: %s", ik__win32_error_text((unsigned long)WSAGetLastError(), text, sizeof text));
+    return ik__fail(IK_ESOCKET, "socket: %s",
+                    ik__win32_error_text((unsigned long)WSAGetLastError(), text, sizeof text));
   }
   int rc = bind(s, (struct sockaddr *)&ss, len);
   int wsa = WSAGetLastError();
@@ -218,8 +221,9 @@ static int check_source(int family, const ik_address *source, ik__endpoint *ep) 
 int ik__ep_adopt(ik__endpoint **out, intptr_t native, int *family, ik_address *source) {
   (void)native, (void)family, (void)source;
   *out = NULL;
-  return ik__fail(IK_ENOTSUP, "Windows has no socket to hand over: the ICMP API (IcmpSendEcho2) "
-                              "needs no privilege, so open the socket with ik_socket_open");
+  return ik__fail(IK_ENOTSUP,
+                  "Windows has no socket to hand over: the ICMP API (IcmpSendEcho2) "
+                  "needs no privilege, so open the socket with ik_socket_open");
 }
 
 int ik__ep_open(ik__endpoint **out, int family, const ik_address *source, int unprivileged) {
@@ -245,7 +249,8 @@ int ik__ep_open(ik__endpoint **out, int family, const ik_address *source, int un
   }
   ep->ready_event = CreateEventW(NULL, TRUE, FALSE, NULL);
   if (ep->ready_event == NULL) {
-    err = ik__fail(IK_ESOCKET, "CreateEvent: %s", ik__win32_error_text(GetLastError(), text, sizeof text));
+    err = ik__fail(IK_ESOCKET, "CreateEvent: %s",
+                   ik__win32_error_text(GetLastError(), text, sizeof text));
     free(ep);
     return err;
   }
@@ -255,10 +260,12 @@ int ik__ep_open(ik__endpoint **out, int family, const ik_address *source, int un
     if (family == IK_AF_INET6 && (e == ERROR_NOT_SUPPORTED || e == ERROR_CALL_NOT_IMPLEMENTED))
       /* Only the code: the system's text ("... not supported on this
        * system") would repeat ik_strerror(IK_ENOTSUP), printed before it. */
-      err = ik__fail(IK_ENOTSUP, "no ICMPv6 echo API (Icmp6CreateFile: error %lu)", (unsigned long)e);
+      err =
+        ik__fail(IK_ENOTSUP, "no ICMPv6 echo API (Icmp6CreateFile: error %lu)", (unsigned long)e);
     else
-      err = ik__fail(IK_ESOCKET, "%s: %s", family == IK_AF_INET ? "IcmpCreateFile" : "Icmp6CreateFile",
-                     ik__win32_error_text(e, text, sizeof text));
+      err =
+        ik__fail(IK_ESOCKET, "%s: %s", family == IK_AF_INET ? "IcmpCreateFile" : "Icmp6CreateFile",
+                 ik__win32_error_text(e, text, sizeof text));
     CloseHandle(ep->ready_event);
     free(ep);
     return err;
@@ -291,8 +298,8 @@ void ik__ep_close(ik__endpoint *ep) {
 }
 
 static int is_limited_broadcast(const ik_address *a) {
-  return a->family == IK_AF_INET && a->bytes[0] == 255 && a->bytes[1] == 255 && a->bytes[2] == 255 &&
-         a->bytes[3] == 255;
+  return a->family == IK_AF_INET && a->bytes[0] == 255 && a->bytes[1] == 255 &&
+         a->bytes[2] == 255 && a->bytes[3] == 255;
 }
 
 static int send_failed(ik__tx *tx, DWORD e) {
@@ -309,8 +316,9 @@ static int send_failed(ik__tx *tx, DWORD e) {
 
 void ik__ep_set_timeout_hint(ik__endpoint *ep, double seconds) {
   double ms = ceil(seconds * 1000.0);
-  DWORD want = ms >= (double)(INFINITE - 1) ? INFINITE - 1 : ms < IK__OS_TIMEOUT_MIN_MS ? IK__OS_TIMEOUT_MIN_MS
-                                                                                          : (DWORD)ms;
+  DWORD want = ms >= (double)(INFINITE - 1) ? INFINITE - 1
+               : ms < IK__OS_TIMEOUT_MIN_MS ? IK__OS_TIMEOUT_MIN_MS
+                                            : (DWORD)ms;
   /* The first hint replaces the default; later ones only raise it, so a
    * short poll never cuts short a request someone waits longer for. */
   if (!ep->timeout_hinted || want > ep->os_timeout_ms)
@@ -328,8 +336,9 @@ int ik__ep_is_privileged(const ik__endpoint *ep) {
 int ik__ep_send(ik__endpoint *ep, ik_request *req) {
   int err;
   if (ep->family == IK_AF_INET && is_limited_broadcast(&req->destination) && !ep->broadcast)
-    return ik__fail(IK_EBROADCAST, "sending to 255.255.255.255 needs broadcast enabled on the socket "
-                                   "(ik_socket_set_broadcast)");
+    return ik__fail(IK_EBROADCAST,
+                    "sending to 255.255.255.255 needs broadcast enabled on the socket "
+                    "(ik_socket_set_broadcast)");
   ik__tx *tx = tx_new(ep, req);
   if (tx == NULL)
     return ik__fail(IK_ENOMEM, "no memory for a request of %zu bytes", req->payload_size);
@@ -349,16 +358,18 @@ int ik__ep_send(ik__endpoint *ep, ik_request *req) {
   if (ep->family == IK_AF_INET) {
     ULONG dst;
     memcpy(&dst, req->destination.bytes, 4);
-    n = ep->api->send4(ep->icmp, tx->event, ep->apc, NULL, ep->source4, dst, data, (WORD)req->payload_size,
-                       &options, tx->reply, tx->reply_size, ep->os_timeout_ms);
+    n = ep->api->send4(ep->icmp, tx->event, ep->apc, NULL, ep->source4, dst, data,
+                       (WORD)req->payload_size, &options, tx->reply, tx->reply_size,
+                       ep->os_timeout_ms);
   } else {
     struct sockaddr_in6 dst;
     memset(&dst, 0, sizeof dst);
     dst.sin6_family = AF_INET6;
     memcpy(&dst.sin6_addr, req->destination.bytes, 16);
     dst.sin6_scope_id = req->destination.scope_id;
-    n = ep->api->send6(ep->icmp, tx->event, ep->apc, NULL, &ep->source6, &dst, data, (WORD)req->payload_size,
-                       &options, tx->reply, tx->reply_size, ep->os_timeout_ms);
+    n = ep->api->send6(ep->icmp, tx->event, ep->apc, NULL, &ep->source6, &dst, data,
+                       (WORD)req->payload_size, &options, tx->reply, tx->reply_size,
+                       ep->os_timeout_ms);
   }
   DWORD e = n == 0 ? GetLastError() : ERROR_SUCCESS;
   if (n == 0 && e != ERROR_IO_PENDING)
@@ -434,11 +445,13 @@ static int local_failure(const ik__tx *tx, unsigned long status, ik__received *r
     strcpy(addr, "?");
   if (err == 0) /* the OS's timeout: no reply, the caller's deadline decides */
     return ik__fail(IK_EUNRELATED, "the echo request to %s (id %u, sequence %u) failed: %s", addr,
-                    (unsigned)tx->id, (unsigned)tx->sequence, ik__icmp_status_text(status, text, sizeof text));
+                    (unsigned)tx->id, (unsigned)tx->sequence,
+                    ik__icmp_status_text(status, text, sizeof text));
   rx->pkt.is_error = 1;
   rx->pkt.quoted_dst = tx->destination;
-  rx->error = ik__fail(err, "the echo request to %s (id %u, sequence %u) failed: %s", addr, (unsigned)tx->id,
-                       (unsigned)tx->sequence, ik__icmp_status_text(status, text, sizeof text));
+  rx->error =
+    ik__fail(err, "the echo request to %s (id %u, sequence %u) failed: %s", addr, (unsigned)tx->id,
+             (unsigned)tx->sequence, ik__icmp_status_text(status, text, sizeof text));
   return 0;
 }
 
@@ -541,7 +554,8 @@ int ik__ep_wait(ik__endpoint *ep, double timeout_s) {
   if (r == WAIT_TIMEOUT)
     return IK_ETIMEOUT;
   char text[256];
-  return ik__fail(IK_ESOCKET, "WaitForSingleObject: %s", ik__win32_error_text(GetLastError(), text, sizeof text));
+  return ik__fail(IK_ESOCKET, "WaitForSingleObject: %s",
+                  ik__win32_error_text(GetLastError(), text, sizeof text));
 }
 
 /* On the loop thread: empty the pair, then let completions wake it again
@@ -576,7 +590,8 @@ int ik__ep_watch(ik__endpoint *ep, struct event_base *base, void (*ready)(void *
     return ik__fail(IK_EINVAL, "the endpoint is already watched");
   if ((err = ik__winsock_init()) != 0)
     return err;
-  if (evutil_socketpair(AF_INET, SOCK_STREAM, 0, pair) != 0 || evutil_make_socket_nonblocking(pair[0]) != 0 ||
+  if (evutil_socketpair(AF_INET, SOCK_STREAM, 0, pair) != 0 ||
+      evutil_make_socket_nonblocking(pair[0]) != 0 ||
       evutil_make_socket_nonblocking(pair[1]) != 0) {
     char text[256];
     err = ik__fail(IK_ESOCKET, "cannot make the loop's wake-up socket pair: %s",

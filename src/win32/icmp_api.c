@@ -29,12 +29,12 @@ static INIT_ONCE system_once = INIT_ONCE_STATIC_INIT;
 static const char *system_missing[2];
 
 /* Casting through void (*)(void) tells gcc the signature change is meant. */
-#define IK__RESOLVE(dll, v6, field, type, name)                                  \
-  do {                                                                           \
-    FARPROC f = GetProcAddress(dll, name);                                       \
-    if (f == NULL && system_missing[v6] == NULL)                                 \
-      system_missing[v6] = name;                                                 \
-    system_api.field = (type)(void (*)(void))f;                                  \
+#define IK__RESOLVE(dll, v6, field, type, name)  \
+  do {                                           \
+    FARPROC f = GetProcAddress(dll, name);       \
+    if (f == NULL && system_missing[v6] == NULL) \
+      system_missing[v6] = name;                 \
+    system_api.field = (type)(void (*)(void))f;  \
   } while (0)
 
 static int on_wine;
@@ -107,37 +107,115 @@ int ik__icmp_status_to_icmp(int family, unsigned long status, int *type, int *co
   int t = -1, c = 0;
   if (family == IK_AF_INET) {
     switch (status) {
-    case IP_SUCCESS: t = IK__V4_ECHO_REPLY; break;
-    case IP_DEST_NET_UNREACHABLE: t = IK__V4_DEST_UNREACH; c = 0; break;
-    case IP_DEST_HOST_UNREACHABLE: t = IK__V4_DEST_UNREACH; c = 1; break;
-    case IP_DEST_PROT_UNREACHABLE: t = IK__V4_DEST_UNREACH; c = 2; break;
-    case IP_DEST_PORT_UNREACHABLE: t = IK__V4_DEST_UNREACH; c = 3; break;
-    case IP_PACKET_TOO_BIG: t = IK__V4_DEST_UNREACH; c = 4; break;
-    case IP_BAD_ROUTE: t = IK__V4_DEST_UNREACH; c = 5; break;
-    case IP_TTL_EXPIRED_TRANSIT: t = IK__V4_TIME_EXCEEDED; c = 0; break;
-    case IP_TTL_EXPIRED_REASSEM: t = IK__V4_TIME_EXCEEDED; c = 1; break;
-    case IP_PARAM_PROBLEM: t = IK__V4_PARAM_PROBLEM; c = 0; break;
-    case IP_SOURCE_QUENCH: t = IK__V4_SOURCE_QUENCH; c = 0; break;
-    default: break;
+    case IP_SUCCESS:
+      t = IK__V4_ECHO_REPLY;
+      break;
+    case IP_DEST_NET_UNREACHABLE:
+      t = IK__V4_DEST_UNREACH;
+      c = 0;
+      break;
+    case IP_DEST_HOST_UNREACHABLE:
+      t = IK__V4_DEST_UNREACH;
+      c = 1;
+      break;
+    case IP_DEST_PROT_UNREACHABLE:
+      t = IK__V4_DEST_UNREACH;
+      c = 2;
+      break;
+    case IP_DEST_PORT_UNREACHABLE:
+      t = IK__V4_DEST_UNREACH;
+      c = 3;
+      break;
+    case IP_PACKET_TOO_BIG:
+      t = IK__V4_DEST_UNREACH;
+      c = 4;
+      break;
+    case IP_BAD_ROUTE:
+      t = IK__V4_DEST_UNREACH;
+      c = 5;
+      break;
+    case IP_TTL_EXPIRED_TRANSIT:
+      t = IK__V4_TIME_EXCEEDED;
+      c = 0;
+      break;
+    case IP_TTL_EXPIRED_REASSEM:
+      t = IK__V4_TIME_EXCEEDED;
+      c = 1;
+      break;
+    case IP_PARAM_PROBLEM:
+      t = IK__V4_PARAM_PROBLEM;
+      c = 0;
+      break;
+    case IP_SOURCE_QUENCH:
+      t = IK__V4_SOURCE_QUENCH;
+      c = 0;
+      break;
+    default:
+      break;
     }
   } else {
     switch (status) {
-    case IP_SUCCESS: t = IK__V6_ECHO_REPLY; break;
-    case IP_DEST_NO_ROUTE: t = IK__V6_DEST_UNREACH; c = 0; break;
-    case IP_DEST_PROHIBITED: t = IK__V6_DEST_UNREACH; c = 1; break;
-    case IP_DEST_SCOPE_MISMATCH: t = IK__V6_DEST_UNREACH; c = 2; break;
-    case IP_DEST_ADDR_UNREACHABLE: t = IK__V6_DEST_UNREACH; c = 3; break;
-    case IP_DEST_PORT_UNREACHABLE: t = IK__V6_DEST_UNREACH; c = 4; break;
-    case IP_DEST_UNREACHABLE: t = IK__V6_DEST_UNREACH; c = 0; break;
-    case IP_PACKET_TOO_BIG: t = IK__V6_PACKET_TOO_BIG; c = 0; break;
-    case IP_HOP_LIMIT_EXCEEDED: t = IK__V6_TIME_EXCEEDED; c = 0; break;
-    case IP_REASSEMBLY_TIME_EXCEEDED: t = IK__V6_TIME_EXCEEDED; c = 1; break;
-    case IP_TIME_EXCEEDED: t = IK__V6_TIME_EXCEEDED; c = 0; break;
-    case IP_BAD_HEADER: t = IK__V6_PARAM_PROBLEM; c = 0; break;
-    case IP_UNRECOGNIZED_NEXT_HEADER: t = IK__V6_PARAM_PROBLEM; c = 1; break;
-    case IP_BAD_OPTION: t = IK__V6_PARAM_PROBLEM; c = 2; break;
-    case IP_PARAMETER_PROBLEM: t = IK__V6_PARAM_PROBLEM; c = 0; break;
-    default: break;
+    case IP_SUCCESS:
+      t = IK__V6_ECHO_REPLY;
+      break;
+    case IP_DEST_NO_ROUTE:
+      t = IK__V6_DEST_UNREACH;
+      c = 0;
+      break;
+    case IP_DEST_PROHIBITED:
+      t = IK__V6_DEST_UNREACH;
+      c = 1;
+      break;
+    case IP_DEST_SCOPE_MISMATCH:
+      t = IK__V6_DEST_UNREACH;
+      c = 2;
+      break;
+    case IP_DEST_ADDR_UNREACHABLE:
+      t = IK__V6_DEST_UNREACH;
+      c = 3;
+      break;
+    case IP_DEST_PORT_UNREACHABLE:
+      t = IK__V6_DEST_UNREACH;
+      c = 4;
+      break;
+    case IP_DEST_UNREACHABLE:
+      t = IK__V6_DEST_UNREACH;
+      c = 0;
+      break;
+    case IP_PACKET_TOO_BIG:
+      t = IK__V6_PACKET_TOO_BIG;
+      c = 0;
+      break;
+    case IP_HOP_LIMIT_EXCEEDED:
+      t = IK__V6_TIME_EXCEEDED;
+      c = 0;
+      break;
+    case IP_REASSEMBLY_TIME_EXCEEDED:
+      t = IK__V6_TIME_EXCEEDED;
+      c = 1;
+      break;
+    case IP_TIME_EXCEEDED:
+      t = IK__V6_TIME_EXCEEDED;
+      c = 0;
+      break;
+    case IP_BAD_HEADER:
+      t = IK__V6_PARAM_PROBLEM;
+      c = 0;
+      break;
+    case IP_UNRECOGNIZED_NEXT_HEADER:
+      t = IK__V6_PARAM_PROBLEM;
+      c = 1;
+      break;
+    case IP_BAD_OPTION:
+      t = IK__V6_PARAM_PROBLEM;
+      c = 2;
+      break;
+    case IP_PARAMETER_PROBLEM:
+      t = IK__V6_PARAM_PROBLEM;
+      c = 0;
+      break;
+    default:
+      break;
     }
   }
   if (t < 0)
@@ -153,51 +231,59 @@ static const struct {
   unsigned long status;
   const char *name, *text;
 } status_names[] = {
-    {IP_SUCCESS, "IP_SUCCESS", "success"},
-    {IP_BUF_TOO_SMALL, "IP_BUF_TOO_SMALL", "reply buffer too small"},
-    {IP_DEST_NET_UNREACHABLE, "IP_DEST_NET_UNREACHABLE", "destination network unreachable"},
-    {IP_DEST_HOST_UNREACHABLE, "IP_DEST_HOST_UNREACHABLE", "destination host unreachable"},
-    {IP_DEST_PROT_UNREACHABLE, "IP_DEST_PROT_UNREACHABLE", "destination protocol unreachable"},
-    {IP_DEST_PORT_UNREACHABLE, "IP_DEST_PORT_UNREACHABLE", "destination port unreachable"},
-    {IP_NO_RESOURCES, "IP_NO_RESOURCES", "insufficient IP resources"},
-    {IP_BAD_OPTION, "IP_BAD_OPTION", "bad IP option"},
-    {IP_HW_ERROR, "IP_HW_ERROR", "hardware error"},
-    {IP_PACKET_TOO_BIG, "IP_PACKET_TOO_BIG", "packet too big"},
-    {IP_REQ_TIMED_OUT, "IP_REQ_TIMED_OUT", "request timed out"},
-    {IP_BAD_REQ, "IP_BAD_REQ", "bad request"},
-    {IP_BAD_ROUTE, "IP_BAD_ROUTE", "bad route"},
-    {IP_TTL_EXPIRED_TRANSIT, "IP_TTL_EXPIRED_TRANSIT", "TTL expired in transit"},
-    {IP_TTL_EXPIRED_REASSEM, "IP_TTL_EXPIRED_REASSEM", "TTL expired during reassembly"},
-    {IP_PARAM_PROBLEM, "IP_PARAM_PROBLEM", "parameter problem"},
-    {IP_SOURCE_QUENCH, "IP_SOURCE_QUENCH", "source quench"},
-    {IP_OPTION_TOO_BIG, "IP_OPTION_TOO_BIG", "IP option too big"},
-    {IP_BAD_DESTINATION, "IP_BAD_DESTINATION", "bad destination"},
-    {IP_NEGOTIATING_IPSEC, "IP_NEGOTIATING_IPSEC", "negotiating IPsec"},
-    {IP_DEST_UNREACHABLE, "IP_DEST_UNREACHABLE", "destination unreachable"},
-    {IP_TIME_EXCEEDED, "IP_TIME_EXCEEDED", "time exceeded"},
-    {IP_BAD_HEADER, "IP_BAD_HEADER", "bad IP header"},
-    {IP_UNRECOGNIZED_NEXT_HEADER, "IP_UNRECOGNIZED_NEXT_HEADER", "unrecognized next header"},
-    {IP_ICMP_ERROR, "IP_ICMP_ERROR", "ICMP error"},
-    {IP_DEST_SCOPE_MISMATCH, "IP_DEST_SCOPE_MISMATCH", "destination scope mismatch"},
-    {IP_GENERAL_FAILURE, "IP_GENERAL_FAILURE", "general failure"},
+  {IP_SUCCESS, "IP_SUCCESS", "success"},
+  {IP_BUF_TOO_SMALL, "IP_BUF_TOO_SMALL", "reply buffer too small"},
+  {IP_DEST_NET_UNREACHABLE, "IP_DEST_NET_UNREACHABLE", "destination network unreachable"},
+  {IP_DEST_HOST_UNREACHABLE, "IP_DEST_HOST_UNREACHABLE", "destination host unreachable"},
+  {IP_DEST_PROT_UNREACHABLE, "IP_DEST_PROT_UNREACHABLE", "destination protocol unreachable"},
+  {IP_DEST_PORT_UNREACHABLE, "IP_DEST_PORT_UNREACHABLE", "destination port unreachable"},
+  {IP_NO_RESOURCES, "IP_NO_RESOURCES", "insufficient IP resources"},
+  {IP_BAD_OPTION, "IP_BAD_OPTION", "bad IP option"},
+  {IP_HW_ERROR, "IP_HW_ERROR", "hardware error"},
+  {IP_PACKET_TOO_BIG, "IP_PACKET_TOO_BIG", "packet too big"},
+  {IP_REQ_TIMED_OUT, "IP_REQ_TIMED_OUT", "request timed out"},
+  {IP_BAD_REQ, "IP_BAD_REQ", "bad request"},
+  {IP_BAD_ROUTE, "IP_BAD_ROUTE", "bad route"},
+  {IP_TTL_EXPIRED_TRANSIT, "IP_TTL_EXPIRED_TRANSIT", "TTL expired in transit"},
+  {IP_TTL_EXPIRED_REASSEM, "IP_TTL_EXPIRED_REASSEM", "TTL expired during reassembly"},
+  {IP_PARAM_PROBLEM, "IP_PARAM_PROBLEM", "parameter problem"},
+  {IP_SOURCE_QUENCH, "IP_SOURCE_QUENCH", "source quench"},
+  {IP_OPTION_TOO_BIG, "IP_OPTION_TOO_BIG", "IP option too big"},
+  {IP_BAD_DESTINATION, "IP_BAD_DESTINATION", "bad destination"},
+  {IP_NEGOTIATING_IPSEC, "IP_NEGOTIATING_IPSEC", "negotiating IPsec"},
+  {IP_DEST_UNREACHABLE, "IP_DEST_UNREACHABLE", "destination unreachable"},
+  {IP_TIME_EXCEEDED, "IP_TIME_EXCEEDED", "time exceeded"},
+  {IP_BAD_HEADER, "IP_BAD_HEADER", "bad IP header"},
+  {IP_UNRECOGNIZED_NEXT_HEADER, "IP_UNRECOGNIZED_NEXT_HEADER", "unrecognized next header"},
+  {IP_ICMP_ERROR, "IP_ICMP_ERROR", "ICMP error"},
+  {IP_DEST_SCOPE_MISMATCH, "IP_DEST_SCOPE_MISMATCH", "destination scope mismatch"},
+  {IP_GENERAL_FAILURE, "IP_GENERAL_FAILURE", "general failure"},
 };
 
 int ik__icmp_status_error(int family, unsigned long status) {
   switch (status) {
-  case IP_REQ_TIMED_OUT: return 0;
+  case IP_REQ_TIMED_OUT:
+    return 0;
   /* The reply buffer is the library's, not the caller's: IK_ENOSPACE is
    * only ever a caller's buffer. */
-  case IP_BUF_TOO_SMALL: return IK_ESOCKET;
+  case IP_BUF_TOO_SMALL:
+    return IK_ESOCKET;
   case IP_BAD_REQ:
   case IP_BAD_DESTINATION:
   case IP_OPTION_TOO_BIG:
-  case ERROR_INVALID_PARAMETER: return IK_EINVAL;
-  case IP_BAD_OPTION: return family == IK_AF_INET ? IK_EINVAL : IK_ESOCKET;
-  case IP_ICMP_ERROR: return IK_EICMP;
+  case ERROR_INVALID_PARAMETER:
+    return IK_EINVAL;
+  case IP_BAD_OPTION:
+    return family == IK_AF_INET ? IK_EINVAL : IK_ESOCKET;
+  case IP_ICMP_ERROR:
+    return IK_EICMP;
   case ERROR_NOT_ENOUGH_MEMORY:
-  case ERROR_OUTOFMEMORY: return IK_ENOMEM;
-  case IP_NO_RESOURCES: return IK_ENOBUFS; /* out of buffer room, as ENOBUFS on POSIX */
-  default: return IK_ESOCKET;
+  case ERROR_OUTOFMEMORY:
+    return IK_ENOMEM;
+  case IP_NO_RESOURCES:
+    return IK_ENOBUFS; /* out of buffer room, as ENOBUFS on POSIX */
+  default:
+    return IK_ESOCKET;
   }
 }
 

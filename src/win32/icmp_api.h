@@ -10,12 +10,12 @@
 typedef void(WINAPI *ik__icmp_apc_fn)(void *context, void *io_status, ULONG reserved);
 typedef HANDLE(WINAPI *ik__icmp_create_fn)(void);
 typedef BOOL(WINAPI *ik__icmp_close_fn)(HANDLE icmp);
-typedef DWORD(WINAPI *ik__icmp_send4_fn)(HANDLE icmp, HANDLE event, ik__icmp_apc_fn apc, void *apc_context,
-                                         ULONG source, ULONG destination, void *data, WORD size,
-                                         IP_OPTION_INFORMATION *options, void *reply,
-                                         DWORD reply_size, DWORD timeout_ms);
-typedef DWORD(WINAPI *ik__icmp_send6_fn)(HANDLE icmp, HANDLE event, ik__icmp_apc_fn apc, void *apc_context,
-                                         struct sockaddr_in6 *source,
+typedef DWORD(WINAPI *ik__icmp_send4_fn)(HANDLE icmp, HANDLE event, ik__icmp_apc_fn apc,
+                                         void *apc_context, ULONG source, ULONG destination,
+                                         void *data, WORD size, IP_OPTION_INFORMATION *options,
+                                         void *reply, DWORD reply_size, DWORD timeout_ms);
+typedef DWORD(WINAPI *ik__icmp_send6_fn)(HANDLE icmp, HANDLE event, ik__icmp_apc_fn apc,
+                                         void *apc_context, struct sockaddr_in6 *source,
                                          struct sockaddr_in6 *destination, void *data, WORD size,
                                          IP_OPTION_INFORMATION *options, void *reply,
                                          DWORD reply_size, DWORD timeout_ms);

@@ -43,7 +43,8 @@ void ik__random_bytes(void *buf, size_t len) {
    * system RNG fails, mix the clock and the process id. */
   LARGE_INTEGER count;
   QueryPerformanceCounter(&count);
-  unsigned long long x = (unsigned long long)count.QuadPart ^ ((unsigned long long)GetCurrentProcessId() << 32);
+  unsigned long long x =
+    (unsigned long long)count.QuadPart ^ ((unsigned long long)GetCurrentProcessId() << 32);
   while (len-- > 0) {
     x += 0x9E3779B97F4A7C15ULL;
     unsigned long long z = x;
@@ -70,9 +71,11 @@ uint32_t ik__if_index(const char *name) {
     return index;
   WCHAR alias[IF_MAX_STRING_SIZE + 1];
   NET_LUID luid;
-  if (MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, name, -1, alias, IF_MAX_STRING_SIZE + 1) == 0)
+  if (MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, name, -1, alias, IF_MAX_STRING_SIZE + 1) ==
+      0)
     return 0;
-  if (ConvertInterfaceAliasToLuid(alias, &luid) != NO_ERROR || ConvertInterfaceLuidToIndex(&luid, &index) != NO_ERROR)
+  if (ConvertInterfaceAliasToLuid(alias, &luid) != NO_ERROR ||
+      ConvertInterfaceLuidToIndex(&luid, &index) != NO_ERROR)
     return 0;
   return index;
 }
@@ -87,7 +90,8 @@ int ik__if_name(uint32_t index, char *buf, size_t len) {
     return ik__fail(IK_EINVAL, "no network interface has index %lu", (unsigned long)index);
   if (ConvertInterfaceIndexToLuid(index, &luid) != NO_ERROR)
     return ik__fail(IK_EINVAL, "no network interface has index %lu", (unsigned long)index);
-  if (ConvertInterfaceLuidToAlias(&luid, alias, IF_MAX_STRING_SIZE + 1) != NO_ERROR || alias[0] == 0 ||
+  if (ConvertInterfaceLuidToAlias(&luid, alias, IF_MAX_STRING_SIZE + 1) != NO_ERROR ||
+      alias[0] == 0 ||
       WideCharToMultiByte(CP_UTF8, 0, alias, -1, name, (int)sizeof name, NULL, NULL) == 0) {
     if (if_indextoname(index, name) == NULL)
       return ik__fail(IK_EINVAL, "no network interface has index %lu", (unsigned long)index);
@@ -100,9 +104,11 @@ int ik__if_name(uint32_t index, char *buf, size_t len) {
 }
 
 const char *ik__win32_error_text(unsigned long code, char *buf, size_t len) {
-  DWORD n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, (DWORD)code,
-                           MAKELANGID(LANG_NEUTRAL, SUBLANG_DEFAULT), buf, (DWORD)len, NULL);
-  while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' || buf[n - 1] == '.'))
+  DWORD n =
+    FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, (DWORD)code,
+                   MAKELANGID(LANG_NEUTRAL, SUBLANG_DEFAULT), buf, (DWORD)len, NULL);
+  while (n > 0 &&
+         (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' || buf[n - 1] == '.'))
     buf[--n] = '\0';
   if (n == 0)
     snprintf(buf, len, "error %lu", code);
