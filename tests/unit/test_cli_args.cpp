@@ -257,8 +257,22 @@ TEST(CliArgs, TrafficClassIsAByteInDecimalOrHex) {
   EXPECT_EQ(p.rc, 0) << p.msg;
 }
 
-TEST(CliArgs, SourceMustBeAnAddressOfTheChosenFamily) {
-  ExpectRefused({"ping", "-I", "eth0", "h"}, {"-I: SOURCE must be an IPv4 or IPv6 address", "'eth0'"});
+TEST(CliArgs, SourceIsAnInterfaceNameOrAnAddressOfTheChosenFamily) {
+  for (const char *cmd : {"ping", "multiping", "traceroute"})
+    for (const char *v : {"lo", "eth0", "veth-ab.1", "198.18.0.1", "fd00::1", "fe80::1%lo"}) {
+      Parsed p;
+      ParseInto(p, {cmd, "-I", v, "h"});
+      EXPECT_EQ(p.rc, 0) << cmd << " -I " << v << ": " << p.msg;
+      EXPECT_STREQ(p.args.opts.source, v);
+    }
+  // Mistyped addresses and what no interface is called stay refused here.
+  for (const char *v : {"1.2.3.999", "1.2.3", "fd00::g", "a/b", "with space", "", "sixteen-chars-xx"})
+    ExpectRefused({"ping", "-I", v, "h"},
+                  {"-I: SOURCE must be an interface name or an IPv4 or IPv6 address"});
+  // An interface serves both families: -4/-6 go with it.
+  Parsed p;
+  ParseInto(p, {"ping", "-6", "-I", "lo", "h"});
+  EXPECT_EQ(p.rc, 0) << p.msg;
   ExpectRefused({"ping", "-6", "-I", "127.0.0.1", "h"}, {"-I", "IPv4", "-6"});
   ExpectRefused({"ping", "-I", "::1", "-4", "h"}, {"-I", "IPv6", "-4"});
 }
