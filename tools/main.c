@@ -105,10 +105,16 @@ static int permission_help(int family) {
   fprintf(stderr, "icmpkit %s: not permitted to open an ICMP socket.\n", command);
 #if defined(__linux__)
   {
-    char advice[2048], shown[4 * sizeof advice];
+    char advice[2048], shown[4 * sizeof advice], *line, *end;
     situation.family = family;
     ikcli_permission_advice(&situation, advice, sizeof advice);
-    fputs(ik_escape(advice, shown, sizeof shown), stderr);
+    /* Line by line: the path of the binary is escaped, not the newlines. */
+    for (line = advice; *line; line = end) {
+      size_t n = strcspn(line, "\n");
+      end = line + n + (line[n] == '\n');
+      line[n] = '\0';
+      fprintf(stderr, "%s\n", ik_escape(line, shown, sizeof shown));
+    }
   }
 #else
   (void)family;
