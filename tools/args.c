@@ -199,6 +199,8 @@ static int take(ikcli_args *a, const opt *o, const char *spelled, const char *v,
     return 0;
   }
   case OPT_SOURCE:
+    /* ik_socket_open's rule for an interface name (docs/api.md): what
+     * fails it is a mistyped address, said here before any socket. */
     if (!ik_is_ipv4_address(v) && !ik_is_ipv6_address(v) &&
         (*v == '\0' || strlen(v) >= 16 || strspn(v, "0123456789.") == strlen(v) ||
          strpbrk(v, ":/% \t\n") != NULL))

@@ -173,8 +173,10 @@ TEST(CliArgs, UsageOfEachCommandNamesItsOptions) {
     EXPECT_NE(ping.find(o), std::string::npos) << o;
   for (const char *o : {"--rate PPS", "-f FILE", "-g CIDR", "default 2)"})
     EXPECT_NE(multi.find(o), std::string::npos) << o;
-  for (const char *o : {"-f FIRST_HOP", "-m MAX_HOPS", "--fast", "default 0.05"})
+  for (const char *o : {"-f FIRST_HOP", "-m MAX_HOPS", "--fast", "default 0.05", "-I SOURCE"})
     EXPECT_NE(trace.find(o), std::string::npos) << o;
+  for (const std::string *u : {&ping, &multi, &trace})
+    EXPECT_NE(u->find("interface (lo, eth0) or source address"), std::string::npos) << *u;
 }
 
 TEST(CliArgs, CommandsAreRequiredAndKnown) {
