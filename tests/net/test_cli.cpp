@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -185,6 +186,31 @@ TEST(CliTool, NeitherSocketPermittedExitsTwoNamingEveryRemedy) {
   EXPECT_NE(forced.err.find("setcap cap_net_raw+ep"), std::string::npos) << forced.err;
   CliRun root = RunCliIn(&topo, "solo", "ping -c 1 -W 1 127.0.0.1");
   EXPECT_EQ(root.status, 0) << root.err;
+}
+
+// Issue 17: as root where datagram sockets are refused (range "1 0"), a
+// source the host does not own was reported as a permission problem (the
+// datagram socket's refusal), and with --privileged the reason came twice.
+TEST(CliTool, RootIsToldTheSourceIsNotLocalNotAboutPermissions) {
+  IKNET_REQUIRE_ROOT();
+  REQUIRE_CLI();
+  iknet::Topology topo;
+  topo.add("solo");
+  topo.sysctl("solo", "net.ipv4.ping_group_range", "1 0");
+  for (const char *args : {"ping -c 1 -I 198.18.9.9 127.0.0.1", "ping --privileged -c 1 -I 198.18.9.9 127.0.0.1",
+                           "traceroute -I fd00::99 ::1", "multiping -I 198.18.9.9 127.0.0.1"}) {
+    CliRun r = RunCliIn(&topo, "solo", args);
+    std::string expected = std::string(std::strstr(args, "-I ") + 3);
+    expected = expected.substr(0, expected.find(' ')) + " is not an address of this host";
+    EXPECT_EQ(r.status, 2) << args << "\n" << r.err;
+    EXPECT_EQ(r.out, "") << args;
+    size_t at = r.err.find(expected);
+    EXPECT_NE(at, std::string::npos) << args << "\n" << r.err;
+    if (at != std::string::npos) {
+      EXPECT_EQ(r.err.find(expected, at + 1), std::string::npos) << args << ": said twice\n" << r.err;
+    }
+    EXPECT_EQ(r.err.find("not permitted"), std::string::npos) << args << "\n" << r.err;
+  }
 }
 
 // ---- the chain ----
