@@ -230,15 +230,17 @@ typedef struct ik_socket ik_socket;
 
 #define IK_SOCKET_UNPRIVILEGED 0x1u /* SOCK_DGRAM ICMP (Linux, macOS) */
 
-/* Opens an ICMP socket. source: address to bind, NULL (or "") for any; a
- * bind that fails is an error. flags: 0 for a raw socket (root or
+/* Opens an ICMP socket. source: address to bind, or the name of an
+ * interface to bind to (Linux SO_BINDTODEVICE, macOS IP_BOUND_IF; IK_ENOTSUP
+ * elsewhere), NULL (or "") for any; a bind that fails is an error. flags: 0 for a raw socket (root or
  * CAP_NET_RAW), IK_SOCKET_UNPRIVILEGED for a SOCK_DGRAM one (on Linux, the
  * group must be in net.ipv4.ping_group_range). Raw sockets get a kernel
  * filter passing only echo replies and ICMP errors. The socket starts
  * non-blocking. IPv4-mapped IPv6 addresses are refused (use the IPv4 form).
  * Errors: IK_EINVAL, IK_EADDRFORMAT, IK_EFAMILY (source of the other
  * family), IK_EPERMISSION (the detail says how to get the privilege),
- * IK_EADDRESS, IK_ESOCKET, IK_ENOTSUP, IK_ENOMEM. */
+ * IK_EADDRESS (not an address of this host; no interface of that name),
+ * IK_ESOCKET, IK_ENOTSUP, IK_ENOMEM. */
 IK_EXTERN int ik_socket_open(ik_socket **sock, int family, const char *source, unsigned flags);
 /* Takes over native, an ICMP socket the caller opened (POSIX: a file
  * descriptor from socket(2), or one a privileged parent or systemd passed

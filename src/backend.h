@@ -81,6 +81,12 @@ typedef struct ik__received {
  * IK_EADDRESS (bind: address not available), IK_ENOTSUP (family or mode
  * missing on this system), IK_ENOMEM, IK_ESOCKET. */
 int ik__ep_open(ik__endpoint **ep, int family, const ik_address *source, int unprivileged);
+/* Binds an open endpoint to the interface called name (ik_socket_open's
+ * source when it is not an address): Linux SO_BINDTODEVICE, macOS
+ * IP_BOUND_IF / IPV6_BOUND_IF. Errors: IK_EADDRESS (no interface of that
+ * name), IK_EPERMISSION, IK_ENOTSUP (the system cannot bind a socket to an
+ * interface: Windows, BSDs other than macOS), IK_ESOCKET. */
+int ik__ep_bind_device(ik__endpoint *ep, const char *name);
 /* Takes over native, an open socket of the caller, once the descriptor
  * itself shows an ICMP (IPv4) or ICMPv6 raw or datagram socket, and
  * configures it as ik__ep_open does. *family gets its family, *source the

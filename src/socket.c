@@ -31,9 +31,20 @@ static int closed(void) {
 
 static const char *family_name(int family) { return family == IK_AF_INET ? "IPv4" : "IPv6"; }
 
+/* 1 when source, which is not an address, reads as an interface name
+ * rather than as a mistyped address: short, no ':' (IPv6), not only
+ * digits and dots (IPv4), no '/', '%' or blank. */
+static int interface_name(const char *source) {
+  size_t n = strlen(source);
+  if (n == 0 || n >= 16 || strspn(source, "0123456789.") == n)
+    return 0;
+  return strpbrk(source, ":/% \t\n") == NULL;
+}
+
 int ik_socket_open(ik_socket **sock, int family, const char *source, unsigned flags) {
   ik_socket *s;
   ik_address addr;
+  const char *device = NULL;
   int err;
 
   if (sock == NULL)
@@ -44,9 +55,12 @@ int ik_socket_open(ik_socket **sock, int family, const char *source, unsigned fl
   if (flags & ~IK_SOCKET_UNPRIVILEGED)
     return ik__fail(IK_EINVAL, "unknown socket flags 0x%x", flags & ~IK_SOCKET_UNPRIVILEGED);
   if (source != NULL && *source != '\0') {
-    if ((err = ik_address_parse(source, &addr)) != 0)
+    if ((err = ik_address_parse(source, &addr)) != 0 && !interface_name(source))
       return err;
-    if (addr.family != family)
+    if (err != 0) {
+      device = source;
+      source = NULL;
+    } else if (addr.family != family)
       return ik__fail(IK_EFAMILY, "source %s is not an %s address", source, family_name(family));
   }
   if ((s = calloc(1, sizeof *s)) == NULL)
@@ -59,6 +73,11 @@ int ik_socket_open(ik_socket **sock, int family, const char *source, unsigned fl
       snprintf(s->address, sizeof s->address, "%s", source);
   }
   if ((err = ik__ep_open(&s->ep, family, s->bound ? &addr : NULL, !s->privileged)) != 0) {
+    free(s);
+    return err;
+  }
+  if (device != NULL && (err = ik__ep_bind_device(s->ep, device)) != 0) {
+    ik__ep_close(s->ep);
     free(s);
     return err;
   }

@@ -94,34 +94,30 @@ static int flush(ikcli_buf *out) {
   return 0;
 }
 
-/* Tells exactly what to change when neither socket kind may be opened. */
-static int permission_help(void) {
+/* The situation the sockets were opened in (ikcli_read_situation, before
+ * the privilege drop), for permission_help. */
+static ikcli_situation situation;
+static char situation_range[64], situation_binary[512];
+
+/* Tells what to change when the socket kind the run needs may not be
+ * opened, from the situation (ikcli_permission_advice). */
+static int permission_help(int family) {
   fprintf(stderr, "icmpkit %s: not permitted to open an ICMP socket.\n", command);
 #if defined(__linux__)
   {
-    char range[64] = "", self[512] = "icmpkit", shown[4 * sizeof self];
-    FILE *f = fopen("/proc/sys/net/ipv4/ping_group_range", "r");
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n > 0)
-      self[n] = '\0';
-    if (f != NULL) {
-      if (fgets(range, sizeof range, f) != NULL)
-        range[strcspn(range, "\n")] = '\0';
-      fclose(f);
+    char advice[2048], shown[4 * sizeof advice], *line, *end;
+    situation.family = family;
+    ikcli_permission_advice(&situation, advice, sizeof advice);
+    /* Line by line: the path of the binary is escaped, not the newlines. */
+    for (line = advice; *line; line = end) {
+      size_t n = strcspn(line, "\n");
+      end = line + n + (line[n] == '\n');
+      line[n] = '\0';
+      fprintf(stderr, "%s\n", ik_escape(line, shown, sizeof shown));
     }
-    for (char *p = range; *p; p++)
-      if (*p == '\t')
-        *p = ' ';
-    fprintf(stderr,
-            "Unprivileged ICMP sockets need your group (gid %lu) inside\n"
-            "net.ipv4.ping_group_range (now \"%s\"), and raw sockets need CAP_NET_RAW.\n"
-            "Do one of:\n"
-            "  sysctl -w net.ipv4.ping_group_range=\"0 2147483647\"   (as root)\n"
-            "  setcap cap_net_raw+ep %s   (as root)\n"
-            "  run icmpkit as root\n",
-            (unsigned long)getgid(), range, ik_escape(self, shown, sizeof shown));
   }
 #else
+  (void)family;
   fprintf(stderr, "Run icmpkit as root (or with --unprivileged where the system allows it).\n");
 #endif
   return EXIT_ERROR;
@@ -155,8 +151,13 @@ static int open_kind(opened *s, const int *families, size_t nfam, const char *so
   memset(s, 0, sizeof *s);
   for (i = 0; i < nfam; i++) {
     int k = fam_index(families[i]);
-    /* One source for both families: it binds the socket of its own family. */
-    const char *src = source != NULL && (strchr(source, ':') != NULL) == (k == 1) ? source : NULL;
+    /* An interface binds both families' sockets; an address only the
+     * socket of its own family. */
+    int src_fam = source == NULL               ? 0
+                  : ik_is_ipv4_address(source) ? IK_AF_INET
+                  : ik_is_ipv6_address(source) ? IK_AF_INET6
+                                               : families[i];
+    const char *src = src_fam == families[i] ? source : NULL;
     s->err[k] =
       ik_socket_open(&s->sock[k], families[i], src, privileged ? 0u : IK_SOCKET_UNPRIVILEGED);
     if (s->err[k] != 0)
@@ -167,9 +168,12 @@ static int open_kind(opened *s, const int *families, size_t nfam, const char *so
   return 1;
 }
 
-static int socket_error(int err, const char *why) {
+/* The library's message says it all for a source it cannot use. */
+static int socket_error(int err, const char *why, int family) {
   if (err == IK_EPERMISSION)
-    return permission_help();
+    return permission_help(family);
+  if (err == IK_EADDRESS)
+    return error_exit("-I: %s%s", why, "");
   return error_exit("cannot open an ICMP socket: %s: %s", ik_strerror(err), why);
 }
 
@@ -186,6 +190,9 @@ static int open_sockets(const ikcli_args *a, ik_ping_options *o, opened *s) {
     families[0] = o->family;
     nfam = 1;
   }
+  ikcli_read_situation(&situation, situation_range, sizeof situation_range, situation_binary,
+                       sizeof situation_binary);
+  situation.mode = a->privileged;
   for (mode = 0; mode <= 1; mode++) {
     int privileged = a->privileged >= 0 ? a->privileged : mode;
     if (open_kind(s, families, nfam, o->source, privileged)) {
@@ -194,9 +201,11 @@ static int open_sockets(const ikcli_args *a, ik_ping_options *o, opened *s) {
     }
     if (a->privileged >= 0 || mode == 1) {
       int k = fam_index(families[0]);
-      if (a->privileged < 0 && !(first_err == IK_EPERMISSION && s->err[k] == IK_EPERMISSION))
-        return error_exit("cannot open an ICMP socket: %s: %s", ik_strerror(first_err), first_why);
-      return socket_error(s->err[k], s->why[k]);
+      /* Auto: the raw socket's reason unless it is only the permission
+       * (then the datagram one's, if it is something else). */
+      if (a->privileged < 0 && s->err[k] == IK_EPERMISSION && first_err != IK_EPERMISSION)
+        return socket_error(first_err, first_why, families[0]);
+      return socket_error(s->err[k], s->why[k], families[0]);
     }
     first_err = s->err[fam_index(families[0])];
     snprintf(first_why, sizeof first_why, "%s", s->why[fam_index(families[0])]);
@@ -216,7 +225,7 @@ static int sockets_cover(const opened *s, const int *families, size_t nfam) {
   for (i = 0; i < nfam; i++) {
     int k = fam_index(families[i]);
     if (s->sock[k] == NULL)
-      return socket_error(s->err[k], s->why[k]);
+      return socket_error(s->err[k], s->why[k], families[i]);
   }
   return 0;
 }
@@ -245,11 +254,25 @@ static int check_destination(const char *addr) {
   return 0;
 }
 
+/* An -I address of the other family than the target's (ping, traceroute). */
+static int check_source(const char *source, const char *addr, int fam) {
+  int src = source == NULL               ? 0
+            : ik_is_ipv4_address(source) ? IK_AF_INET
+            : ik_is_ipv6_address(source) ? IK_AF_INET6
+                                         : 0;
+  char line[256];
+  if (src == 0 || src == fam)
+    return 0;
+  snprintf(line, sizeof line, "-I %s is an %s address; the target %s is %s", source,
+           src == IK_AF_INET ? "IPv4" : "IPv6", addr, fam == IK_AF_INET ? "IPv4" : "IPv6");
+  return error_exit("%s%s", line, "");
+}
+
 static int library_error(int err, const char *target) {
   if (err == IK_EBROADCAST)
     return error_exit("%s is a broadcast address: add -b to ping it%s", target, "");
   if (err == IK_EPERMISSION)
-    return permission_help();
+    return permission_help(0);
   return error_exit("%s: %s", ik_strerror(err), ik_last_error());
 }
 
@@ -344,7 +367,8 @@ static int run_ping(const ikcli_args *a, ik_ping_options o, const opened *socks)
   double t0;
 
   if ((rc = resolve(target, o.family, addr, sizeof addr, &fam)) != 0 ||
-      (rc = check_destination(addr)) != 0 || (rc = sockets_cover(socks, &fam, 1)) != 0)
+      (rc = check_destination(addr)) != 0 || (rc = check_source(o.source, addr, fam)) != 0 ||
+      (rc = sockets_cover(socks, &fam, 1)) != 0)
     return rc;
   memset(&l, 0, sizeof l);
   memset(&host, 0, sizeof host);
@@ -730,7 +754,7 @@ static int run_traceroute(const ikcli_args *a, ik_ping_options o, const opened *
   int err, fam, rc;
 
   if ((rc = resolve(target, o.family, addr, sizeof addr, &fam)) != 0 ||
-      (rc = sockets_cover(socks, &fam, 1)) != 0)
+      (rc = check_source(o.source, addr, fam)) != 0 || (rc = sockets_cover(socks, &fam, 1)) != 0)
     return rc;
   memset(&v, 0, sizeof v);
   v.json = a->json;

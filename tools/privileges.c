@@ -10,9 +10,11 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #if !defined(_WIN32)
+#  include <sys/types.h>
 #  include <unistd.h>
 #endif
 #if defined(__linux__)
@@ -71,5 +73,58 @@ int ikcli_drop_privileges(char *msg, size_t msglen) {
 #  else
   return 0;
 #  endif
+#endif
+}
+
+void ikcli_read_situation(ikcli_situation *s, char *range, size_t rangelen, char *binary,
+                          size_t binarylen) {
+  if (rangelen > 0)
+    range[0] = '\0';
+  if (binarylen > 0)
+    snprintf(binary, binarylen, "icmpkit");
+  s->range = range;
+  s->binary = binary;
+#if defined(_WIN32)
+  s->uid = s->gid = 0;
+  s->in_range = s->has_cap_net_raw = 1; /* Windows asks for neither */
+#else
+  s->uid = (unsigned long)getuid();
+  s->gid = (unsigned long)getgid();
+  s->in_range = 0;
+  s->has_cap_net_raw = geteuid() == 0;
+#endif
+#if defined(__linux__)
+  {
+    struct __user_cap_header_struct head;
+    struct __user_cap_data_struct data[2];
+    gid_t groups[256];
+    unsigned long ids[258];
+    size_t n = 0;
+    int i, ng = getgroups((int)(sizeof groups / sizeof groups[0]), groups);
+    FILE *f = fopen("/proc/sys/net/ipv4/ping_group_range", "r");
+    ssize_t len = readlink("/proc/self/exe", binary, binarylen > 0 ? binarylen - 1 : 0);
+    if (len > 0)
+      binary[len] = '\0';
+    if (f != NULL) {
+      if (rangelen > 0 && fgets(range, (int)rangelen, f) != NULL) {
+        char *p;
+        range[strcspn(range, "\n")] = '\0';
+        for (p = range; *p; p++)
+          if (*p == '\t')
+            *p = ' ';
+      }
+      fclose(f);
+    }
+    /* The kernel's ping_init_sock: the effective group or a supplementary one. */
+    ids[n++] = (unsigned long)getegid();
+    for (i = 0; i < ng; i++)
+      ids[n++] = (unsigned long)groups[i];
+    s->in_range = ikcli_groups_in_range(range, ids, n);
+    memset(&head, 0, sizeof head);
+    memset(data, 0, sizeof data);
+    head.version = _LINUX_CAPABILITY_VERSION_3;
+    if (syscall(SYS_capget, &head, data) == 0)
+      s->has_cap_net_raw = (data[CAP_NET_RAW / 32].permitted >> (CAP_NET_RAW % 32)) & 1u;
+  }
 #endif
 }

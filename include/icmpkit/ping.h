@@ -52,7 +52,7 @@ typedef struct ik_ping_options {
   double interval;     /* seconds between probes to one host (traceroute: any two) */
   double timeout;      /* seconds to wait for each reply */
   long id;             /* -1: ik_unique_identifier() */
-  const char *source;  /* source address to bind, NULL: any */
+  const char *source;  /* source address or interface name to bind, NULL: any */
   int family;          /* 0: auto (IPv4 preferred for names), 4 or 6 */
   int privileged;      /* 1: raw socket, 0: SOCK_DGRAM */
   size_t payload_size; /* default 56 */

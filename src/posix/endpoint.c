@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netinet/icmp6.h>
 #include <sys/uio.h>
 
@@ -118,9 +119,41 @@ static int bind_source(ik__endpoint *ep, const ik_address *source) {
   if (ik_address_format(source, text, sizeof text) != 0)
     strcpy(text, "?");
   if (err == EADDRNOTAVAIL || (err == EINVAL && source->family == IK_AF_INET6))
-    return ik__fail(IK_EADDRESS, "the requested address (%s) cannot be assigned to the socket: %s",
-                    text, strerror(err));
+    return ik__fail(IK_EADDRESS, "%s is not an address of this host (bind: %s)", text,
+                    strerror(err));
   return ik__fail(IK_ESOCKET, "bind %s: %s", text, strerror(err));
+}
+
+int ik__ep_bind_device(ik__endpoint *ep, const char *name) {
+  unsigned index = if_nametoindex(name);
+  int err;
+  if (index == 0)
+    return ik__fail(IK_EADDRESS, "no interface named '%s'", name);
+#if defined(SO_BINDTODEVICE)
+  (void)index;
+  if (setsockopt(ep->fd, SOL_SOCKET, SO_BINDTODEVICE, name, (socklen_t)strlen(name)) == 0)
+    return 0;
+#elif defined(IP_BOUND_IF) && defined(IPV6_BOUND_IF)
+  /* macOS; compiled there, not tested by the Linux suites. */
+  {
+    int i = (int)index;
+    if (setsockopt(ep->fd, ep->family == IK_AF_INET ? IPPROTO_IP : IPPROTO_IPV6,
+                   ep->family == IK_AF_INET ? IP_BOUND_IF : IPV6_BOUND_IF, &i, sizeof i) == 0)
+      return 0;
+  }
+#else
+  (void)ep;
+  return ik__fail(
+    IK_ENOTSUP,
+    "this system cannot bind a socket to an interface ('%s'): give one of its addresses", name);
+#endif
+  err = errno;
+  if (err == EPERM || err == EACCES)
+    return ik__fail(IK_EPERMISSION, "binding to interface '%s' needs CAP_NET_RAW: %s", name,
+                    strerror(err));
+  if (err == ENODEV)
+    return ik__fail(IK_EADDRESS, "no interface named '%s'", name);
+  return ik__fail(IK_ESOCKET, "binding to interface '%s': %s", name, strerror(err));
 }
 
 int ik__posix_wrap(ik__endpoint **out, int fd, int family, int unprivileged) {

@@ -210,7 +210,7 @@ static int check_source(int family, const ik_address *source, ik__endpoint *ep) 
     char text[256], addr[IK_ADDRSTRLEN];
     if (ik_address_format(source, addr, sizeof addr) != 0)
       strcpy(addr, "?");
-    return ik__fail(IK_EADDRESS, "cannot use %s as source address: %s", addr,
+    return ik__fail(IK_EADDRESS, "%s is not an address of this host (bind: %s)", addr,
                     ik__win32_error_text((unsigned long)wsa, text, sizeof text));
   }
   return 0;
@@ -218,6 +218,14 @@ static int check_source(int family, const ik_address *source, ik__endpoint *ep) 
 
 /* The ICMP API keeps its socket to itself: a HANDLE from IcmpCreateFile
  * cannot be told apart from any other, nor a Winsock socket used with it. */
+int ik__ep_bind_device(ik__endpoint *ep, const char *name) {
+  (void)ep;
+  return ik__fail(IK_ENOTSUP,
+                  "'%s': binding to an interface by name is not supported on Windows; give one of "
+                  "its addresses",
+                  name);
+}
+
 int ik__ep_adopt(ik__endpoint **out, intptr_t native, int *family, ik_address *source) {
   (void)native, (void)family, (void)source;
   *out = NULL;

@@ -23,6 +23,12 @@ namespace {
 
 const char kAsNobody[] = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
 
+std::string CliPath() {
+  const char *e = std::getenv("IKNET_ICMPKIT_CLI");
+  return e && *e ? e : IKNET_ICMPKIT_CLI;
+}
+#define IKNET_ICMPKIT_CLI_OR_ENV CliPath()
+
 class SetcapCli : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -127,6 +133,44 @@ TEST_F(SetcapCli, TracerouteWorksWithoutAnyCapabilityLeft) {
   std::string watched = RunAndWatch("traceroute -6 -c 3 -i 0.4 ::1", 0.6);
   ExpectNoCapabilityLeft(watched, "traceroute");
   EXPECT_NE(watched.find("rc=0"), std::string::npos) << watched;
+}
+
+// Issue 17: the advice follows the situation. The setcap'd copy, asked for
+// a datagram socket the range refuses, is told to set the range or to
+// leave out --unprivileged, never to setcap itself or to run as root; a
+// -I interface works through the capability too.
+TEST_F(SetcapCli, PermissionAdviceNeverRepeatsWhatHolds) {
+  iknet::CommandResult r = Run("ping --unprivileged -c 1 127.0.0.1");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("sysctl -w net.ipv4.ping_group_range"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("leave out --unprivileged"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("uid 65534 gid 65534, outside the range, with CAP_NET_RAW"), std::string::npos)
+      << r.output;
+  EXPECT_EQ(r.output.find("setcap"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("run icmpkit as root"), std::string::npos) << r.output;
+  iknet::CommandResult dev = Run("ping --privileged -c 1 -W 1 -I lo 127.0.0.1");
+  EXPECT_EQ(dev.status, 0) << dev.output;
+}
+
+// Root is never told to run as root, nor a group inside the range to set it.
+TEST_F(SetcapCli, RootAndUsersInsideTheRangeGetNoAdviceThatAlreadyHolds) {
+  // Root without CAP_NET_RAW (as in a container), datagram sockets refused.
+  iknet::CommandResult root =
+      topo_->exec("solo", "setpriv --inh-caps=-all --bounding-set=-net_raw " + std::string(IKNET_ICMPKIT_CLI_OR_ENV) +
+                              " ping -c 1 127.0.0.1 2>&1");
+  EXPECT_EQ(root.status, 2) << root.output;
+  EXPECT_EQ(root.output.find("run icmpkit as root"), std::string::npos) << root.output;
+  EXPECT_NE(root.output.find("lacks it"), std::string::npos) << root.output;
+  topo_->sysctl("solo", "net.ipv4.ping_group_range", "0 2147483647");
+  iknet::CommandResult inside = Run("ping --privileged -c 1 127.0.0.1", true);
+  // The copy has the capability: use the plain binary for a user without it.
+  iknet::CommandResult plain = topo_->exec(
+      "solo", std::string(kAsNobody) + IKNET_ICMPKIT_CLI_OR_ENV + " ping --privileged -c 1 127.0.0.1 2>&1");
+  EXPECT_EQ(inside.status, 0) << inside.output;
+  EXPECT_EQ(plain.status, 2) << plain.output;
+  EXPECT_EQ(plain.output.find("ping_group_range=\""), std::string::npos) << plain.output;
+  EXPECT_NE(plain.output.find("leave out --privileged"), std::string::npos) << plain.output;
+  EXPECT_NE(plain.output.find("setcap cap_net_raw+ep"), std::string::npos) << plain.output;
 }
 
 #if defined(IKNET_DROPPED_PRIVILEGES)

@@ -276,6 +276,27 @@ TEST_P(Loopback, SourceThatIsNotLocalIsRefused) {
   EXPECT_NE(std::string(ik_last_error()).find(foreign), std::string::npos) << ik_last_error();
 }
 
+// An interface name binds the socket to it (SO_BINDTODEVICE); the socket
+// still reports no bound address.
+TEST_P(Loopback, InterfaceNameBindsToThatInterface) {
+  Sock dev;
+  ASSERT_EQ(ik_socket_open(&dev.s, family(), "lo", 0), 0) << ik_last_error();
+  EXPECT_EQ(ik_socket_address(dev.s), nullptr);
+  ik_request req = request(15);
+  ik_reply reply;
+  ASSERT_EQ(ik_socket_send(dev.s, &req), 0) << ik_last_error();
+  EXPECT_EQ(ik_socket_receive(dev.s, &req, 2.0, &reply), 0) << ik_last_error();
+}
+
+TEST_P(Loopback, UnknownInterfaceAndMistypedAddressAreRefused) {
+  Sock s2;
+  EXPECT_EQ(ik_socket_open(&s2.s, family(), "xyz0", 0), IK_EADDRESS);
+  EXPECT_EQ(s2.s, nullptr);
+  EXPECT_STREQ(ik_last_error(), "no interface named 'xyz0'");
+  for (const char *bad : {"1.2.3.999", "1.2.3", "fd00::g", "a/b", "seventeen-chars-x"})
+    EXPECT_EQ(ik_socket_open(&s2.s, family(), bad, 0), IK_EADDRFORMAT) << bad;
+}
+
 TEST_P(Loopback, AddressesOfTheOtherFamilyAreRefused) {
   const char *other = family() == IK_AF_INET ? "::1" : "127.0.0.1";
   Sock s2;

@@ -173,8 +173,10 @@ TEST(CliArgs, UsageOfEachCommandNamesItsOptions) {
     EXPECT_NE(ping.find(o), std::string::npos) << o;
   for (const char *o : {"--rate PPS", "-f FILE", "-g CIDR", "default 2)"})
     EXPECT_NE(multi.find(o), std::string::npos) << o;
-  for (const char *o : {"-f FIRST_HOP", "-m MAX_HOPS", "--fast", "default 0.05"})
+  for (const char *o : {"-f FIRST_HOP", "-m MAX_HOPS", "--fast", "default 0.05", "-I SOURCE"})
     EXPECT_NE(trace.find(o), std::string::npos) << o;
+  for (const std::string *u : {&ping, &multi, &trace})
+    EXPECT_NE(u->find("interface (lo, eth0) or source address"), std::string::npos) << *u;
 }
 
 TEST(CliArgs, CommandsAreRequiredAndKnown) {
@@ -257,8 +259,22 @@ TEST(CliArgs, TrafficClassIsAByteInDecimalOrHex) {
   EXPECT_EQ(p.rc, 0) << p.msg;
 }
 
-TEST(CliArgs, SourceMustBeAnAddressOfTheChosenFamily) {
-  ExpectRefused({"ping", "-I", "eth0", "h"}, {"-I: SOURCE must be an IPv4 or IPv6 address", "'eth0'"});
+TEST(CliArgs, SourceIsAnInterfaceNameOrAnAddressOfTheChosenFamily) {
+  for (const char *cmd : {"ping", "multiping", "traceroute"})
+    for (const char *v : {"lo", "eth0", "veth-ab.1", "198.18.0.1", "fd00::1", "fe80::1%lo"}) {
+      Parsed p;
+      ParseInto(p, {cmd, "-I", v, "h"});
+      EXPECT_EQ(p.rc, 0) << cmd << " -I " << v << ": " << p.msg;
+      EXPECT_STREQ(p.args.opts.source, v);
+    }
+  // Mistyped addresses and what no interface is called stay refused here.
+  for (const char *v : {"1.2.3.999", "1.2.3", "fd00::g", "a/b", "with space", "", "sixteen-chars-xx"})
+    ExpectRefused({"ping", "-I", v, "h"},
+                  {"-I: SOURCE must be an interface name or an IPv4 or IPv6 address"});
+  // An interface serves both families: -4/-6 go with it.
+  Parsed p;
+  ParseInto(p, {"ping", "-6", "-I", "lo", "h"});
+  EXPECT_EQ(p.rc, 0) << p.msg;
   ExpectRefused({"ping", "-6", "-I", "127.0.0.1", "h"}, {"-I", "IPv4", "-6"});
   ExpectRefused({"ping", "-I", "::1", "-4", "h"}, {"-I", "IPv6", "-4"});
 }
