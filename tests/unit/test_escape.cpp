@@ -1,39 +1,14 @@
-// ik_escape, and every message path that shows user text through it: the
-// library's ik_last_error() (names, addresses), the CLI's target files,
-// ranges and output lines. Control bytes, escape sequences, C1 controls
-// in UTF-8, invalid UTF-8 and bidirectional overrides never come out raw.
+// ik_escape, and the library's message paths that show user text through
+// it: ik_last_error() of names and addresses (the CLI's are in
+// test_cli_escape.cpp). Control bytes, escape sequences, C1 controls in
+// UTF-8, invalid UTF-8 and bidirectional overrides never come out raw.
 #include <gtest/gtest.h>
 
-#include <cstdio>
 #include <string>
 
-extern "C" {
-#include "icmpkit.h"
-#include "output.h"
-#include "targets.h"
-}
+#include "escape_check.h"
 
-namespace {
-
-std::string Escaped(const std::string &s, size_t len = 256) {
-  std::string buf(len, '\x7f');
-  return ik_escape(s.c_str(), &buf[0], len);
-}
-
-// Nothing a terminal would act on: no byte below 0x20, no DEL, no bytes of
-// UTF-8 C1 controls, no invalid UTF-8 (this text is what ik_escape made).
-void ExpectInert(const std::string &s) {
-  for (unsigned char c : s) {
-    EXPECT_TRUE(c >= 0x20 && c != 0x7f) << "byte " << int(c) << " in: " << s;
-    EXPECT_NE(c, 0x9b) << s;
-  }
-  EXPECT_EQ(s.find("\xc2\x9b"), std::string::npos) << s;
-  EXPECT_EQ(s.find("\xe2\x80\xae"), std::string::npos) << s;
-}
-
-const std::string kHostile = "a\x1b[2J\x07\x9b\xc2\x9b\xe2\x80\xae\xff\xc0\xaf\xed\xa0\x80z";
-
-}  // namespace
+using namespace escape_check;
 
 TEST(Escape, PrintableAsciiAndValidUtf8AreKept) {
   EXPECT_EQ(Escaped("host-1.example.org"), "host-1.example.org");
@@ -114,56 +89,3 @@ TEST(EscapePaths, AddressParseNamesAHostileAddressEscaped) {
   ExpectInert(ik_last_error());
 }
 
-// ---- the CLI's messages and lines ----
-
-TEST(EscapePaths, RangeMessagesShowTheRangeEscaped) {
-  ikcli_targets t = {};
-  char msg[512];
-  for (const std::string &cidr : {kHostile, kHostile + "/24", "10.0.0.0/" + kHostile, "1.2.3.4" + kHostile + "/8"}) {
-    EXPECT_NE(ikcli_targets_add_cidr(&t, cidr.c_str(), msg, sizeof msg), 0);
-    ExpectInert(msg);
-    EXPECT_NE(std::string(msg).find("\\x1b[2J"), std::string::npos) << msg;
-  }
-  ikcli_targets_free(&t);
-}
-
-TEST(EscapePaths, FileMessagesShowThePathEscaped) {
-  ikcli_targets t = {};
-  char msg[512];
-  std::string path = "/nonexistent/" + kHostile;
-  EXPECT_NE(ikcli_targets_add_file(&t, path.c_str(), msg, sizeof msg), 0);
-  ExpectInert(msg);
-  EXPECT_NE(std::string(msg).find("-f /nonexistent/a\\x1b[2J"), std::string::npos) << msg;
-  const std::string bad = "bad host\n";
-  EXPECT_NE(ikcli_targets_add_text(&t, reinterpret_cast<const uint8_t *>(bad.data()), bad.size(),
-                                   kHostile.c_str(), msg, sizeof msg), 0);
-  ExpectInert(msg);
-  ikcli_targets_free(&t);
-}
-
-TEST(EscapePaths, FileOfNulBytesIsRefusedAfterItsFirstBlock) {
-  ikcli_targets t = {};
-  char msg[512];
-  EXPECT_EQ(ikcli_targets_add_file(&t, "/dev/zero", msg, sizeof msg), IK_EINVAL);
-  EXPECT_STREQ(msg, "-f /dev/zero: not a text file (a NUL byte within 65536 bytes)");
-  ikcli_targets_free(&t);
-}
-
-TEST(EscapePaths, OutputLinesShowTheTargetEscaped) {
-  ikcli_buf b = {};
-  ik_host h = {};
-  ikcli_ping_header(&b, kHostile.c_str(), "127.0.0.1", IK_AF_INET, 56);
-  ikcli_ping_statistics(&b, kHostile.c_str(), &h, 1.0);
-  ikcli_traceroute_header(&b, kHostile.c_str(), "127.0.0.1", IK_AF_INET, 30, 56);
-  std::snprintf(h.address, sizeof h.address, "%s", kHostile.c_str());
-  h.error = IK_ENAMELOOKUP;
-  ikcli_multiping_line(&b, &h, 10);
-  std::string out(b.data, b.len);
-  ikcli_buf_free(&b);
-  std::string no_newlines;
-  for (char c : out) no_newlines += c == '\n' ? ' ' : c;
-  ExpectInert(no_newlines);
-  EXPECT_NE(out.find("PING a\\x1b[2J\\x07\\x9b"), std::string::npos) << out;
-  EXPECT_NE(out.find("--- a\\x1b[2J"), std::string::npos) << out;
-  EXPECT_NE(out.find("traceroute to a\\x1b[2J"), std::string::npos) << out;
-}
