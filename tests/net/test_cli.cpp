@@ -21,10 +21,8 @@
 
 #include "../unit/cli_json_parser.h"
 #include "netns.h"
+#include "cli_under_test.h"
 
-#ifndef IKNET_ICMPKIT_CLI
-#define IKNET_ICMPKIT_CLI ""
-#endif
 #ifndef IKNET_CLI_ICMPLIB_PY
 #define IKNET_CLI_ICMPLIB_PY ""
 #endif
@@ -32,13 +30,10 @@
 using iknet::Chain;
 using testjson::Value;
 
-namespace {
+using iknet::Cli;
+using iknet::Slurp;
 
-// The executable under test; IKNET_ICMPKIT_CLI in the environment wins.
-std::string Cli() {
-  const char *e = std::getenv("IKNET_ICMPKIT_CLI");
-  return e && *e ? e : IKNET_ICMPKIT_CLI;
-}
+namespace {
 
 #define REQUIRE_CLI()                                                              \
   do {                                                                             \
@@ -49,13 +44,6 @@ struct CliRun {
   int status = -1;
   std::string out, err;
 };
-
-std::string Slurp(const std::string &path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
 
 // Runs "icmpkit args" with stdout and stderr apart, in role of topo (here
 // when topo is null). interrupt_after > 0: SIGINT after that many seconds.
@@ -418,15 +406,18 @@ TEST_P(CliChain, TracerouteIntoABlackholeIsNotReached) {
   EXPECT_EQ(lines[2]["hops"].num, 2);
 }
 
+// "RawV4", "DgramV6", "NobodyAutoV4" ...: the test names of a (mode, family) pair.
+std::string ModeFamilyName(const ::testing::TestParamInfo<std::tuple<Mode, int>> &i) {
+  Mode m = std::get<0>(i.param);
+  return std::string(m == Mode::privileged ? "Raw" : m == Mode::unprivileged ? "Dgram" : "NobodyAuto") +
+         "V" + std::to_string(std::get<1>(i.param));
+}
+
 INSTANTIATE_TEST_SUITE_P(
     ModesAndFamilies, CliChain,
     ::testing::Combine(::testing::Values(Mode::privileged, Mode::unprivileged, Mode::nobody_auto),
                        ::testing::Values(4, 6)),
-    [](const ::testing::TestParamInfo<std::tuple<Mode, int>> &i) {
-      Mode m = std::get<0>(i.param);
-      return std::string(m == Mode::privileged ? "Raw" : m == Mode::unprivileged ? "Dgram" : "NobodyAuto") +
-             "V" + std::to_string(std::get<1>(i.param));
-    });
+    ModeFamilyName);
 
 // ---- scale and icmplib comparison (IPv4 and IPv6 together) ----
 
@@ -1132,8 +1123,4 @@ INSTANTIATE_TEST_SUITE_P(
     ModesAndFamilies, CliSource,
     ::testing::Combine(::testing::Values(Mode::privileged, Mode::unprivileged, Mode::nobody_auto),
                        ::testing::Values(4, 6)),
-    [](const ::testing::TestParamInfo<std::tuple<Mode, int>> &i) {
-      Mode m = std::get<0>(i.param);
-      return std::string(m == Mode::privileged ? "Raw" : m == Mode::unprivileged ? "Dgram" : "NobodyAuto") +
-             "V" + std::to_string(std::get<1>(i.param));
-    });
+    ModeFamilyName);

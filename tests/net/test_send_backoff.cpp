@@ -22,22 +22,18 @@
 
 #include "../unit/cli_json_parser.h"
 #include "netns.h"
+#include "cli_under_test.h"
 
-#ifndef IKNET_ICMPKIT_CLI
-#define IKNET_ICMPKIT_CLI ""
-#endif
 #ifndef IKNET_SEND_FAIL_SHIM
 #define IKNET_SEND_FAIL_SHIM ""
 #endif
 
 using testjson::Value;
 
-namespace {
+using iknet::Cli;
+using iknet::Slurp;
 
-std::string Cli() {
-  const char *e = std::getenv("IKNET_ICMPKIT_CLI");
-  return e && *e ? e : IKNET_ICMPKIT_CLI;
-}
+namespace {
 
 #define REQUIRE_CLI_AND_SHIM()                                                                 \
   do {                                                                                         \
@@ -60,13 +56,6 @@ struct ShimRun {
   Report report;
   std::vector<Value> lines;  // stdout parsed as JSON Lines
 };
-
-std::string Slurp(const std::string &path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
 
 // A namespace of its own for each test; ping_group_range admits root so
 // that --unprivileged works.

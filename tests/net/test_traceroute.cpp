@@ -20,27 +20,16 @@
 
 #include "../unit/cli_json_parser.h"
 #include "test_topology_fixture.h"
+#include "cli_under_test.h"
 
-#ifndef IKNET_ICMPKIT_CLI
-#define IKNET_ICMPKIT_CLI ""
-#endif
 
 using iknet::Chain;
 using testjson::Value;
 
+using iknet::Cli;
+using iknet::Slurp;
+
 namespace {
-
-std::string Cli() {
-  const char *e = std::getenv("IKNET_ICMPKIT_CLI");
-  return e && *e ? e : IKNET_ICMPKIT_CLI;
-}
-
-std::string Slurp(const std::string &path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
 
 struct Outcome {
   int status = -1;
