@@ -149,6 +149,10 @@ void ik__ep_set_timeout_hint(ik__endpoint *ep, double seconds);
  * POSIX raw sockets; every Windows endpoint (the ICMP API needs no
  * privilege, and icmplib says privileged on Windows). */
 int ik__ep_is_privileged(const ik__endpoint *ep);
+/* Replies (and ICMP errors) the OS dropped on this endpoint's receive queue
+ * for lack of room since it was opened, as far as the OS tells (Linux:
+ * SO_RXQ_OVFL); 0 where it does not. Counted as messages are read. */
+uint64_t ik__ep_local_drops(const ik__endpoint *ep);
 
 /* Native handle: a file descriptor on POSIX, the ICMP HANDLE on Windows. */
 intptr_t ik__ep_native(const ik__endpoint *ep);

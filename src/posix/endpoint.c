@@ -528,3 +528,8 @@ void ik__ep_set_timeout_hint(ik__endpoint *ep, double seconds) {
 }
 
 int ik__ep_is_privileged(const ik__endpoint *ep) { return !ep->unprivileged; }
+
+uint64_t ik__ep_local_drops(const ik__endpoint *ep) {
+  (void)ep; /* not counted yet (issue 19) */
+  return 0;
+}
