@@ -11,3 +11,14 @@ else()
   target_link_libraries(icmpkit_libevent INTERFACE PkgConfig::LIBEVENT)
   set(ICMPKIT_LIBEVENT_FROM "pkg-config")
 endif()
+
+# icmpkit monitor's HTTP server is libevent's own evhttp (libevent_extra):
+# the target icmpkit_libevent_extra, for the tools only.
+add_library(icmpkit_libevent_extra INTERFACE)
+if(Libevent_FOUND)
+  find_package(Libevent 2.1 CONFIG QUIET COMPONENTS core extra)
+  target_link_libraries(icmpkit_libevent_extra INTERFACE libevent::extra)
+else()
+  pkg_check_modules(LIBEVENT_EXTRA REQUIRED IMPORTED_TARGET libevent_extra>=2.1)
+  target_link_libraries(icmpkit_libevent_extra INTERFACE PkgConfig::LIBEVENT_EXTRA)
+endif()

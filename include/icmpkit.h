@@ -319,5 +319,6 @@ IK_EXTERN int ik_socket_set_broadcast(ik_socket *sock, int enabled);
 
 #include "icmpkit/ping.h"
 #include "icmpkit/async.h"
+#include "icmpkit/monitor.h"
 
 #endif /* ICMPKIT_H */

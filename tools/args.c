@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { P = 1, M = 2, T = 4 }; /* commands an option belongs to */
+enum { P = 1, M = 2, T = 4, MO = 8 }; /* commands an option belongs to */
 
 enum opt_id {
   OPT_COUNT,
@@ -33,7 +33,10 @@ enum opt_id {
   OPT_SIM_QUERIES,
   OPT_HELP,
   OPT_ALIVE,
-  OPT_UNREACHABLE
+  OPT_UNREACHABLE,
+  OPT_LISTEN,
+  OPT_CONFIG,
+  OPT_SERVICE
 };
 
 typedef struct opt {
@@ -46,28 +49,31 @@ typedef struct opt {
 
 static const opt options[] = {
   {'c', NULL, "COUNT", OPT_COUNT, P | M | T},
-  {'i', NULL, "INTERVAL", OPT_INTERVAL, P | M | T},
-  {'W', NULL, "TIMEOUT", OPT_TIMEOUT, P | M | T},
-  {'s', NULL, "SIZE", OPT_SIZE, P | M},
+  {'i', NULL, "INTERVAL", OPT_INTERVAL, P | M | T | MO},
+  {'W', NULL, "TIMEOUT", OPT_TIMEOUT, P | M | T | MO},
+  {'s', NULL, "SIZE", OPT_SIZE, P | M | MO},
   {'t', NULL, "TTL", OPT_TTL, P | M},
-  {'Q', NULL, "TCLASS", OPT_TCLASS, P | M},
-  {'I', NULL, "SOURCE", OPT_SOURCE, P | M | T},
+  {'Q', NULL, "TCLASS", OPT_TCLASS, P | M | MO},
+  {'I', NULL, "SOURCE", OPT_SOURCE, P | M | T | MO},
   {'b', NULL, NULL, OPT_BROADCAST, P},
-  {'4', NULL, NULL, OPT_V4, P | M | T},
-  {'6', NULL, NULL, OPT_V6, P | M | T},
-  {0, "privileged", NULL, OPT_PRIV, P | M | T},
-  {0, "unprivileged", NULL, OPT_UNPRIV, P | M | T},
+  {'4', NULL, NULL, OPT_V4, P | M | T | MO},
+  {'6', NULL, NULL, OPT_V6, P | M | T | MO},
+  {0, "privileged", NULL, OPT_PRIV, P | M | T | MO},
+  {0, "unprivileged", NULL, OPT_UNPRIV, P | M | T | MO},
   {0, "json", NULL, OPT_JSON, P | M | T},
   {0, "rate", "PPS", OPT_RATE, M},
-  {'f', NULL, "FILE", OPT_FILE, M},
-  {'g', NULL, "CIDR", OPT_CIDR, M},
+  {'f', NULL, "FILE", OPT_FILE, M | MO},
+  {'g', NULL, "CIDR", OPT_CIDR, M | MO},
   {'f', NULL, "FIRST_HOP", OPT_FIRST_HOP, T},
   {'m', NULL, "MAX_HOPS", OPT_MAX_HOPS, T},
   {0, "fast", NULL, OPT_FAST, T},
   {'N', "sim-queries", "SIM_QUERIES", OPT_SIM_QUERIES, T},
-  {'h', "help", NULL, OPT_HELP, P | M | T},
+  {'h', "help", NULL, OPT_HELP, P | M | T | MO},
   {'a', NULL, NULL, OPT_ALIVE, M},
   {'u', NULL, NULL, OPT_UNREACHABLE, M},
+  {0, "listen", "ADDR:PORT", OPT_LISTEN, MO},
+  {0, "config", "FILE", OPT_CONFIG, MO},
+  {0, "service", NULL, OPT_SERVICE, MO},
 };
 
 static int fail(char *msg, size_t msglen, const char *fmt, ...)
@@ -94,13 +100,19 @@ const char *ikcli_command_name(ikcli_command command) {
     return "multiping";
   case IKCLI_TRACEROUTE:
     return "traceroute";
+  case IKCLI_MONITOR:
+    return "monitor";
   default:
     return "";
   }
 }
 
 static unsigned command_bit(ikcli_command c) {
-  return c == IKCLI_PING ? P : c == IKCLI_MULTIPING ? M : c == IKCLI_TRACEROUTE ? T : 0;
+  return c == IKCLI_PING         ? P
+         : c == IKCLI_MULTIPING  ? M
+         : c == IKCLI_TRACEROUTE ? T
+         : c == IKCLI_MONITOR    ? MO
+                                 : 0;
 }
 
 /* Decimal integer, optional '-', no spaces, in [lo, hi]. */
@@ -308,6 +320,22 @@ static int take(ikcli_args *a, const opt *o, const char *spelled, const char *v,
     a->show = want;
     return 0;
   }
+  case OPT_LISTEN:
+    if (ikcli_parse_listen(v, NULL, 0, NULL) != 0)
+      return fail(
+        msg, msglen,
+        "%s: ADDR:PORT must be an address and a port (127.0.0.1:9469, [::1]:9469, :9469), not '%s'",
+        spelled, ik_escape(v, sh, sizeof sh));
+    a->listen = v;
+    return 0;
+  case OPT_CONFIG:
+    if (*v == '\0')
+      return fail(msg, msglen, "%s: FILE is empty", spelled);
+    a->config = v;
+    return 0;
+  case OPT_SERVICE:
+    a->service = 1;
+    return 0;
   }
   return fail(msg, msglen, "internal error: unhandled option %s", spelled);
 }
@@ -376,6 +404,9 @@ static int check_operands(ikcli_args *a, char *msg, size_t msglen) {
   if (a->command == IKCLI_MULTIPING) {
     if (a->nhosts == 0 && a->nfiles == 0 && a->ncidrs == 0)
       return fail(msg, msglen, "multiping needs targets: HOST..., -f FILE or -g CIDR");
+  } else if (a->command == IKCLI_MONITOR) {
+    if (a->nhosts == 0 && a->nfiles == 0 && a->ncidrs == 0 && a->config == NULL)
+      return fail(msg, msglen, "monitor needs targets: HOST..., -f FILE, -g CIDR or --config FILE");
   } else if (a->nhosts == 0) {
     return fail(msg, msglen, "%s needs a HOST", name);
   } else if (a->nhosts > 1) {
@@ -402,7 +433,7 @@ int ikcli_parse_args(int argc, const char *const *argv, ikcli_args *out, char *m
   if (msg && msglen)
     msg[0] = '\0';
   if (argc < 2 || argv == NULL)
-    return fail(msg, msglen, "missing command: ping, multiping or traceroute");
+    return fail(msg, msglen, "missing command: ping, multiping, traceroute or monitor");
   cmd = argv[1];
   if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
     out->help = 1;
@@ -418,8 +449,10 @@ int ikcli_parse_args(int argc, const char *const *argv, ikcli_args *out, char *m
     out->command = IKCLI_MULTIPING;
   else if (strcmp(cmd, "traceroute") == 0)
     out->command = IKCLI_TRACEROUTE;
+  else if (strcmp(cmd, "monitor") == 0)
+    out->command = IKCLI_MONITOR;
   else
-    return fail(msg, msglen, "unknown command '%s': use ping, multiping or traceroute",
+    return fail(msg, msglen, "unknown command '%s': use ping, multiping, traceroute or monitor",
                 ik_escape(cmd, sh, sizeof sh));
 
   out->hosts = (const char **)calloc((size_t)argc, sizeof *out->hosts);
@@ -527,6 +560,56 @@ int ikcli_check_limits(const ikcli_args *a, const ik_ping_options *o, int root, 
   return IK_EPERMISSION;
 }
 
+int ikcli_parse_listen(const char *text, char *host, size_t hostlen, int *port) {
+  const char *colon, *h = text;
+  size_t hl;
+  long n;
+  if (text == NULL)
+    return -1;
+  if (*text == '[') {
+    const char *close = strchr(text, ']');
+    if (close == NULL || close[1] != ':')
+      return -1;
+    h = text + 1;
+    hl = (size_t)(close - h);
+    colon = close + 1;
+    if (hl == 0 || hl >= 64)
+      return -1;
+    {
+      char a[64];
+      memcpy(a, h, hl);
+      a[hl] = '\0';
+      if (!ik_is_ipv6_address(a))
+        return -1;
+    }
+  } else {
+    colon = strrchr(text, ':');
+    if (colon == NULL || memchr(text, ':', (size_t)(colon - text)) != NULL)
+      return -1;
+    hl = (size_t)(colon - text);
+    if (hl >= 64)
+      return -1;
+    if (hl > 0) {
+      char a[64];
+      memcpy(a, text, hl);
+      a[hl] = '\0';
+      if (!ik_is_ipv4_address(a))
+        return -1;
+    }
+  }
+  if (parse_long(colon + 1, 1, 65535, &n) != 0)
+    return -1;
+  if (host != NULL && hostlen > 0) {
+    if (hl == 0)
+      snprintf(host, hostlen, "0.0.0.0");
+    else
+      snprintf(host, hostlen, "%.*s", (int)hl, h);
+  }
+  if (port != NULL)
+    *port = (int)n;
+  return 0;
+}
+
 void ikcli_args_free(ikcli_args *a) {
   free((void *)a->hosts);
   free((void *)a->files);
@@ -544,6 +627,7 @@ static const char usage_tool[] =
   "  ping        probe one host, like ping(8)\n"
   "  multiping   probe many hosts at once, like fping(8)\n"
   "  traceroute  list the routers on the way to a host, like traceroute(8)\n"
+  "  monitor     probe hosts forever and serve Prometheus metrics\n"
   "\n"
   "  icmpkit COMMAND --help   options of a command\n"
   "  icmpkit --version        version of icmpkit\n"
@@ -563,12 +647,41 @@ static const char usage_common[] =
   "  --json          JSON Lines on standard output instead of text\n"
   "  -h, --help      this help\n";
 
-static char usage_buf[3][4096];
+static const char usage_monitor[] =
+  "usage: icmpkit monitor [-i INTERVAL] [-W TIMEOUT] [-s SIZE] [-Q TCLASS] [-I SOURCE]\n"
+  "                       [-4|-6] [--listen ADDR:PORT] [--config FILE]\n"
+  "                       [--privileged|--unprivileged] [--service]\n"
+  "                       (HOST... | -f FILE | -g CIDR)\n"
+  "\n"
+  "Probes every target every INTERVAL, forever, each target's probes spread\n"
+  "evenly over the interval, until SIGINT or SIGTERM (exit 0). With --listen,\n"
+  "serves /metrics (Prometheus text, or OpenMetrics when the scraper asks),\n"
+  "/-/healthy and POST /-/reload. SIGHUP or POST /-/reload reads --config\n"
+  "again: targets that stay keep their counters; a bad file is refused and\n"
+  "the running configuration stays. docs/monitoring.md lists the metrics.\n"
+  "\n"
+  "  -i INTERVAL     seconds between probes to one target (default 1)\n"
+  "  -W TIMEOUT      seconds to wait for each reply (default 1)\n"
+  "  -s SIZE         payload bytes (0..65507, default 56)\n"
+  "  -Q TCLASS       DS field / traffic class (0..255 or 0x00..0xff)\n"
+  "  -I SOURCE       interface (lo, eth0) or source address to send from\n"
+  "  -4, -6          names resolve to IPv4 / IPv6 only\n"
+  "  --listen ADDR:PORT  serve HTTP there (127.0.0.1:9469, [::1]:9469; :9469 all)\n"
+  "  --config FILE   YAML target groups (docs/monitoring.md); --listen wins\n"
+  "                  over the file's listen\n"
+  "  --privileged    use raw sockets (root or CAP_NET_RAW)\n"
+  "  --unprivileged  use unprivileged ICMP sockets (Linux: ping_group_range)\n"
+  "  --service       run under the Windows Service Control Manager\n"
+  "  -f FILE         read targets from FILE, one per line (- for standard input)\n"
+  "  -g CIDR         every address of a range, e.g. 198.18.0.0/24\n"
+  "  -h, --help      this help\n";
+
+static char usage_buf[4][4096];
 
 const char *ikcli_usage(ikcli_command command) {
   char common[1024];
   int k = (int)command - 1;
-  if (command == IKCLI_NONE || k < 0 || k > 2)
+  if (command == IKCLI_NONE || k < 0 || k > 3)
     return usage_tool;
   if (usage_buf[k][0] != '\0')
     return usage_buf[k];
@@ -632,6 +745,9 @@ const char *ikcli_usage(ikcli_command command) {
              "--json prints one object per target (keys as for ping --json, plus name:\n"
              "the target as given, and error: why it was not probed, when it was not).\n",
              common);
+    break;
+  case IKCLI_MONITOR:
+    snprintf(usage_buf[k], sizeof usage_buf[k], "%s", usage_monitor);
     break;
   default:
     snprintf(common, sizeof common, usage_common, "hop", "1..65535, default 2", "destination",

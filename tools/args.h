@@ -16,7 +16,8 @@ typedef enum ikcli_command {
   IKCLI_NONE = 0, /* only --help or --version */
   IKCLI_PING,
   IKCLI_MULTIPING,
-  IKCLI_TRACEROUTE
+  IKCLI_TRACEROUTE,
+  IKCLI_MONITOR
 } ikcli_command;
 
 enum { IKCLI_SHOW_ALL = 0, IKCLI_SHOW_ALIVE = 1, IKCLI_SHOW_UNREACHABLE = 2 };
@@ -74,6 +75,10 @@ typedef struct ikcli_args {
   size_t nfiles;
   const char **cidrs; /* multiping -g */
   size_t ncidrs;
+  /* monitor */
+  const char *listen; /* --listen ADDR:PORT, NULL: no HTTP */
+  const char *config; /* --config FILE */
+  int service;        /* --service: under the Windows SCM */
 } ikcli_args;
 
 /* Parses argv[1..argc-1] (argv[0] is the program). Returns 0, or IK_EINVAL
@@ -90,10 +95,14 @@ int ikcli_apply_options(const ikcli_args *args, ik_ping_options *opts, char *msg
 int ikcli_check_limits(const ikcli_args *args, const ik_ping_options *opts, int root, char *msg,
                        size_t msglen);
 void ikcli_args_free(ikcli_args *args);
+/* --listen's "ADDR:PORT": an IPv4 address, "[IPv6]", or nothing (every
+ * IPv4 address), then a port 1..65535. Returns 0 with the address (the
+ * brackets removed) in host and the port, or -1. host/port may be NULL. */
+int ikcli_parse_listen(const char *text, char *host, size_t hostlen, int *port);
 
 /* Usage text of a command (IKCLI_NONE: the whole tool), ending in "\n". */
 const char *ikcli_usage(ikcli_command command);
-/* "ping", "multiping", "traceroute", or "" for IKCLI_NONE. */
+/* "ping", "multiping", "traceroute", "monitor", or "" for IKCLI_NONE. */
 const char *ikcli_command_name(ikcli_command command);
 
 #ifdef __cplusplus

@@ -21,6 +21,7 @@
 #include "icmpkit.h"
 #include "json.h"
 #include "output.h"
+#include "monitor.h"
 #include "privileges.h"
 #include "targets.h"
 
@@ -786,7 +787,11 @@ static int run(const ikcli_args *a) {
     ik_multiping_options_init(&o);
   else if (a->command == IKCLI_TRACEROUTE)
     ik_traceroute_options_init(&o);
-  else {
+  else if (a->command == IKCLI_MONITOR) {
+    ik_ping_options_init(&o);
+    o.interval = 1.0;
+    o.timeout = 1.0;
+  } else {
     ik_ping_options_init(&o);
     o.count = IKCLI_MAX_PING_COUNT; /* as ping(8): until interrupted, unless -c */
   }
@@ -796,6 +801,8 @@ static int run(const ikcli_args *a) {
     rc = run_ping(a, o, &socks);
   else if (a->command == IKCLI_MULTIPING)
     rc = run_multiping(a, o, &socks);
+  else if (a->command == IKCLI_MONITOR)
+    rc = ikcli_monitor_main(a, &o, socks.sock);
   else
     rc = run_traceroute(a, o, &socks);
   close_sockets(&socks);

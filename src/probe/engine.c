@@ -73,6 +73,8 @@ static void fill_request(const ik_job *job, ik_request *r, const ik_address *dst
     job->seed ^ (target * 2654435761u) ^ ((uint32_t)seq << 16) ^ (count >> 16) * 0x9e3779b9u;
   r->ttl = ttl;
   r->traffic_class = job->opts.traffic_class;
+  if (job->ops->shape != NULL)
+    job->ops->shape(job, target, r, NULL);
 }
 
 ik__probe *ik__job_probe(ik_job *job, const ik_address *dst, uint32_t count, int ttl,
@@ -167,6 +169,7 @@ static void probe_done(int status, const ik_reply *reply, void *arg) {
 /* A request went out (by now): wait for its reply. */
 static void armed(ik__family *f, ik__probe *p, double now) {
   ik_job *job = f->job;
+  double timeout = job->opts.timeout;
   int err;
   job->ops->on_sent(job, p, now);
   if (!f->id_known) { /* the kernel's id on Linux DGRAM sockets */
@@ -174,7 +177,9 @@ static void armed(ik__family *f, ik__probe *p, double now) {
     f->id_known = 1;
   }
   ik__result_sent(job, p->target);
-  err = ik_async_receive(f->async, &p->req, job->opts.timeout, probe_done, p);
+  if (job->ops->shape != NULL)
+    job->ops->shape(job, p->target, NULL, &timeout);
+  err = ik_async_receive(f->async, &p->req, timeout, probe_done, p);
   if (err != 0) {
     slot_put(job, p);
     ik__job_stop(job, err);

@@ -68,6 +68,11 @@ typedef struct ik__probe_ops {
    * the job's final status. */
   int (*finish)(ik_job *job, int status);
   void (*free)(ik_job *job); /* kind_state and what the kind allocated */
+  /* Optional (NULL: job->opts for every target): target t's own request
+   * settings over job->opts' (payload size, traffic class) when req is
+   * not NULL, and its timeout when timeout is not NULL (the monitor's
+   * targets each have theirs). */
+  void (*shape)(const ik_job *job, uint32_t t, ik_request *req, double *timeout);
 } ik__probe_ops;
 
 struct ik_job {

@@ -164,6 +164,7 @@ static const ik__probe_ops multiping_ops = {
   multi_late_target,
   multi_finish,
   multi_free,
+  NULL,
 };
 
 int ik_async_multiping(struct event_base *base, const char *const *addresses, size_t n,

@@ -226,7 +226,7 @@ void ik__record_late(ik_job *job, uint32_t t, const ik_reply *reply) {
 void ik__result_sent(ik_job *job, uint32_t t) {
   if (job->stats != NULL)
     job->stats[t].sent++;
-  else
+  else if (job->hosts != NULL) /* NULL: the kind counts (monitor) */
     job->hosts[t].packets_sent++;
 }
 

@@ -1,0 +1,816 @@
+/* The monitor probe kind (include/icmpkit/monitor.h): every target probed
+ * every interval, forever, each target's first probe at a phase offset so
+ * a group's probes spread evenly over the interval. One engine job runs
+ * each group of targets that share sockets (mode, source); a target's own
+ * payload size, traffic class and timeout go through ops->shape. The
+ * counters live in the monitor's targets, so a replace keeps them. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "probe/engine.h"
+#include "socket.h"
+
+#define RING 8 /* probes per target whose outcome late replies may ask */
+#define NBOUNDS (IK_MONITOR_BUCKETS - 1)
+
+enum { IN_FLIGHT = 1, ANSWERED, LOST };
+
+typedef struct slot {
+  uint16_t seq;
+  uint8_t state;
+} slot;
+
+typedef struct mon_target {
+  char *host, *source, *key;
+  ik_monitor_label *labels; /* sorted by name; strings owned */
+  size_t nlabels;
+  double interval, timeout;
+  size_t size;
+  int tclass, mode, family;
+  ik_address addr; /* family 0: the name did not resolve */
+  char address[IK_ADDRSTRLEN];
+  ik_monitor_stats c; /* counters only (pointers filled by stats_get) */
+} mon_target;
+
+typedef struct mon_socket {
+  int mode, family;
+  char *source;
+  ik_socket *sock;
+} mon_socket;
+
+struct ik_monitor;
+
+/* One job: the targets that share (mode, source). */
+typedef struct mon_group {
+  struct ik_monitor *m;
+  int mode;
+  const char *source; /* a target's */
+  ik_job *job;
+  int status; /* the job ended with it (not 0: it stopped) */
+  mon_target **t;
+  size_t n;
+  double *due;
+  uint32_t *count, *heap, *by_addr;
+  size_t by_addr_size;
+  slot (*ring)[RING];
+} mon_group;
+
+struct ik_monitor {
+  struct event_base *base;
+  ik_monitor_options opts;
+  mon_target **t;
+  size_t n;
+  mon_group *groups;
+  size_t ngroups;
+  mon_socket *socks;
+  size_t nsocks;
+};
+
+/* ---- options ---- */
+
+void ik_monitor_target_init(ik_monitor_target *target) {
+  if (target == NULL)
+    return;
+  memset(target, 0, sizeof *target);
+  target->interval = 1.0;
+  target->timeout = 1.0;
+  target->payload_size = 56;
+}
+
+void ik_monitor_options_init(ik_monitor_options *opts) {
+  if (opts != NULL)
+    memset(opts, 0, sizeof *opts);
+}
+
+double ik_monitor_bucket_bound(size_t i) { return i < NBOUNDS ? 50e-6 * ldexp(1.0, (int)i) : 0; }
+
+/* ---- the kind ---- */
+
+static mon_group *group_of(const ik_job *job) { return (mon_group *)job->kind_state; }
+
+static uint32_t address_hash(const ik_address *a) {
+  uint32_t h = 2166136261u;
+  size_t i, len = a->family == IK_AF_INET ? 4 : 16;
+  for (i = 0; i < len; i++)
+    h = (h ^ a->bytes[i]) * 16777619u;
+  return h;
+}
+
+static int mon_start(ik_job *job, const char *const *addresses, size_t n, void *results) {
+  mon_group *g = (mon_group *)results;
+  size_t i, size = 2;
+  (void)addresses;
+  job->kind_state = g;
+  job->n = job->ndst = n;
+  if (n > 0 && (job->dst = (ik_address *)calloc(n, sizeof *job->dst)) == NULL)
+    return ik__fail(IK_ENOMEM, "no memory for %zu targets", n);
+  while (size < 2 * n)
+    size *= 2;
+  g->by_addr_size = size;
+  if ((g->by_addr = (uint32_t *)malloc(size * sizeof *g->by_addr)) == NULL)
+    return ik__fail(IK_ENOMEM, "no memory for %zu targets", n);
+  memset(g->by_addr, 0xff, size * sizeof *g->by_addr);
+  for (i = 0; i < n; i++) {
+    size_t k;
+    job->dst[i] = g->t[i]->addr;
+    if (job->dst[i].family == 0)
+      continue;
+    for (k = address_hash(&job->dst[i]) & (size - 1); g->by_addr[k] != UINT32_MAX;)
+      k = (k + 1) & (size - 1);
+    g->by_addr[k] = (uint32_t)i;
+  }
+  return 0;
+}
+
+static void heap_down(mon_group *g, size_t n, size_t i) {
+  uint32_t *h = g->heap;
+  for (;;) {
+    size_t l = 2 * i + 1, r = l + 1, s = i;
+    uint32_t tmp;
+    if (l < n && g->due[h[l]] < g->due[h[s]])
+      s = l;
+    if (r < n && g->due[h[r]] < g->due[h[s]])
+      s = r;
+    if (s == i)
+      return;
+    tmp = h[i];
+    h[i] = h[s];
+    h[s] = tmp;
+    i = s;
+  }
+}
+
+static void count_send_error(mon_target *t, int err) {
+  ik_monitor_stats *c = &t->c;
+  size_t i;
+  c->sent++;
+  for (i = 0; i < c->nsend; i++)
+    if (c->send[i].error == err) {
+      c->send[i].count++;
+      return;
+    }
+  if (c->nsend == IK_MONITOR_KINDS) { /* the last entry takes the others */
+    c->send[IK_MONITOR_KINDS - 1].error = 0;
+    c->send[IK_MONITOR_KINDS - 1].count++;
+    return;
+  }
+  c->send[c->nsend].error = err;
+  c->send[c->nsend++].count = 1;
+}
+
+static void count_icmp_error(mon_target *t, int type, int code) {
+  ik_monitor_stats *c = &t->c;
+  size_t i;
+  for (i = 0; i < c->nicmp; i++)
+    if (c->icmp[i].type == type && c->icmp[i].code == code) {
+      c->icmp[i].count++;
+      return;
+    }
+  if (c->nicmp == IK_MONITOR_KINDS) {
+    c->icmp[IK_MONITOR_KINDS - 1].type = c->icmp[IK_MONITOR_KINDS - 1].code = -1;
+    c->icmp[IK_MONITOR_KINDS - 1].count++;
+    return;
+  }
+  c->icmp[c->nicmp].type = type;
+  c->icmp[c->nicmp].code = code;
+  c->icmp[c->nicmp++].count = 1;
+}
+
+/* Queues what is due, oldest first, at most IK__TICK_PROBES a turn; a
+ * target whose probe is overdue by a whole interval skips ahead rather
+ * than catching up in a burst. */
+static void mon_tick(ik_job *job) {
+  mon_group *g = group_of(job);
+  double now = ik__now_mono(), wait;
+  size_t budget = IK__TICK_PROBES;
+  int err = 0, i;
+
+  for (i = 0; i < 2; i++)
+    if (job->fam[i].nbatch > 0 && ik__job_flush(&job->fam[i]) == IK_ENOBUFS)
+      err = IK_ENOBUFS;
+  while (!err && !job->stopped && budget > 0 && g->n > 0 && g->due[g->heap[0]] <= now) {
+    uint32_t t = g->heap[0];
+    mon_target *tg = g->t[t];
+    if (job->dst[t].family == 0) {
+      count_send_error(tg, IK_ENAMELOOKUP);
+    } else {
+      ik__family *f = ik__job_family(job, job->dst[t].family);
+      ik__probe *p;
+      if (f->nbatch == IK__BATCH && ik__job_flush(f) == IK_ENOBUFS) {
+        err = IK_ENOBUFS;
+        break;
+      }
+      if ((p = ik__job_probe(job, &job->dst[t], g->count[t]++, 64, t)) == NULL)
+        return;
+      ik__job_queue(f, p);
+      budget--;
+    }
+    g->due[t] += tg->interval;
+    if (g->due[t] <= now)
+      g->due[t] = now + tg->interval;
+    heap_down(g, g->n, 0);
+  }
+  for (i = 0; i < 2 && !err; i++)
+    if (job->fam[i].nbatch > 0 && ik__job_flush(&job->fam[i]) == IK_ENOBUFS)
+      err = IK_ENOBUFS;
+  if (job->stopped || g->n == 0)
+    return;
+  if (err)
+    wait = IK__BACKOFF;
+  else if (budget == 0)
+    wait = 0;
+  else
+    wait = g->due[g->heap[0]] - now;
+  ik__job_arm(job, wait);
+}
+
+static slot *slot_of(mon_group *g, uint32_t t, uint16_t seq) {
+  slot *s = &g->ring[t][seq % RING];
+  return s->seq == seq ? s : NULL;
+}
+
+static void mon_on_sent(ik_job *job, const ik__probe *p, double now) {
+  mon_group *g = group_of(job);
+  slot *s = &g->ring[p->target][p->req.sequence % RING];
+  (void)now;
+  s->seq = p->req.sequence;
+  s->state = IN_FLIGHT;
+}
+
+static void mon_on_answer(ik_job *job, const ik__probe *p, const ik_reply *reply) {
+  mon_group *g = group_of(job);
+  mon_target *t = g->t[p->target];
+  slot *s = slot_of(g, p->target, p->req.sequence);
+  double rtt;
+  size_t b;
+  if (ik_reply_check(reply) != IK_OK) {
+    count_icmp_error(t, reply->type, reply->code);
+    if (s != NULL)
+      s->state = LOST;
+    return;
+  }
+  if ((reply->flags & IK_REPLY_DUPLICATE) != 0) {
+    t->c.duplicates++;
+    return;
+  }
+  rtt = ik__probe_rtt(p, reply) / 1000.0;
+  for (b = 0; b < NBOUNDS && rtt > ik_monitor_bucket_bound(b); b++)
+    ;
+  t->c.buckets[b]++;
+  t->c.replies++;
+  t->c.rtt_sum += rtt;
+  t->c.reply_ttl = reply->ttl;
+  if (s != NULL)
+    s->state = ANSWERED;
+}
+
+/* The outcome is known now: only here does a probe count as sent. */
+static void mon_on_complete(ik_job *job, const ik__probe *p) {
+  mon_group *g = group_of(job);
+  slot *s = slot_of(g, p->target, p->req.sequence);
+  g->t[p->target]->c.sent++;
+  if (s != NULL && s->state == IN_FLIGHT)
+    s->state = LOST;
+}
+
+static void mon_on_send_failed(ik_job *job, const ik__probe *p, int err) {
+  count_send_error(group_of(job)->t[p->target], err);
+}
+
+/* Echo replies after their receive completed: a copy of an answer, or an
+ * answer after the timeout. Counted here; the engine keeps nothing. */
+static long mon_late_target(ik_job *job, const ik_reply *reply, const ik_address *quoted_dst) {
+  mon_group *g = group_of(job);
+  size_t k, mask = g->by_addr_size - 1;
+  if (quoted_dst != NULL)
+    return -1;
+  for (k = address_hash(&reply->source_addr) & mask; g->by_addr[k] != UINT32_MAX;
+       k = (k + 1) & mask) {
+    uint32_t t = g->by_addr[k];
+    slot *s;
+    if (!ik__address_equal(&job->dst[t], &reply->source_addr) ||
+        (s = slot_of(g, t, reply->sequence)) == NULL)
+      continue;
+    if (s->state == ANSWERED)
+      g->t[t]->c.duplicates++;
+    else if (s->state == LOST)
+      g->t[t]->c.late++;
+    return -1;
+  }
+  return -1;
+}
+
+static int mon_finish(ik_job *job, int status) {
+  (void)job;
+  return status;
+}
+
+static void mon_free(ik_job *job) { (void)job; /* the group is the monitor's */ }
+
+static void mon_shape(const ik_job *job, uint32_t t, ik_request *req, double *timeout) {
+  const mon_target *tg = group_of(job)->t[t];
+  if (req != NULL) {
+    req->payload_size = tg->size;
+    req->traffic_class = tg->tclass;
+  }
+  if (timeout != NULL)
+    *timeout = tg->timeout;
+}
+
+static void mon_defaults(ik_ping_options *opts) {
+  if (opts != NULL)
+    ik_ping_options_init(opts);
+}
+
+static const ik__probe_ops monitor_ops = {
+  mon_defaults,   0,          mon_start,       mon_tick,   mon_on_sent, mon_on_answer,
+  mon_on_complete, mon_on_send_failed, mon_late_target, mon_finish, mon_free,    mon_shape,
+};
+
+/* ---- targets ---- */
+
+static void target_free(mon_target *t) {
+  size_t i;
+  if (t == NULL)
+    return;
+  for (i = 0; i < t->nlabels; i++) {
+    free((char *)t->labels[i].name);
+    free((char *)t->labels[i].value);
+  }
+  free(t->labels);
+  free(t->host);
+  free(t->source);
+  free(t->key);
+  free(t);
+}
+
+static char *dup_str(const char *s) {
+  size_t n = strlen(s) + 1;
+  char *d = (char *)malloc(n);
+  if (d != NULL)
+    memcpy(d, s, n);
+  return d;
+}
+
+static int label_cmp(const void *a, const void *b) {
+  return strcmp(((const ik_monitor_label *)a)->name, ((const ik_monitor_label *)b)->name);
+}
+
+static const char *const reserved_labels[] = {"target", "address", "family", "type",     "code",
+                                              "reason", "le",      "version", "quantile", NULL};
+
+static int check_label(const char *name) {
+  const char *c;
+  size_t i;
+  if (name == NULL || *name == '\0' || (*name >= '0' && *name <= '9'))
+    return 0;
+  for (c = name; *c; c++)
+    if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+          *c == '_'))
+      return 0;
+  for (i = 0; reserved_labels[i] != NULL; i++)
+    if (strcmp(name, reserved_labels[i]) == 0)
+      return 0;
+  return !(name[0] == '_' && name[1] == '_');
+}
+
+static int check_target(const ik_monitor_target *in, size_t i) {
+  size_t k;
+  if (in->host == NULL || *in->host == '\0')
+    return ik__fail(IK_EINVAL, "target %zu: no host", i);
+  if (!(in->interval > 0 && in->interval <= 86400))
+    return ik__fail(IK_EINVAL, "%.200s: interval %g out of range (0, 86400] s", in->host,
+                    in->interval);
+  if (!(in->timeout > 0 && in->timeout <= 3600))
+    return ik__fail(IK_EINVAL, "%.200s: timeout %g out of range (0, 3600] s", in->host,
+                    in->timeout);
+  if (in->payload_size > IK_MAX_PAYLOAD_SIZE)
+    return ik__fail(IK_EINVAL, "%.200s: payload size %zu over %d", in->host, in->payload_size,
+                    IK_MAX_PAYLOAD_SIZE);
+  if (in->traffic_class < 0 || in->traffic_class > 255)
+    return ik__fail(IK_EINVAL, "%.200s: traffic class %d out of range 0..255", in->host,
+                    in->traffic_class);
+  if (in->mode < IK_MONITOR_MODE_AUTO || in->mode > IK_MONITOR_MODE_UNPRIVILEGED)
+    return ik__fail(IK_EINVAL, "%.200s: no socket mode %d", in->host, in->mode);
+  if (in->family != 0 && in->family != IK_AF_INET && in->family != IK_AF_INET6)
+    return ik__fail(IK_EINVAL, "%.200s: no address family %d", in->host, in->family);
+  if (in->nlabels > 0 && in->labels == NULL)
+    return ik__fail(IK_EINVAL, "%.200s: labels is NULL", in->host);
+  for (k = 0; k < in->nlabels; k++)
+    if (!check_label(in->labels[k].name) || in->labels[k].value == NULL)
+      return ik__fail(IK_EINVAL, "%.200s: bad label name '%.100s'", in->host,
+                      in->labels[k].name != NULL ? in->labels[k].name : "(null)");
+  return 0;
+}
+
+/* "host\0name=value\0..." with labels sorted: what a target is. */
+static char *make_key(const mon_target *t) {
+  size_t len = strlen(t->host) + 1, i;
+  char *key, *p;
+  for (i = 0; i < t->nlabels; i++)
+    len += strlen(t->labels[i].name) + strlen(t->labels[i].value) + 2;
+  if ((key = (char *)malloc(len + 1)) == NULL)
+    return NULL;
+  p = key;
+  p += sprintf(p, "%s", t->host) + 1;
+  for (i = 0; i < t->nlabels; i++)
+    p += sprintf(p, "%s=%s", t->labels[i].name, t->labels[i].value) + 1;
+  *p = '\0';
+  return key;
+}
+
+static size_t key_len(const char *key) {
+  const char *p = key;
+  while (*p)
+    p += strlen(p) + 1;
+  return (size_t)(p - key);
+}
+
+static uint32_t key_hash(const char *key) {
+  uint32_t h = 2166136261u;
+  size_t i, n = key_len(key);
+  for (i = 0; i < n; i++)
+    h = (h ^ (uint8_t)key[i]) * 16777619u;
+  return h;
+}
+
+static int key_equal(const char *a, const char *b) {
+  size_t n = key_len(a);
+  return n == key_len(b) && memcmp(a, b, n) == 0;
+}
+
+static int target_new(const ik_monitor_target *in, mon_target **out) {
+  mon_target *t = (mon_target *)calloc(1, sizeof *t);
+  size_t k;
+  *out = t;
+  if (t == NULL)
+    return ik__fail(IK_ENOMEM, "no memory for a target");
+  t->interval = in->interval;
+  t->timeout = in->timeout;
+  t->size = in->payload_size;
+  t->tclass = in->traffic_class;
+  t->mode = in->mode;
+  t->family = in->family;
+  t->c.reply_ttl = -1;
+  if ((t->host = dup_str(in->host)) == NULL ||
+      (in->source != NULL && *in->source && (t->source = dup_str(in->source)) == NULL) ||
+      (in->nlabels > 0 &&
+       (t->labels = (ik_monitor_label *)calloc(in->nlabels, sizeof *t->labels)) == NULL))
+    return ik__fail(IK_ENOMEM, "no memory for a target");
+  for (k = 0; k < in->nlabels; k++) {
+    t->nlabels++;
+    if ((t->labels[k].name = dup_str(in->labels[k].name)) == NULL ||
+        (t->labels[k].value = dup_str(in->labels[k].value)) == NULL)
+      return ik__fail(IK_ENOMEM, "no memory for a target");
+  }
+  qsort(t->labels, t->nlabels, sizeof *t->labels, label_cmp);
+  for (k = 1; k < t->nlabels; k++)
+    if (strcmp(t->labels[k - 1].name, t->labels[k].name) == 0)
+      return ik__fail(IK_EINVAL, "%.200s: label '%.100s' twice", t->host, t->labels[k].name);
+  if ((t->key = make_key(t)) == NULL)
+    return ik__fail(IK_ENOMEM, "no memory for a target");
+  if (ik__job_resolve(t->host, t->family, &t->addr, t->address, sizeof t->address) != 0) {
+    memset(&t->addr, 0, sizeof t->addr);
+    t->address[0] = '\0';
+  }
+  return 0;
+}
+
+/* An open-addressing index of targets by key: where key is, or the free
+ * slot where it would go. */
+static size_t key_slot(mon_target **index, size_t size, const char *key) {
+  size_t k;
+  for (k = key_hash(key) & (size - 1); index[k] != NULL; k = (k + 1) & (size - 1))
+    if (key_equal(index[k]->key, key))
+      break;
+  return k;
+}
+
+static mon_target **key_index(mon_target **t, size_t n, size_t *size) {
+  mon_target **index;
+  size_t i;
+  for (*size = 2; *size < 2 * n;)
+    *size *= 2;
+  if ((index = (mon_target **)calloc(*size, sizeof *index)) == NULL)
+    return NULL;
+  for (i = 0; i < n; i++)
+    index[key_slot(index, *size, t[i]->key)] = t[i];
+  return index;
+}
+
+/* ---- sockets and groups ---- */
+
+static int same_source(const char *a, const char *b) {
+  return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* The socket of (mode, source, family): the caller's, one already open,
+ * or a new one. */
+static int socket_for(ik_monitor *m, int mode, const char *source, int family, ik_socket **out) {
+  mon_socket *s;
+  size_t i;
+  int err = 0, k;
+  if (mode == IK_MONITOR_MODE_AUTO && source == NULL &&
+      (*out = m->opts.sockets[family == IK_AF_INET6]) != NULL)
+    return 0;
+  for (i = 0; i < m->nsocks; i++)
+    if (m->socks[i].mode == mode && m->socks[i].family == family &&
+        same_source(m->socks[i].source, source)) {
+      *out = m->socks[i].sock;
+      return 0;
+    }
+  if ((s = (mon_socket *)realloc(m->socks, (m->nsocks + 1) * sizeof *s)) == NULL)
+    return ik__fail(IK_ENOMEM, "no memory for a socket");
+  m->socks = s;
+  s = &m->socks[m->nsocks];
+  memset(s, 0, sizeof *s);
+  s->mode = mode;
+  s->family = family;
+  if (source != NULL && (s->source = dup_str(source)) == NULL)
+    return ik__fail(IK_ENOMEM, "no memory for a socket");
+  /* Auto: the least privilege that works (a datagram socket), else raw. */
+  for (k = 0; k < 2; k++) {
+    int privileged = mode == IK_MONITOR_MODE_PRIVILEGED ||
+                     (mode == IK_MONITOR_MODE_AUTO && k == 1);
+    if (k == 1 && mode != IK_MONITOR_MODE_AUTO)
+      break;
+    if ((err = ik_socket_open(&s->sock, family, source,
+                              privileged ? 0u : IK_SOCKET_UNPRIVILEGED)) == 0)
+      break;
+  }
+  if (err != 0) {
+    free(s->source);
+    return err;
+  }
+  m->nsocks++;
+  *out = s->sock;
+  return 0;
+}
+
+static void group_release(mon_group *g) {
+  ik_job_free(g->job);
+  free(g->t);
+  free(g->due);
+  free(g->count);
+  free(g->heap);
+  free(g->by_addr);
+  free(g->ring);
+  memset(g, 0, sizeof *g);
+}
+
+static void groups_free(mon_group *groups, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++)
+    group_release(&groups[i]);
+  free(groups);
+}
+
+static void job_ended(int status, void *arg) {
+  mon_group *g = (mon_group *)arg;
+  /* Only a socket failure ends a monitor's job; its targets stop
+   * counting until the next ik_monitor_set_targets. */
+  g->status = status != 0 ? status : IK_EUNAVAILABLE;
+}
+
+/* Splits t into groups by (mode, source). */
+static int make_groups(mon_target **t, size_t n, mon_group **out, size_t *nout) {
+  mon_group *g = NULL;
+  size_t ng = 0, i, j;
+  *out = NULL;
+  *nout = 0;
+  for (i = 0; i < n; i++) {
+    for (j = 0; j < ng; j++)
+      if (g[j].mode == t[i]->mode && same_source(g[j].source, t[i]->source))
+        break;
+    if (j == ng) {
+      mon_group *more = (mon_group *)realloc(g, (ng + 1) * sizeof *g);
+      if (more == NULL)
+        break;
+      g = more;
+      memset(&g[ng], 0, sizeof g[ng]);
+      g[ng].mode = t[i]->mode;
+      g[ng].source = t[i]->source;
+      ng++;
+    }
+    g[j].n++;
+  }
+  *out = g;
+  *nout = ng;
+  if (i < n)
+    return ik__fail(IK_ENOMEM, "no memory for target groups");
+  for (j = 0; j < ng; j++) {
+    size_t m = g[j].n;
+    g[j].n = 0;
+    g[j].t = (mon_target **)malloc(m * sizeof *g[j].t);
+    g[j].due = (double *)malloc(m * sizeof *g[j].due);
+    g[j].count = (uint32_t *)calloc(m, sizeof *g[j].count);
+    g[j].heap = (uint32_t *)malloc(m * sizeof *g[j].heap);
+    g[j].ring = (slot(*)[RING])calloc(m, sizeof *g[j].ring);
+    if (g[j].t == NULL || g[j].due == NULL || g[j].count == NULL || g[j].heap == NULL ||
+        g[j].ring == NULL)
+      return ik__fail(IK_ENOMEM, "no memory for %zu targets", m);
+  }
+  for (i = 0; i < n; i++)
+    for (j = 0; j < ng; j++)
+      if (g[j].mode == t[i]->mode && same_source(g[j].source, t[i]->source)) {
+        g[j].t[g[j].n++] = t[i];
+        break;
+      }
+  return 0;
+}
+
+/* The sockets a group's targets need, found or opened into opts. */
+static int group_sockets(ik_monitor *m, mon_group *g, ik_ping_options *opts) {
+  size_t i;
+  int err;
+  for (i = 0; i < g->n; i++) {
+    int fam = g->t[i]->addr.family;
+    if (fam != 0 && opts->sockets[fam == IK_AF_INET6] == NULL &&
+        (err = socket_for(m, g->mode, g->source, fam, &opts->sockets[fam == IK_AF_INET6])) != 0)
+      return err;
+  }
+  return 0;
+}
+
+/* Phase offsets: target i of n first due at i/n of its interval. */
+static int group_start(ik_monitor *m, mon_group *g, const ik_ping_options *opts) {
+  double now = ik__now_mono();
+  size_t i;
+  g->m = m;
+  for (i = 0; i < g->n; i++) {
+    g->due[i] = now + g->t[i]->interval * (double)i / (double)g->n;
+    g->heap[i] = (uint32_t)i; /* ascending due: already a heap */
+  }
+  return ik__job_start(m->base, &monitor_ops, opts, NULL, g->n, g, job_ended, g, &g->job);
+}
+
+static void sockets_prune(ik_monitor *m) {
+  size_t i, j, k = 0;
+  for (i = 0; i < m->nsocks; i++) {
+    int used = 0;
+    for (j = 0; j < m->n && !used; j++)
+      used = m->t[j]->mode == m->socks[i].mode && same_source(m->t[j]->source, m->socks[i].source) &&
+             m->t[j]->addr.family == m->socks[i].family;
+    if (used) {
+      m->socks[k++] = m->socks[i];
+    } else {
+      ik_socket_free(m->socks[i].sock);
+      free(m->socks[i].source);
+    }
+  }
+  m->nsocks = k;
+}
+
+/* ---- public calls ---- */
+
+int ik_monitor_new(struct event_base *base, const ik_monitor_options *opts, ik_monitor **out) {
+  ik_monitor *m;
+  if (out == NULL || base == NULL)
+    return ik__fail(IK_EINVAL, "%s is NULL", out == NULL ? "out" : "the event base");
+  *out = NULL;
+  if ((m = (ik_monitor *)calloc(1, sizeof *m)) == NULL)
+    return ik__fail(IK_ENOMEM, "no memory for a monitor");
+  m->base = base;
+  if (opts != NULL)
+    m->opts = *opts;
+  *out = m;
+  return 0;
+}
+
+static void targets_free(mon_target **t, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++)
+    target_free(t[i]);
+  free(t);
+}
+
+static int build_targets(const ik_monitor_target *in, size_t n, mon_target ***out) {
+  mon_target **t = (mon_target **)calloc(n > 0 ? n : 1, sizeof *t), **index;
+  size_t i, size;
+  int err = 0;
+  *out = t;
+  if (t == NULL)
+    return ik__fail(IK_ENOMEM, "no memory for %zu targets", n);
+  for (i = 0; i < n && err == 0; i++)
+    if ((err = check_target(&in[i], i)) == 0)
+      err = target_new(&in[i], &t[i]);
+  if (err != 0)
+    return err;
+  for (size = 2; size < 2 * n;)
+    size *= 2;
+  if ((index = (mon_target **)calloc(size, sizeof *index)) == NULL)
+    return ik__fail(IK_ENOMEM, "no memory for %zu targets", n);
+  for (i = 0; i < n && err == 0; i++) {
+    size_t k = key_slot(index, size, t[i]->key);
+    if (index[k] != NULL)
+      err = ik__fail(IK_EINVAL, "%.200s: the same target (host and labels) twice", t[i]->host);
+    index[k] = t[i];
+  }
+  free(index);
+  return err;
+}
+
+int ik_monitor_set_targets(ik_monitor *m, const ik_monitor_target *targets, size_t n) {
+  mon_target **t = NULL, **old_index;
+  mon_group *groups = NULL;
+  ik_ping_options *opts = NULL;
+  size_t ngroups = 0, i, size;
+  int err;
+
+  if (m == NULL || (targets == NULL && n > 0))
+    return ik__fail(IK_EINVAL, "%s is NULL", m == NULL ? "the monitor" : "targets");
+  if ((err = build_targets(targets, n, &t)) != 0 || (err = make_groups(t, n, &groups, &ngroups)))
+    goto fail;
+  if (ngroups > 0 && (opts = (ik_ping_options *)calloc(ngroups, sizeof *opts)) == NULL) {
+    err = ik__fail(IK_ENOMEM, "no memory for target groups");
+    goto fail;
+  }
+  for (i = 0; i < ngroups; i++) {
+    ik_ping_options_init(&opts[i]);
+    opts[i].privileged = groups[i].mode != IK_MONITOR_MODE_UNPRIVILEGED;
+    if ((err = group_sockets(m, &groups[i], &opts[i])) != 0)
+      goto fail;
+  }
+  /* Committed: the old jobs stop (their probes in flight uncounted), the
+   * staying targets take their counters along. */
+  groups_free(m->groups, m->ngroups);
+  m->groups = NULL;
+  m->ngroups = 0;
+  if ((old_index = key_index(m->t, m->n, &size)) != NULL) {
+    for (i = 0; i < n; i++) {
+      mon_target *o = old_index[key_slot(old_index, size, t[i]->key)];
+      if (o != NULL)
+        t[i]->c = o->c;
+    }
+    free(old_index);
+  }
+  targets_free(m->t, m->n);
+  m->t = t;
+  m->n = n;
+  m->groups = groups;
+  m->ngroups = ngroups;
+  err = 0;
+  for (i = 0; i < ngroups; i++) {
+    int e = group_start(m, &groups[i], &opts[i]);
+    if (e != 0 && err == 0)
+      err = e;
+    if (e != 0)
+      groups[i].status = e;
+  }
+  free(opts);
+  sockets_prune(m);
+  return err;
+fail:
+  free(opts);
+  groups_free(groups, ngroups);
+  targets_free(t, n);
+  return err;
+}
+
+void ik_monitor_free(ik_monitor *m) {
+  size_t i;
+  if (m == NULL)
+    return;
+  groups_free(m->groups, m->ngroups);
+  targets_free(m->t, m->n);
+  for (i = 0; i < m->nsocks; i++) {
+    ik_socket_free(m->socks[i].sock);
+    free(m->socks[i].source);
+  }
+  free(m->socks);
+  free(m);
+}
+
+size_t ik_monitor_size(const ik_monitor *m) { return m != NULL ? m->n : 0; }
+
+int ik_monitor_stats_get(const ik_monitor *m, size_t i, ik_monitor_stats *out) {
+  const mon_target *t;
+  if (m == NULL || out == NULL || i >= m->n)
+    return ik__fail(IK_EINVAL, "%s", m == NULL || out == NULL ? "NULL argument" : "no such target");
+  t = m->t[i];
+  *out = t->c;
+  out->host = t->host;
+  out->address = t->address;
+  out->family = t->addr.family;
+  out->labels = t->labels;
+  out->nlabels = t->nlabels;
+  return 0;
+}
+
+static uint64_t socket_drops(ik_socket *s) {
+  ik__endpoint *ep = s != NULL ? ik__socket_endpoint(s) : NULL;
+  return ep != NULL ? ik__ep_local_drops(ep) : 0;
+}
+
+uint64_t ik_monitor_local_drops(const ik_monitor *m, int family) {
+  uint64_t n = 0;
+  size_t i;
+  if (m == NULL)
+    return 0;
+  n = socket_drops(m->opts.sockets[family == IK_AF_INET6]);
+  for (i = 0; i < m->nsocks; i++)
+    if (m->socks[i].family == family)
+      n += socket_drops(m->socks[i].sock);
+  return n;
+}
