@@ -1,0 +1,209 @@
+// icmpkit monitor scraped by a real Prometheus (Debian's `prometheus`) in a
+// namespace topology: the counters Prometheus stores agree exactly with the
+// echo requests and replies nft counted in the target namespace, and a 20 %
+// random drop of one target's requests shows as a PromQL loss of 0.2 within
+// 4 binomial standard deviations. `promtool check metrics` accepts the
+// exposition. Runs as root; skipped with a reason when the tool or
+// Prometheus is missing (CI installs both: scripts/deps).
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <cmath>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "cli_under_test.h"
+#include "netns.h"
+
+#ifndef IKNET_PROM_QUERY_PY
+#define IKNET_PROM_QUERY_PY ""
+#endif
+
+namespace {
+
+using iknet::Cli;
+using iknet::Slurp;
+
+const char kT2[] = "198.18.60.2";  // answers every request
+const char kT3[] = "198.18.60.3";  // nft drops 20 % of its requests
+const char kMetrics[] = "http://127.0.0.1:19469";
+const char kProm[] = "http://127.0.0.1:19090";
+
+std::string Q() { return std::string("python3 ") + IKNET_PROM_QUERY_PY; }
+
+void Sleep(double s) { std::this_thread::sleep_for(std::chrono::duration<double>(s)); }
+
+class MonitorProm : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    IKNET_REQUIRE_ROOT();
+    if (Cli().empty()) GTEST_SKIP() << "the icmpkit tool is not built";
+    if (iknet::run_command("command -v prometheus && command -v promtool").status != 0)
+      GTEST_SKIP() << "needs Debian's prometheus (promtool): scripts/deps installs it";
+    dir_ = "/tmp/ik-mon-" + std::to_string(getpid());
+    iknet::run_command("rm -rf " + dir_ + " && mkdir -p " + dir_);
+    topo_.add("mon");
+    topo_.add("t");
+    topo_.veth("mon", "eth0", "t", "eth0");
+    topo_.address("mon", "eth0", "198.18.60.1/24");
+    topo_.address("t", "eth0", std::string(kT2) + "/24");
+    topo_.address("t", "eth0", std::string(kT3) + "/24");
+    // Requests counted as they arrive (before the drop), replies as they
+    // leave: what really crossed the wire.
+    topo_.nft("t",
+              "table inet mon {\n"
+              "  counter req2 {}\n  counter req3 {}\n  counter rep2 {}\n  counter rep3 {}\n"
+              "  chain in {\n    type filter hook input priority 0;\n"
+              "    ip daddr 198.18.60.2 icmp type echo-request counter name req2\n"
+              "    ip daddr 198.18.60.3 icmp type echo-request counter name req3\n"
+              "    ip daddr 198.18.60.3 icmp type echo-request numgen random mod 100 < 20 drop\n"
+              "  }\n"
+              "  chain out {\n    type filter hook output priority 0;\n"
+              "    ip saddr 198.18.60.2 icmp type echo-reply counter name rep2\n"
+              "    ip saddr 198.18.60.3 icmp type echo-reply counter name rep3\n"
+              "  }\n}\n");
+    ready_ = true;
+  }
+
+  void TearDown() override {
+    if (!ready_) return;
+    for (const char *f : {"/mon.pid", "/prom.pid"}) {
+      std::string pid = Slurp(dir_ + f);
+      if (!pid.empty()) iknet::run_command("kill -TERM " + pid + " 2>/dev/null");
+    }
+    Sleep(0.5);
+    iknet::run_command("rm -rf " + dir_);
+  }
+
+  // Starts the monitor in mon: its pid in mon.pid, its exit status in
+  // mon.rc once it ends.
+  void StartMonitor(const std::string &args) {
+    std::string cmd = "(" + Cli() + " monitor --listen 127.0.0.1:19469 " + args + " >" + dir_ +
+                      "/mon.log 2>&1 & echo $! >" + dir_ + "/mon.pid; wait $!; echo $? >" + dir_ +
+                      "/mon.rc) >/dev/null 2>&1 &";
+    ASSERT_EQ(topo_.exec("mon", cmd).status, 0);
+    ASSERT_TRUE(WaitFor("mon", Q() + " get " + kMetrics + "/-/healthy")) << Slurp(dir_ + "/mon.log");
+  }
+
+  void StartPrometheus() {
+    std::ofstream(dir_ + "/prom.yml") << "global:\n  scrape_interval: 1s\n  scrape_timeout: 900ms\n"
+                                         "scrape_configs:\n  - job_name: icmpkit\n"
+                                         "    static_configs:\n      - targets: ['127.0.0.1:19469']\n";
+    std::string cmd = "(prometheus --config.file=" + dir_ + "/prom.yml --storage.tsdb.path=" + dir_ +
+                      "/data --web.listen-address=127.0.0.1:19090 >" + dir_ +
+                      "/prom.log 2>&1 & echo $! >" + dir_ + "/prom.pid) >/dev/null 2>&1";
+    ASSERT_EQ(topo_.exec("mon", cmd).status, 0);
+    ASSERT_TRUE(WaitFor("mon", Q() + " get " + kProm + "/-/ready")) << Slurp(dir_ + "/prom.log");
+  }
+
+  bool WaitFor(const std::string &role, const std::string &cmd, double seconds = 20) {
+    for (double t = 0; t < seconds; t += 0.2) {
+      if (topo_.exec(role, cmd + " >/dev/null 2>&1").status == 0) return true;
+      Sleep(0.2);
+    }
+    return false;
+  }
+
+  // PromQL instant query in mon: target label -> value.
+  std::map<std::string, double> Query(const std::string &promql) {
+    iknet::CommandResult r = topo_.exec("mon", Q() + " query " + kProm + " '" + promql + "'");
+    EXPECT_EQ(r.status, 0) << r.output;
+    std::map<std::string, double> out;
+    std::istringstream in(r.output);
+    std::string target, value;
+    while (in >> target >> value) out[target] = std::stod(value);
+    return out;
+  }
+
+  long long NftCounter(const std::string &name) {
+    iknet::CommandResult r = topo_.exec("t", "nft list counter inet mon " + name);
+    size_t at = r.output.find("packets ");
+    EXPECT_NE(at, std::string::npos) << r.output;
+    return at == std::string::npos ? -1 : std::stoll(r.output.substr(at + 8));
+  }
+
+  iknet::Topology topo_;
+  std::string dir_;
+  bool ready_ = false;
+};
+
+TEST_F(MonitorProm, PrometheusCountsAgreeWithTheWireAndLossIsTheDropRate) {
+  // The link is down until Prometheus has scraped once: until then every
+  // probe is a send error, so (sent - send errors) counts from zero.
+  topo_.ip("mon", "link set eth0 down");
+  StartMonitor(std::string("-i 0.005 -W 1 ") + kT2 + " " + kT3);
+  StartPrometheus();
+  ASSERT_TRUE(WaitFor("mon", Q() + " query " + kProm + " 'up == 1' | grep -q ."))
+    << Slurp(dir_ + "/prom.log");
+  const std::string out =
+    "sum by (target) (icmpkit_probes_sent_total) - sum by (target) (icmpkit_send_errors_total)";
+  std::map<std::string, double> before = Query(out);
+  ASSERT_EQ(before[kT2], 0);
+  ASSERT_EQ(before[kT3], 0);
+
+  topo_.ip("mon", "link set eth0 up");
+  Sleep(12);
+  topo_.ip("mon", "link set eth0 down");
+  Sleep(1 + 2.5);  // the last probes time out, then two more scrapes
+
+  // The exposition as Prometheus reads it passes promtool.
+  iknet::CommandResult check = topo_.exec(
+    "mon", Q() + " get " + kMetrics + "/metrics | promtool check metrics; echo rc=$?");
+  EXPECT_EQ(check.output, "rc=0\n");
+
+  std::map<std::string, double> sent = Query(out);
+  std::map<std::string, double> replies = Query("sum by (target) (icmpkit_rtt_seconds_count)");
+  std::map<std::string, double> loss = Query("1 - sum by (target) (icmpkit_rtt_seconds_count) / (" +
+                                             out + ")");
+  std::map<std::string, double> scrapes = Query("count_over_time(up[1h])");
+  long long req2 = NftCounter("req2"), req3 = NftCounter("req3");
+  long long rep2 = NftCounter("rep2"), rep3 = NftCounter("rep3");
+
+  EXPECT_GE(scrapes["-"], 12);
+  ASSERT_GT(req2, 1000);
+  EXPECT_EQ(sent[kT2], req2);
+  EXPECT_EQ(sent[kT3], req3);
+  EXPECT_EQ(replies[kT2], rep2);
+  EXPECT_EQ(replies[kT3], rep3);
+  EXPECT_EQ(loss[kT2], 0);
+  // Binomial: n requests each dropped with p = 0.2; 4 sigma.
+  double n = sent[kT3], sigma = std::sqrt(0.2 * 0.8 / n);
+  EXPECT_NEAR(loss[kT3], 0.2, 4 * sigma) << "n=" << n << " sigma=" << sigma;
+
+  // A reload (no --config: the command line's targets again) keeps the
+  // counters of the targets that stay.
+  iknet::CommandResult reload =
+    topo_.exec("mon", Q() + " post " + kMetrics + "/-/reload");
+  EXPECT_EQ(reload.output, "200 reloaded: 2 targets\n");
+  Sleep(2.5);
+  std::map<std::string, double> after = Query("sum by (target) (icmpkit_rtt_seconds_count)");
+  EXPECT_EQ(after[kT2], rep2);
+  EXPECT_EQ(after[kT3], rep3);
+
+  // SIGTERM ends it cleanly.
+  iknet::run_command("kill -TERM " + Slurp(dir_ + "/mon.pid"));
+  for (int i = 0; i < 50 && Slurp(dir_ + "/mon.rc").empty(); i++) Sleep(0.1);
+  EXPECT_EQ(Slurp(dir_ + "/mon.rc"), "0\n") << Slurp(dir_ + "/mon.log");
+}
+
+TEST_F(MonitorProm, ServesOpenMetricsWhenAskedAndTheOtherPaths) {
+  StartMonitor(std::string("-i 0.1 ") + kT2);
+  Sleep(0.5);
+  iknet::CommandResult om = topo_.exec(
+    "mon", Q() + " get " + kMetrics + "/metrics 'application/openmetrics-text; version=1.0.0'");
+  EXPECT_EQ(om.status, 0);
+  EXPECT_NE(om.output.find("# TYPE icmpkit_probes_sent counter\n"), std::string::npos) << om.output;
+  EXPECT_EQ(om.output.substr(om.output.size() - 6), "# EOF\n");
+  iknet::CommandResult text = topo_.exec("mon", Q() + " get " + kMetrics + "/metrics");
+  EXPECT_NE(text.output.find("# TYPE icmpkit_probes_sent_total counter\n"), std::string::npos);
+  EXPECT_EQ(topo_.exec("mon", Q() + " get " + kMetrics + "/-/healthy").output, "Healthy.\n");
+  EXPECT_NE(topo_.exec("mon", Q() + " get " + kMetrics + "/nothing").status, 0);
+  EXPECT_EQ(topo_.exec("mon", Q() + " get " + kMetrics + "/-/reload").status, 1);  // GET: 405
+}
+
+}  // namespace
