@@ -3,6 +3,10 @@
  * reloads, and a clean end on SIGINT/SIGTERM or the service's stop. */
 #include "monitor.h"
 
+#if defined(_WIN32)
+#  include <winsock2.h>
+#endif
+
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
@@ -292,6 +296,13 @@ static int run(mon *s) {
 
   memset(&cfg, 0, sizeof cfg);
   ik_monitor_options_init(&mo);
+#if defined(_WIN32)
+  {
+    WSADATA wsa; /* libevent's own sockets (the signal pipe, evhttp) need it first */
+    if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0)
+      return say(s, "%s", "WSAStartup failed"), 2;
+  }
+#endif
   if ((s->base = event_base_new()) == NULL)
     return say(s, "%s", "cannot create an event base"), 2;
   for (i = 0; i < 2; i++)

@@ -46,14 +46,14 @@ typedef struct ik_monitor_target {
   const char *host; /* an address or a host name, as the user wrote it */
   const ik_monitor_label *labels;
   size_t nlabels;
-  double interval;      /* seconds between probes, default 1 */
-  double timeout;       /* seconds, default 1 */
-  size_t payload_size;  /* default 56 */
-  int traffic_class;    /* 0..255, default 0 */
-  const char *source;   /* address or interface name, NULL: any */
-  int mode;             /* IK_MONITOR_MODE_*, default auto */
-  int family;           /* of a name's address: 0 (IPv4 first), IK_AF_INET(6) */
-  void *reserved[4];    /* room for later fields: left zero by init */
+  double interval;     /* seconds between probes, default 1 */
+  double timeout;      /* seconds, default 1 */
+  size_t payload_size; /* default 56 */
+  int traffic_class;   /* 0..255, default 0 */
+  const char *source;  /* address or interface name, NULL: any */
+  int mode;            /* IK_MONITOR_MODE_*, default auto */
+  int family;          /* of a name's address: 0 (IPv4 first), IK_AF_INET(6) */
+  void *reserved[4];   /* room for later fields: left zero by init */
 } ik_monitor_target;
 
 IK_EXTERN void ik_monitor_target_init(ik_monitor_target *target);
@@ -105,10 +105,10 @@ typedef struct ik_monitor_stats {
   int family;          /* 0 while the name does not resolve */
   const ik_monitor_label *labels;
   size_t nlabels;
-  uint64_t sent;       /* probes whose outcome is known (see above) */
-  uint64_t replies;    /* answered in time: the histogram's count */
-  uint64_t duplicates; /* further copies of an answer */
-  uint64_t late;       /* answers after the probe timed out */
+  uint64_t sent;                        /* probes whose outcome is known (see above) */
+  uint64_t replies;                     /* answered in time: the histogram's count */
+  uint64_t duplicates;                  /* further copies of an answer */
+  uint64_t late;                        /* answers after the probe timed out */
   uint64_t buckets[IK_MONITOR_BUCKETS]; /* replies per RTT bucket (not cumulative) */
   double rtt_sum;                       /* seconds */
   int reply_ttl;                        /* of the last reply, -1: none yet or unknown */

@@ -155,7 +155,8 @@ static void probe_done(int status, const ik_reply *reply, void *arg) {
   job->pending--;
   if (status == IK_OK && !job->stopped)
     job->ops->on_answer(job, p, reply);
-  else if (status != IK_OK && status != IK_ETIMEOUT && status != IK_EUNAVAILABLE)
+  else if (status != IK_OK && status != IK_ETIMEOUT && status != IK_EUNAVAILABLE &&
+           (job->stopped || job->ops->on_failed == NULL || !job->ops->on_failed(job, p, status)))
     ik__job_stop(job, status);
   if (!job->stopped && job->canceling && job->pending == 0)
     ik__job_stop(job, IK_ECANCELED);

@@ -73,6 +73,11 @@ typedef struct ik__probe_ops {
    * not NULL, and its timeout when timeout is not NULL (the monitor's
    * targets each have theirs). */
   void (*shape)(const ik_job *job, uint32_t t, ik_request *req, double *timeout);
+  /* Optional: p's receive failed with status (not a timeout: Windows
+   * reports a probe the OS could not route this way). Nonzero: the kind
+   * counted it and the job goes on (on_complete follows); NULL or 0: the
+   * job stops with status. */
+  int (*on_failed)(ik_job *job, const ik__probe *p, int status);
 } ik__probe_ops;
 
 struct ik_job {

@@ -141,10 +141,12 @@ static void heap_down(mon_group *g, size_t n, size_t i) {
   }
 }
 
-static void count_send_error(mon_target *t, int err) {
+/* A probe that failed: counted as sent too unless its on_complete will. */
+static void count_send_error(mon_target *t, int err, int sent) {
   ik_monitor_stats *c = &t->c;
   size_t i;
-  c->sent++;
+  if (sent)
+    c->sent++;
   for (i = 0; i < c->nsend; i++)
     if (c->send[i].error == err) {
       c->send[i].count++;
@@ -193,7 +195,7 @@ static void mon_tick(ik_job *job) {
     uint32_t t = g->heap[0];
     mon_target *tg = g->t[t];
     if (job->dst[t].family == 0) {
-      count_send_error(tg, IK_ENAMELOOKUP);
+      count_send_error(tg, IK_ENAMELOOKUP, 1);
     } else {
       ik__family *f = ik__job_family(job, job->dst[t].family);
       ik__probe *p;
@@ -275,7 +277,14 @@ static void mon_on_complete(ik_job *job, const ik__probe *p) {
 }
 
 static void mon_on_send_failed(ik_job *job, const ik__probe *p, int err) {
-  count_send_error(group_of(job)->t[p->target], err);
+  count_send_error(group_of(job)->t[p->target], err, 1);
+}
+
+/* Windows: the OS could not send it (no route): a send error, and the
+ * probe completes as lost. */
+static int mon_on_failed(ik_job *job, const ik__probe *p, int status) {
+  count_send_error(group_of(job)->t[p->target], status, 0);
+  return 1;
 }
 
 /* Echo replies after their receive completed: a copy of an answer, or an
@@ -324,8 +333,13 @@ static void mon_defaults(ik_ping_options *opts) {
 }
 
 static const ik__probe_ops monitor_ops = {
-  mon_defaults,   0,          mon_start,       mon_tick,   mon_on_sent, mon_on_answer,
-  mon_on_complete, mon_on_send_failed, mon_late_target, mon_finish, mon_free,    mon_shape,
+  mon_defaults,    0,
+  mon_start,       mon_tick,
+  mon_on_sent,     mon_on_answer,
+  mon_on_complete, mon_on_send_failed,
+  mon_late_target, mon_finish,
+  mon_free,        mon_shape,
+  mon_on_failed,
 };
 
 /* ---- targets ---- */
@@ -357,7 +371,7 @@ static int label_cmp(const void *a, const void *b) {
   return strcmp(((const ik_monitor_label *)a)->name, ((const ik_monitor_label *)b)->name);
 }
 
-static const char *const reserved_labels[] = {"target", "address", "family", "type",     "code",
+static const char *const reserved_labels[] = {"target", "address", "family",  "type",     "code",
                                               "reason", "le",      "version", "quantile", NULL};
 
 static int check_label(const char *name) {
@@ -531,12 +545,11 @@ static int socket_for(ik_monitor *m, int mode, const char *source, int family, i
     return ik__fail(IK_ENOMEM, "no memory for a socket");
   /* Auto: the least privilege that works (a datagram socket), else raw. */
   for (k = 0; k < 2; k++) {
-    int privileged = mode == IK_MONITOR_MODE_PRIVILEGED ||
-                     (mode == IK_MONITOR_MODE_AUTO && k == 1);
+    int privileged = mode == IK_MONITOR_MODE_PRIVILEGED || (mode == IK_MONITOR_MODE_AUTO && k == 1);
     if (k == 1 && mode != IK_MONITOR_MODE_AUTO)
       break;
-    if ((err = ik_socket_open(&s->sock, family, source,
-                              privileged ? 0u : IK_SOCKET_UNPRIVILEGED)) == 0)
+    if ((err =
+           ik_socket_open(&s->sock, family, source, privileged ? 0u : IK_SOCKET_UNPRIVILEGED)) == 0)
       break;
   }
   if (err != 0) {
@@ -650,7 +663,8 @@ static void sockets_prune(ik_monitor *m) {
   for (i = 0; i < m->nsocks; i++) {
     int used = 0;
     for (j = 0; j < m->n && !used; j++)
-      used = m->t[j]->mode == m->socks[i].mode && same_source(m->t[j]->source, m->socks[i].source) &&
+      used = m->t[j]->mode == m->socks[i].mode &&
+             same_source(m->t[j]->source, m->socks[i].source) &&
              m->t[j]->addr.family == m->socks[i].family;
     if (used) {
       m->socks[k++] = m->socks[i];

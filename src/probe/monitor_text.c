@@ -175,9 +175,10 @@ int ik_monitor_write_metrics(const ik_monitor *m, int format, char *buf, size_t 
   out o;
   if (m == NULL || (buf == NULL && len > 0) ||
       (format != IK_MONITOR_TEXT && format != IK_MONITOR_OPENMETRICS))
-    return ik__fail(IK_EINVAL, "%s", m == NULL       ? "the monitor is NULL"
-                                     : buf == NULL ? "buf is NULL"
-                                                   : "no such format");
+    return ik__fail(IK_EINVAL, "%s",
+                    m == NULL     ? "the monitor is NULL"
+                    : buf == NULL ? "buf is NULL"
+                                  : "no such format");
   memset(&o, 0, sizeof o);
   o.buf = buf;
   o.len = len;
@@ -200,8 +201,7 @@ int ik_monitor_write_metrics(const ik_monitor *m, int format, char *buf, size_t 
   if (o.used >= len) {
     if (len > 0)
       buf[len - 1] = '\0';
-    return ik__fail(IK_ENOSPACE, "the metrics need %zu bytes, the buffer has %zu", o.used + 1,
-                    len);
+    return ik__fail(IK_ENOSPACE, "the metrics need %zu bytes, the buffer has %zu", o.used + 1, len);
   }
   return 0;
 }

@@ -165,6 +165,7 @@ static const ik__probe_ops multiping_ops = {
   multi_finish,
   multi_free,
   NULL,
+  NULL,
 };
 
 int ik_async_multiping(struct event_base *base, const char *const *addresses, size_t n,

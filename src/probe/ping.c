@@ -77,6 +77,7 @@ static const ik__probe_ops ping_ops = {
   ping_finish,
   ik__rounds_free,
   NULL,
+  NULL,
 };
 
 int ik_async_ping(struct event_base *base, const char *address, const ik_ping_options *opts,

@@ -249,6 +249,7 @@ static const ik__probe_ops traceroute_ops = {
   trace_finish,
   trace_free,
   NULL,
+  NULL,
 };
 
 int ik_async_traceroute(struct event_base *base, const char *address, const ik_ping_options *opts,
