@@ -12,6 +12,10 @@
 #include "socket.h"
 
 #define RING 8 /* probes per target whose outcome late replies may ask */
+/* A probe may leave this much before it is due, so that one wake-up sends
+ * every probe of the next 2 ms (at most 500 wake-ups a second, whatever
+ * the number of targets) while the probes stay spread over the interval. */
+#define SLACK 0.002
 #define NBOUNDS (IK_MONITOR_BUCKETS - 1)
 
 enum { IN_FLIGHT = 1, ANSWERED, LOST };
@@ -191,7 +195,7 @@ static void mon_tick(ik_job *job) {
   for (i = 0; i < 2; i++)
     if (job->fam[i].nbatch > 0 && ik__job_flush(&job->fam[i]) == IK_ENOBUFS)
       err = IK_ENOBUFS;
-  while (!err && !job->stopped && budget > 0 && g->n > 0 && g->due[g->heap[0]] <= now) {
+  while (!err && !job->stopped && budget > 0 && g->n > 0 && g->due[g->heap[0]] <= now + SLACK) {
     uint32_t t = g->heap[0];
     mon_target *tg = g->t[t];
     if (job->dst[t].family == 0) {

@@ -254,4 +254,31 @@ TEST_F(MonitorProm, ServesOpenMetricsWhenAskedAndTheOtherPaths) {
   EXPECT_EQ(topo_.exec("mon", Q() + " get " + kMetrics + "/-/reload").status, 1);  // GET: 405
 }
 
+// What fails is counted by kind, each failure once as sent: a router's
+// Host Unreachable by (type, code), a send the OS refuses (no route) by
+// reason; a name that does not resolve by reason too.
+TEST_F(MonitorNet, IcmpErrorsAndSendErrorsAreCountedByKindAndAsSent) {
+  topo_.router("t");
+  topo_.ip("t", "route add unreachable 198.18.70.0/24");
+  topo_.ip("mon", "route add 198.18.70.0/24 via 198.18.60.2");
+  StartMonitor("-i 0.1 -W 1 198.18.70.1 198.18.80.1 nowhere.invalid");
+  Sleep(2);
+  std::string m = Scrape();
+  double sent = Metric(m, "icmpkit_probes_sent_total", "198.18.70.1");
+  EXPECT_GE(sent, 10) << m;
+  EXPECT_EQ(Metric(m, "icmpkit_rtt_seconds_count", "198.18.70.1"), 0);
+  EXPECT_NE(m.find("icmpkit_icmp_errors_total{target=\"198.18.70.1\",address=\"198.18.70.1\","
+                   "family=\"ipv4\",type=\"3\",code=\"1\"} " +
+                   std::to_string(static_cast<long long>(sent)) + "\n"),
+            std::string::npos)
+    << m;
+  for (const char *t : {"198.18.80.1", "nowhere.invalid"}) {
+    double n = Metric(m, "icmpkit_probes_sent_total", t);
+    EXPECT_GE(n, 10) << t;
+    EXPECT_EQ(Metric(m, "icmpkit_send_errors_total", t), n) << t << "\n" << m;
+  }
+  EXPECT_NE(m.find("target=\"nowhere.invalid\",address=\"\",family=\"\",reason=\"namelookup\"}"),
+            std::string::npos);
+}
+
 }  // namespace
