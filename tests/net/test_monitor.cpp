@@ -16,6 +16,8 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
+#include <algorithm>
 
 #include "cli_under_test.h"
 #include "netns.h"
@@ -279,6 +281,42 @@ TEST_F(MonitorNet, IcmpErrorsAndSendErrorsAreCountedByKindAndAsSent) {
   }
   EXPECT_NE(m.find("target=\"nowhere.invalid\",address=\"\",family=\"\",reason=\"namelookup\"}"),
             std::string::npos);
+}
+
+// Each target's probes leave at its own phase: 126 targets probed once a
+// second arrive spread over the second (never more than a few in 50 ms),
+// each once a second, with the size and traffic class asked for.
+TEST_F(MonitorNet, ProbesSpreadEvenlyOverTheInterval) {
+  topo_.ip("t", "route add local 198.18.61.0/24 dev lo");
+  topo_.ip("mon", "route add 198.18.61.0/24 via 198.18.60.2");
+  iknet::Capture cap(topo_.ns("t"), "eth0");
+  StartMonitor("-i 1 -s 32 -Q 0x20 -g 198.18.61.0/25");
+  Sleep(1);  // past the start
+  std::vector<double> times;
+  std::map<std::string, int> per_target;
+  iknet::Capture::Packet p;
+  double first = 0;
+  auto request = [](const iknet::Capture::Packet &q) {
+    return q.icmp_type == 8 && q.destination.compare(0, 10, "198.18.61.") == 0;
+  };
+  while (cap.next(2, request, &p)) {
+    if (first == 0) first = p.time;
+    if (p.time - first >= 2.0) break;
+    times.push_back(p.time);
+    per_target[p.destination]++;
+    EXPECT_EQ(p.traffic_class, 0x20);
+    EXPECT_EQ(p.icmp_length, 8 + 32);
+  }
+  ASSERT_GE(times.size(), 2u * 126 - 4);
+  EXPECT_LE(times.size(), 2u * 126 + 4);
+  EXPECT_EQ(per_target.size(), 126u);
+  for (const auto &kv : per_target) EXPECT_NEAR(kv.second, 2, 1) << kv.first;
+  size_t most = 0;
+  for (size_t i = 0, j = 0; i < times.size(); i++) {
+    while (times[i] - times[j] > 0.05) j++;
+    most = std::max(most, i - j + 1);
+  }
+  EXPECT_LE(most, 12u) << "126 probes a second: about 6 in 50 ms when spread";
 }
 
 }  // namespace
