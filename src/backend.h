@@ -83,9 +83,11 @@ typedef struct ik__received {
 int ik__ep_open(ik__endpoint **ep, int family, const ik_address *source, int unprivileged);
 /* Binds an open endpoint to the interface called name (ik_socket_open's
  * source when it is not an address): Linux SO_BINDTODEVICE, macOS
- * IP_BOUND_IF / IPV6_BOUND_IF. Errors: IK_EADDRESS (no interface of that
- * name), IK_EPERMISSION, IK_ENOTSUP (the system cannot bind a socket to an
- * interface: Windows, BSDs other than macOS), IK_ESOCKET. */
+ * IP_BOUND_IF / IPV6_BOUND_IF, Windows the interface's address as source
+ * (src/win32/iface.h). Errors: IK_EADDRESS (no interface of that name;
+ * Windows: none of the endpoint's family on it), IK_EPERMISSION, IK_ENOTSUP
+ * (the system cannot bind a socket to an interface: BSDs other than
+ * macOS), IK_ENOMEM, IK_ESOCKET. */
 int ik__ep_bind_device(ik__endpoint *ep, const char *name);
 /* Takes over native, an open socket of the caller, once the descriptor
  * itself shows an ICMP (IPv4) or ICMPv6 raw or datagram socket, and
