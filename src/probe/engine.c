@@ -433,20 +433,15 @@ static int job_new(struct event_base *base, const ik__probe_ops *ops, const ik_p
 
 /* Every request of the job carries job->id (raw sockets keep it), so a
  * raw socket's queue may hold only what answers that id: another prober's
- * replies then cost us nothing. Not possible everywhere (IK_ENOTSUP):
- * the codec and the matching sort them out there. */
-static int take_socket(ik_job *job, ik__family *f) {
+ * replies then cost us nothing. Where that is not possible (IK_ENOTSUP,
+ * or the kernel refused: a caller's socket with a locked filter) the codec
+ * and the matching sort them out, as they do anyway. */
+static void take_socket(ik_job *job, ik__family *f) {
   ik__endpoint *ep = ik__socket_endpoint(f->sock);
-  int err;
   if (ep == NULL)
-    return 0; /* a closed borrowed socket: ik_async_new says so */
+    return; /* a closed borrowed socket: ik_async_new says so */
   f->drops_base = ik__ep_local_drops(ep);
-  if (!ik__ep_is_privileged(ep))
-    return 0;
-  if ((err = ik__ep_filter_id(ep, job->id)) == IK_ENOTSUP)
-    return 0;
-  f->filtered = err == 0;
-  return err;
+  f->filtered = ik__ep_is_privileged(ep) && ik__ep_filter_id(ep, job->id) == 0;
 }
 
 static int open_family(ik_job *job, int family, const char *source_text) {
@@ -470,7 +465,8 @@ static int open_family(ik_job *job, int family, const char *source_text) {
   }
   if (job->broadcast && family == IK_AF_INET && (err = ik_socket_set_broadcast(f->sock, 1)) != 0)
     return err;
-  if ((err = take_socket(job, f)) != 0 || (err = ik_async_new(job->base, f->sock, &f->async)) != 0)
+  take_socket(job, f);
+  if ((err = ik_async_new(job->base, f->sock, &f->async)) != 0)
     return err;
   ik__async_set_unmatched(f->async, unmatched, f);
   return 0;
