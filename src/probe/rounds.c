@@ -52,6 +52,9 @@ static int reprobe(ik_job *job) {
   }
   if (again == 0)
     return 0;
+  /* A buffer that was full for a whole timeout gets a new one to empty
+   * in: the re-probe waits for room (backing off) before giving up. */
+  job->fam[0].full_since = job->fam[1].full_since = 0;
   if (rate <= 0 && spent > 0)
     rate = (double)r->queued / spent;
   ik__ratelimit_init(&r->rate, rate / 2, ik__now_mono());
