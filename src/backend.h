@@ -151,6 +151,15 @@ void ik__ep_set_timeout_hint(ik__endpoint *ep, double seconds);
  * POSIX raw sockets; every Windows endpoint (the ICMP API needs no
  * privilege, and icmplib says privileged on Windows). */
 int ik__ep_is_privileged(const ik__endpoint *ep);
+/* Lets into the endpoint's receive queue only echo replies carrying id and
+ * ICMP errors that quote an echo request carrying id; id -1 takes that
+ * filter away. Only for a caller whose requests on the endpoint all carry
+ * id (the probe engine): an ik_socket's user may send any id, so a plain
+ * socket keeps the filter by type only. Linux raw sockets: a classic BPF
+ * program (SO_ATTACH_FILTER), so another prober's traffic never takes
+ * room in our queue. Errors: IK_ENOTSUP (DGRAM sockets, which the Linux
+ * kernel demultiplexes by identifier itself; other systems), IK_ESOCKET. */
+int ik__ep_filter_id(ik__endpoint *ep, int id);
 /* Replies (and ICMP errors) the OS dropped on this endpoint's receive queue
  * for lack of room since it was opened, as far as the OS tells (Linux:
  * SO_RXQ_OVFL); 0 where it does not. Counted as messages are read. */

@@ -451,6 +451,8 @@ int ik__posix_receive(ik__endpoint *ep, ik__received *rx) {
   iov.iov_len = ep->rxcap;
   if (err == 0)
     err = ik__posix_recv(ep, 0, &iov, &msg, &from, &n);
+  if (err == 0)
+    ik__linux_received(ep, &msg);
   return err != 0 ? err : ik__posix_decode(ep->family, ep->unprivileged, &msg, n, rx);
 }
 
@@ -546,8 +548,3 @@ void ik__ep_set_timeout_hint(ik__endpoint *ep, double seconds) {
 }
 
 int ik__ep_is_privileged(const ik__endpoint *ep) { return !ep->unprivileged; }
-
-uint64_t ik__ep_local_drops(const ik__endpoint *ep) {
-  (void)ep; /* not counted yet (issue 19) */
-  return 0;
-}

@@ -395,6 +395,13 @@ void ik__ep_set_timeout_hint(ik__endpoint *ep, double seconds) {
   ep->timeout_hinted = 1;
 }
 
+/* The ICMP API answers each request alone: nothing foreign to filter. */
+int ik__ep_filter_id(ik__endpoint *ep, int id) {
+  (void)ep;
+  (void)id;
+  return ik__fail(IK_ENOTSUP, "the ICMP API has no socket to filter");
+}
+
 /* The ICMP API needs no privilege in either mode, and icmplib reports
  * Windows sockets as privileged. */
 uint64_t ik__ep_local_drops(const ik__endpoint *ep) {
