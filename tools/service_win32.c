@@ -30,11 +30,18 @@ static struct {
   char msg[256];
 } svc;
 
-static const ikcli_scm_api real_api = {
-  StartServiceCtrlDispatcherA, RegisterServiceCtrlHandlerExA, SetServiceStatus,
-  RegisterEventSourceA,        ReportEventA,                  DeregisterEventSource,
-  OpenSCManagerA,              CreateServiceA,                OpenServiceA,
-  DeleteService,               CloseServiceHandle,            GetModuleFileNameA};
+static const ikcli_scm_api real_api = {StartServiceCtrlDispatcherA,
+                                       RegisterServiceCtrlHandlerExA,
+                                       SetServiceStatus,
+                                       RegisterEventSourceA,
+                                       ReportEventA,
+                                       DeregisterEventSource,
+                                       OpenSCManagerA,
+                                       CreateServiceA,
+                                       OpenServiceA,
+                                       DeleteService,
+                                       CloseServiceHandle,
+                                       GetModuleFileNameA};
 
 const ikcli_scm_api *ikcli__service_real_api(void) { return &real_api; }
 
@@ -169,7 +176,7 @@ int ikcli_service_run(const char *name, ikcli_service_body body, void *arg, char
 
 static int scm_fail(const char *name, const char *what, DWORD e, char *msg, size_t msglen) {
   char err[160], sh[128];
-  const char *why = e == ERROR_ACCESS_DENIED ? "access denied (run it as an administrator)"
+  const char *why = e == ERROR_ACCESS_DENIED    ? "access denied (run it as an administrator)"
                     : e == ERROR_SERVICE_EXISTS ? "a service of that name exists"
                     : e == ERROR_SERVICE_DOES_NOT_EXIST ? "no service of that name"
                     : e == ERROR_SERVICE_MARKED_FOR_DELETE

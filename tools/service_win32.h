@@ -12,18 +12,19 @@ extern "C" {
 
 typedef struct ikcli_scm_api {
   BOOL(WINAPI *start_dispatcher)(const SERVICE_TABLE_ENTRYA *table);
-  SERVICE_STATUS_HANDLE(WINAPI *register_handler)(LPCSTR name, LPHANDLER_FUNCTION_EX handler,
-                                                  LPVOID context);
+  SERVICE_STATUS_HANDLE(WINAPI *register_handler)
+  (LPCSTR name, LPHANDLER_FUNCTION_EX handler, LPVOID context);
   BOOL(WINAPI *set_status)(SERVICE_STATUS_HANDLE handle, LPSERVICE_STATUS status);
   HANDLE(WINAPI *register_event_source)(LPCSTR server, LPCSTR source);
-  BOOL(WINAPI *report_event)(HANDLE log, WORD type, WORD category, DWORD id, PSID user,
-                             WORD nstrings, DWORD datalen, LPCSTR *strings, LPVOID data);
+  BOOL(WINAPI *report_event)
+  (HANDLE log, WORD type, WORD category, DWORD id, PSID user, WORD nstrings, DWORD datalen,
+   LPCSTR *strings, LPVOID data);
   BOOL(WINAPI *deregister_event_source)(HANDLE log);
   SC_HANDLE(WINAPI *open_manager)(LPCSTR machine, LPCSTR database, DWORD access);
-  SC_HANDLE(WINAPI *create_service)(SC_HANDLE manager, LPCSTR name, LPCSTR display, DWORD access,
-                                    DWORD type, DWORD start, DWORD error_control, LPCSTR path,
-                                    LPCSTR group, LPDWORD tag, LPCSTR dependencies, LPCSTR user,
-                                    LPCSTR password);
+  SC_HANDLE(WINAPI *create_service)
+  (SC_HANDLE manager, LPCSTR name, LPCSTR display, DWORD access, DWORD type, DWORD start,
+   DWORD error_control, LPCSTR path, LPCSTR group, LPDWORD tag, LPCSTR dependencies, LPCSTR user,
+   LPCSTR password);
   SC_HANDLE(WINAPI *open_service)(SC_HANDLE manager, LPCSTR name, DWORD access);
   BOOL(WINAPI *delete_service)(SC_HANDLE service);
   BOOL(WINAPI *close_handle)(SC_HANDLE handle);

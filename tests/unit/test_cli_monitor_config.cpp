@@ -316,6 +316,20 @@ TEST(CliMonitorConfig, FreeAcceptsAnEmptyConfigTwice) {
   EXPECT_EQ(cfg.groups, nullptr);
 }
 
+TEST(CliMonitorConfig, TheExampleAgentsLoad) {
+  // examples/monitoring (docs/monitoring.md): two agents, disjoint targets.
+  for (const char *name : {"agent-a.yml", "agent-b.yml"}) {
+    const std::string path = std::string(ICMPKIT_SOURCE_DIR) + "/examples/monitoring/" + name;
+    ikcli_mon_config cfg;
+    char msg[512] = "";
+    ASSERT_EQ(ikcli_mon_config_load(path.c_str(), &cfg, msg, sizeof msg), 0) << msg;
+    EXPECT_NE(cfg.listen, nullptr) << name;
+    ASSERT_GT(cfg.ngroups, 0u);
+    ASSERT_GT(cfg.groups[0].nlabels, 0u);
+    ikcli_mon_config_free(&cfg);
+  }
+}
+
 // ---- hostile files ----
 
 TEST(CliMonitorConfig, AnEmptyOrCommentOnlyFileIsRefused) {
