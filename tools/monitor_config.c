@@ -14,6 +14,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "args.h" /* IKCLI_MAX_SECONDS: the command line's -i and -W ceiling */
 #include "icmpkit.h"
 #include "targets.h"
 
@@ -23,7 +24,6 @@
 #define MAX_LABEL_NAME 128
 #define MAX_LABEL_VALUE 1024
 #define MAX_LISTEN 256
-#define MAX_SECONDS 3600.0 /* the CLI's -i and -W ceiling (IKCLI_MAX_SECONDS) */
 
 /* Keys of a target group, as bits of what a group (or defaults) set. */
 enum {
@@ -363,11 +363,12 @@ static int read_group_value(reader *r, const unsigned char *text, size_t len, in
   switch (key) {
   case K_INTERVAL:
   case K_TIMEOUT:
-    if (parse_duration(v, &d) != 0 || !(d > 0.0) || d > MAX_SECONDS)
+    if (parse_duration(v, &d) != 0 || !(d > 0.0) || d > IKCLI_MAX_SECONDS)
       return fail(r,
-                  "%s must be a duration above 0 and at most 3600 s: seconds, or with a unit "
+                  "%s must be a duration above 0 and at most %.0f s: seconds, or with a unit "
                   "(500ms, 2s, 1m), not '%s'",
-                  key == K_INTERVAL ? "interval" : "timeout", ik_escape(v, sh, sizeof sh));
+                  key == K_INTERVAL ? "interval" : "timeout", IKCLI_MAX_SECONDS,
+                  ik_escape(v, sh, sizeof sh));
     if (key == K_INTERVAL)
       g->interval = d;
     else
