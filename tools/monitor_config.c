@@ -179,7 +179,7 @@ static int parse_duration(const char *s, double *out) {
   return 0;
 }
 
-/* Decimal integer in [lo, hi], digits only. */
+/* Decimal integer from 0 to hi, digits only. */
 static int parse_uint(const char *s, unsigned long hi, unsigned long *out) {
   char *end;
   unsigned long v;
