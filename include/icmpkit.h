@@ -231,8 +231,9 @@ typedef struct ik_socket ik_socket;
 #define IK_SOCKET_UNPRIVILEGED 0x1u /* SOCK_DGRAM ICMP (Linux, macOS) */
 
 /* Opens an ICMP socket. source: address to bind, or the name of an
- * interface to bind to (Linux SO_BINDTODEVICE, macOS IP_BOUND_IF; IK_ENOTSUP
- * elsewhere), NULL (or "") for any; a bind that fails is an error. flags: 0 for a raw socket (root or
+ * interface to bind to (Linux SO_BINDTODEVICE, macOS IP_BOUND_IF; Windows:
+ * the adapter's friendly name, GUID or index, whose address becomes the
+ * source; IK_ENOTSUP elsewhere), NULL (or "") for any; a bind that fails is an error. flags: 0 for a raw socket (root or
  * CAP_NET_RAW), IK_SOCKET_UNPRIVILEGED for a SOCK_DGRAM one (on Linux, the
  * group must be in net.ipv4.ping_group_range). Raw sockets get a kernel
  * filter passing only echo replies and ICMP errors. The socket starts

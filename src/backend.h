@@ -83,9 +83,11 @@ typedef struct ik__received {
 int ik__ep_open(ik__endpoint **ep, int family, const ik_address *source, int unprivileged);
 /* Binds an open endpoint to the interface called name (ik_socket_open's
  * source when it is not an address): Linux SO_BINDTODEVICE, macOS
- * IP_BOUND_IF / IPV6_BOUND_IF. Errors: IK_EADDRESS (no interface of that
- * name), IK_EPERMISSION, IK_ENOTSUP (the system cannot bind a socket to an
- * interface: Windows, BSDs other than macOS), IK_ESOCKET. */
+ * IP_BOUND_IF / IPV6_BOUND_IF, Windows the interface's address as source
+ * (src/win32/iface.h). Errors: IK_EADDRESS (no interface of that name;
+ * Windows: none of the endpoint's family on it), IK_EPERMISSION, IK_ENOTSUP
+ * (the system cannot bind a socket to an interface: BSDs other than
+ * macOS), IK_ENOMEM, IK_ESOCKET. */
 int ik__ep_bind_device(ik__endpoint *ep, const char *name);
 /* Takes over native, an open socket of the caller, once the descriptor
  * itself shows an ICMP (IPv4) or ICMPv6 raw or datagram socket, and
@@ -149,6 +151,15 @@ void ik__ep_set_timeout_hint(ik__endpoint *ep, double seconds);
  * POSIX raw sockets; every Windows endpoint (the ICMP API needs no
  * privilege, and icmplib says privileged on Windows). */
 int ik__ep_is_privileged(const ik__endpoint *ep);
+/* Lets into the endpoint's receive queue only echo replies carrying id and
+ * ICMP errors that quote an echo request carrying id; id -1 takes that
+ * filter away. Only for a caller whose requests on the endpoint all carry
+ * id (the probe engine): an ik_socket's user may send any id, so a plain
+ * socket keeps the filter by type only. Linux raw sockets: a classic BPF
+ * program (SO_ATTACH_FILTER), so another prober's traffic never takes
+ * room in our queue. Errors: IK_ENOTSUP (DGRAM sockets, which the Linux
+ * kernel demultiplexes by identifier itself; other systems), IK_ESOCKET. */
+int ik__ep_filter_id(ik__endpoint *ep, int id);
 /* Replies (and ICMP errors) the OS dropped on this endpoint's receive queue
  * for lack of room since it was opened, as far as the OS tells (Linux:
  * SO_RXQ_OVFL); 0 where it does not. Counted as messages are read. */

@@ -32,13 +32,26 @@ static int closed(void) {
 static const char *family_name(int family) { return family == IK_AF_INET ? "IPv4" : "IPv6"; }
 
 /* 1 when source, which is not an address, reads as an interface name
- * rather than as a mistyped address: short, no ':' (IPv6), not only
- * digits and dots (IPv4), no '/', '%' or blank. */
+ * rather than as a mistyped address: no ':' (IPv6), '/', '%', tab or
+ * newline, not only digits and dots (IPv4). POSIX: shorter than 16
+ * characters (IFNAMSIZ), no blank. Windows: no control character; a
+ * friendly name ("Ethernet 2": blanks allowed, up to 256 characters, each
+ * up to 4 bytes in UTF-8), an adapter name (a GUID in braces) or an
+ * interface index (only digits). tools/args.c checks -I by the same rule. */
 static int interface_name(const char *source) {
   size_t n = strlen(source);
+#ifdef _WIN32
+  for (size_t i = 0; i < n; i++)
+    if ((unsigned char)source[i] < 0x20 || source[i] == 0x7f)
+      return 0;
+  if (n == 0 || n > 4 * 256 || (strspn(source, "0123456789.") == n && strchr(source, '.') != NULL))
+    return 0;
+  return strpbrk(source, ":/%") == NULL;
+#else
   if (n == 0 || n >= 16 || strspn(source, "0123456789.") == n)
     return 0;
   return strpbrk(source, ":/% \t\n") == NULL;
+#endif
 }
 
 int ik_socket_open(ik_socket **sock, int family, const char *source, unsigned flags) {

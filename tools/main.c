@@ -630,6 +630,7 @@ typedef struct text_lines {
   ikcli_buf out;
   int width, rc, show;
   size_t alive;
+  unsigned long local_drops; /* the same in every host */
   const char *const *names;
   const target_errors *errors;
 } text_lines;
@@ -660,6 +661,7 @@ static void text_host(void *arg, size_t index, const ik_host *h) {
   const char *error = host_error(t->errors, index, h, why, sizeof why);
   ik_host named = *h;
   t->alive += h->is_alive != 0;
+  t->local_drops = h->local_drops;
   if (t->rc != 0)
     return;
   /* fping: a target that could not be probed has its message on standard
@@ -730,7 +732,7 @@ static int run_multiping(const ikcli_args *a, ik_ping_options o, const opened *s
     rc = text.rc;
     alive = text.alive;
     if (rc == 0)
-      ikcli_multiping_summary(&text.out, alive, targets.n);
+      ikcli_multiping_summary(&text.out, alive, targets.n, text.local_drops);
   }
   if (rc == 0)
     rc = flush(&text.out);

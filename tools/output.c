@@ -267,8 +267,13 @@ void ikcli_multiping_line(ikcli_buf *b, const ik_host *h, int width) {
   ikcli_buf_put(b, "\n", 1);
 }
 
-void ikcli_multiping_summary(ikcli_buf *b, size_t alive, size_t total) {
+void ikcli_multiping_summary(ikcli_buf *b, size_t alive, size_t total, unsigned long local_drops) {
   ikcli_buf_printf(b, "\n%lu of %lu hosts alive\n", (unsigned long)alive, (unsigned long)total);
+  if (local_drops > 0)
+    ikcli_buf_printf(b,
+                     "%lu replies dropped by this host (receive queue full): hosts that had "
+                     "not answered were probed once more\n",
+                     local_drops);
 }
 
 static void duration(ikcli_buf *b, double s) {
@@ -428,6 +433,8 @@ static void json_host(ikcli_buf *b, const ik_host *h, int distance, const char *
       send_errors += h->replies[i].error != 0;
     ikcli_json_key(b, "send_errors", 0);
     ikcli_json_int(b, send_errors);
+    ikcli_json_key(b, "local_drops", 0);
+    ikcli_json_int(b, (long long)h->local_drops);
   }
   ikcli_json_key(b, "replies", 0);
   ikcli_buf_puts(b, "[");

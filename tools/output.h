@@ -34,8 +34,9 @@ void ikcli_ping_statistics(ikcli_buf *b, const char *target, const ik_host *h, d
 /* fping's -c summary line, the address padded to width:
  * "A : xmt/rcv/%loss = 2/2/0%, min/avg/max = 0.031/0.040/0.049". */
 void ikcli_multiping_line(ikcli_buf *b, const ik_host *h, int width);
-/* "N of M hosts alive". */
-void ikcli_multiping_summary(ikcli_buf *b, size_t alive, size_t total);
+/* "N of M hosts alive", and when the OS dropped replies (local_drops of
+ * ik_host) a line saying so and that the silent hosts were probed again. */
+void ikcli_multiping_summary(ikcli_buf *b, size_t alive, size_t total, unsigned long local_drops);
 
 /* The progress line of a long multiping: targets that answered so far, and
  * the time spent against the expected duration (an estimate, and it says

@@ -36,8 +36,14 @@ typedef struct ik_host {
    * further responders to one probe */
   ik_probe_reply *replies;
   size_t replies_len;
-  int error;         /* 0, or the ik_error that stopped probing it */
-  void *reserved[4]; /* room for later fields (docs/releasing.md) */
+  int error; /* 0, or the ik_error that stopped probing it */
+  /* ping, multiping: replies to the call's probes (to any of its hosts)
+   * that the OS dropped for want of room in the call's receive queues, as
+   * far as it tells (Linux; 0 elsewhere); the same in every host of one
+   * multiping. Such a loss is not the host's: multiping then probes the
+   * hosts that have not answered once more (docs/api.md). */
+  unsigned long local_drops;
+  void *reserved[3]; /* room for later fields (docs/releasing.md) */
 } ik_host;
 
 struct ik_hop; /* below: on_hop's argument */

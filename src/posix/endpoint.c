@@ -124,34 +124,52 @@ static int bind_source(ik__endpoint *ep, const ik_address *source) {
   return ik__fail(IK_ESOCKET, "bind %s: %s", text, strerror(err));
 }
 
-int ik__ep_bind_device(ik__endpoint *ep, const char *name) {
-  unsigned index = if_nametoindex(name);
-  int err;
-  if (index == 0)
-    return ik__fail(IK_EADDRESS, "no interface named '%s'", name);
-#if defined(SO_BINDTODEVICE)
-  (void)index;
-  if (setsockopt(ep->fd, SOL_SOCKET, SO_BINDTODEVICE, name, (socklen_t)strlen(name)) == 0)
-    return 0;
-#elif defined(IP_BOUND_IF) && defined(IPV6_BOUND_IF)
-  /* macOS; compiled there, not tested by the Linux suites. */
-  {
-    int i = (int)index;
-    if (setsockopt(ep->fd, ep->family == IK_AF_INET ? IPPROTO_IP : IPPROTO_IPV6,
-                   ep->family == IK_AF_INET ? IP_BOUND_IF : IPV6_BOUND_IF, &i, sizeof i) == 0)
-      return 0;
-  }
+int ik__posix_bind_option(int family, const char *name, unsigned index, ik__bind_option *opt) {
+  memset(opt, 0, sizeof *opt);
+#if IK__POSIX_BSD && defined(IK__IP_BOUND_IF)
+  (void)name;
+  opt->level = family == IK_AF_INET ? IPPROTO_IP : IPPROTO_IPV6;
+  opt->name = family == IK_AF_INET ? IK__IP_BOUND_IF : IK__IPV6_BOUND_IF;
+  opt->by_index = 1;
+  opt->index = (int)index;
+  return 0;
+#elif IK__POSIX_LINUX
+  (void)family, (void)name, (void)index;
+  opt->level = SOL_SOCKET;
+  opt->name = SO_BINDTODEVICE;
+  return 0;
 #else
-  (void)ep;
+  (void)family, (void)index;
   return ik__fail(
     IK_ENOTSUP,
     "this system cannot bind a socket to an interface ('%s'): give one of its addresses", name);
 #endif
+}
+
+int ik__ep_bind_device(ik__endpoint *ep, const char *name) {
+  unsigned index = if_nametoindex(name);
+  ik__bind_option opt;
+  int rc, err;
+  if (index == 0)
+    return ik__fail(IK_EADDRESS, "no interface named '%s'", name);
+  if ((err = ik__posix_bind_option(ep->family, name, index, &opt)) != 0)
+    return err;
+#if defined(IK_FORCE_BSD) && defined(__linux__)
+  /* macOS's option numbers mean other options to this kernel. */
+  return ik__fail(IK_ENOTSUP, "a forced-BSD build on Linux cannot bind to an interface ('%s')",
+                  name);
+#endif
+  if (opt.by_index)
+    rc = setsockopt(ep->fd, opt.level, opt.name, &opt.index, sizeof opt.index);
+  else
+    rc = setsockopt(ep->fd, opt.level, opt.name, name, (socklen_t)strlen(name));
+  if (rc == 0)
+    return 0;
   err = errno;
   if (err == EPERM || err == EACCES)
     return ik__fail(IK_EPERMISSION, "binding to interface '%s' needs CAP_NET_RAW: %s", name,
                     strerror(err));
-  if (err == ENODEV)
+  if (err == ENODEV || err == ENXIO) /* gone since if_nametoindex (Linux, macOS) */
     return ik__fail(IK_EADDRESS, "no interface named '%s'", name);
   return ik__fail(IK_ESOCKET, "binding to interface '%s': %s", name, strerror(err));
 }
@@ -433,6 +451,8 @@ int ik__posix_receive(ik__endpoint *ep, ik__received *rx) {
   iov.iov_len = ep->rxcap;
   if (err == 0)
     err = ik__posix_recv(ep, 0, &iov, &msg, &from, &n);
+  if (err == 0)
+    ik__linux_received(ep, &msg);
   return err != 0 ? err : ik__posix_decode(ep->family, ep->unprivileged, &msg, n, rx);
 }
 
@@ -528,8 +548,3 @@ void ik__ep_set_timeout_hint(ik__endpoint *ep, double seconds) {
 }
 
 int ik__ep_is_privileged(const ik__endpoint *ep) { return !ep->unprivileged; }
-
-uint64_t ik__ep_local_drops(const ik__endpoint *ep) {
-  (void)ep; /* not counted yet (issue 19) */
-  return 0;
-}

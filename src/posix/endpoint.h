@@ -79,6 +79,14 @@ int ik__posix_send_each(ik__endpoint *ep, ik_request *const *reqs, size_t n, siz
  * transmit timestamps, the error queue on DGRAM sockets. */
 int ik__linux_configure(ik__endpoint *ep);
 void ik__linux_release(ik__endpoint *ep);
+/* The program ik__ep_filter_id attaches for family and id, into prog
+ * (room for IK__ID_FILTER_MAX instructions); returns its length. For the
+ * tests, which run it. */
+#  define IK__ID_FILTER_MAX 24
+struct sock_filter;
+size_t ik__linux_id_filter(int family, uint16_t id, struct sock_filter *prog);
+/* A datagram of the normal queue was read: its SO_RXQ_OVFL count. */
+void ik__linux_received(ik__endpoint *ep, const struct msghdr *msg);
 /* 1 when single sends should carry the transmit-stamp control message,
  * which ik__linux_stamp_message adds to msg (control: room for it). */
 int ik__linux_tx_stamping(const ik__endpoint *ep);
@@ -129,6 +137,9 @@ static inline int ik__linux_pending(const ik__endpoint *ep) {
   return 0;
 }
 static inline void ik__linux_woken(ik__endpoint *ep, int error) { (void)ep, (void)error; }
+static inline void ik__linux_received(ik__endpoint *ep, const struct msghdr *msg) {
+  (void)ep, (void)msg;
+}
 #endif
 
 #endif

@@ -1,7 +1,9 @@
-/* What only Linux offers the POSIX endpoint: the raw IPv4 ICMP_FILTER,
- * software transmit timestamps (SO_TIMESTAMPING), ICMP errors from the
- * error queue of DGRAM sockets (MSG_ERRQUEUE), and batches of sends and
- * reads (sendmmsg/recvmmsg). endpoint.c calls these through the hooks of
+/* What only Linux offers the POSIX endpoint: the raw IPv4 ICMP_FILTER, the
+ * identifier filter of raw sockets (a classic BPF program), the count of
+ * datagrams dropped for want of queue room (SO_RXQ_OVFL), software
+ * transmit timestamps (SO_TIMESTAMPING), ICMP errors from the error queue
+ * of DGRAM sockets (MSG_ERRQUEUE), and batches of sends and reads
+ * (sendmmsg/recvmmsg). endpoint.c calls these through the hooks of
  * endpoint.h; other systems compile none of this file. */
 #include "posix/endpoint.h"
 
@@ -12,8 +14,10 @@
 #  include <stdlib.h>
 #  include <string.h>
 
-#  include <linux/icmp.h> /* ICMP_FILTER */
+#  include <linux/filter.h> /* SO_ATTACH_FILTER's program */
+#  include <linux/icmp.h>   /* ICMP_FILTER */
 #  include <linux/net_tstamp.h>
+#  include <linux/sock_diag.h> /* SK_MEMINFO_DROPS */
 #  ifndef SOF_TIMESTAMPING_OPT_RX_FILTER
 #    define SOF_TIMESTAMPING_OPT_RX_FILTER (1 << 17) /* Linux 6.12 */
 #  endif
@@ -34,7 +38,7 @@ typedef struct rx_batch {
   struct sockaddr_storage from[IK__BATCH];
   union {
     size_t align;
-    unsigned char bytes[128];
+    unsigned char bytes[192]; /* stamp, drop count, TTL (and an old kernel's tx stamp flags) */
   } control[IK__BATCH];
   uint8_t data[IK__BATCH][IK__SLOT];
   unsigned next, count;
@@ -67,6 +71,12 @@ struct ik__linux {
   size_t stash_cap;
   rx_batch *rx; /* allocated when reads keep finding data, or a batch is sent */
   tx_batch *tx; /* allocated by the first batch of sends */
+  /* SO_RXQ_OVFL: the kernel's cumulative count of datagrams it dropped
+   * on this socket (sk_drops, 32 bits that wrap), as the last datagram
+   * read carried it, and what it added up to since the endpoint opened. */
+  int ovfl;
+  uint32_t drops_seen;
+  uint64_t drops;
 };
 
 static int set_int(int fd, int level, int name, int value, const char *what) {
@@ -90,6 +100,138 @@ static int install_v4_filter(const ik__endpoint *ep) {
   return 0;
 }
 
+/* ---- the identifier filter (SO_ATTACH_FILTER) ----
+ *
+ * A raw ICMP socket gets a copy of every ICMP message of the host: a
+ * second prober's replies fill its queue (and the kernel drops ours for
+ * want of room) unless the kernel itself leaves them out. The program
+ * keeps an echo reply carrying id, and an ICMP error whose quoted echo
+ * request carries id; a message too short for what the program looks at
+ * is dropped (a load past the end ends a classic BPF program with 0). The
+ * codec still checks everything it keeps. IPv4 raw sockets see the IP
+ * header (of any length: ihl), IPv6 ones start at the ICMPv6 header. */
+
+#  define KEEP 0xffffffffu /* a filter's result: bytes of the datagram kept */
+
+/* Instruction at pc jumping to the absolute instructions yes / no. */
+static struct sock_filter jump(unsigned pc, uint32_t k, unsigned yes, unsigned no) {
+  struct sock_filter f = {BPF_JMP | BPF_JEQ | BPF_K, 0, 0, k};
+  f.jt = (uint8_t)(yes - pc - 1);
+  f.jf = (uint8_t)(no - pc - 1);
+  return f;
+}
+
+static struct sock_filter op(uint16_t code, uint32_t k) {
+  struct sock_filter f = {code, 0, 0, k};
+  return f;
+}
+
+/* X: the offset of the ICMP header (IPv4: the IP header's length). */
+static size_t v4_program(uint16_t id, struct sock_filter *p) {
+  enum { ERR = 10, DROP = 21, KEPT = 22 };
+  p[0] = op(BPF_LDX | BPF_B | BPF_MSH, 0); /* X = 4 * (ihl) */
+  p[1] = op(BPF_LD | BPF_B | BPF_IND, 0);  /* A = type */
+  p[2] = jump(2, IK__V4_ECHO_REPLY, 3, 5);
+  p[3] = op(BPF_LD | BPF_H | BPF_IND, 4); /* A = id */
+  p[4] = jump(4, id, KEPT, DROP);
+  p[5] = jump(5, IK__V4_DEST_UNREACH, ERR, 6);
+  p[6] = jump(6, IK__V4_SOURCE_QUENCH, ERR, 7);
+  p[7] = jump(7, IK__V4_REDIRECT, ERR, 8);
+  p[8] = jump(8, IK__V4_TIME_EXCEEDED, ERR, 9);
+  p[9] = jump(9, IK__V4_PARAM_PROBLEM, ERR, DROP);
+  p[10] = op(BPF_LD | BPF_B | BPF_IND, 8 + 9); /* quoted protocol */
+  p[11] = jump(11, IPPROTO_ICMP, 12, DROP);
+  p[12] = op(BPF_LD | BPF_B | BPF_IND, 8); /* quoted version, ihl */
+  p[13] = op(BPF_ALU | BPF_AND | BPF_K, 0x0f);
+  p[14] = op(BPF_ALU | BPF_LSH | BPF_K, 2);
+  p[15] = op(BPF_ALU | BPF_ADD | BPF_X, 0);
+  p[16] = op(BPF_MISC | BPF_TAX, 0);       /* X = both headers */
+  p[17] = op(BPF_LD | BPF_B | BPF_IND, 8); /* quoted type */
+  p[18] = jump(18, IK__V4_ECHO_REQUEST, 19, DROP);
+  p[19] = op(BPF_LD | BPF_H | BPF_IND, 8 + 4); /* quoted id */
+  p[20] = jump(20, id, KEPT, DROP);
+  p[DROP] = op(BPF_RET | BPF_K, 0);
+  p[KEPT] = op(BPF_RET | BPF_K, KEEP);
+  return KEPT + 1;
+}
+
+/* An error quoting a packet with extension headers (we send none) is
+ * kept: the codec walks them. */
+static size_t v6_program(uint16_t id, struct sock_filter *p) {
+  enum { DROP = 12, KEPT = 13 };
+  p[0] = op(BPF_LD | BPF_B | BPF_ABS, 0); /* type */
+  p[1] = jump(1, IK__V6_ECHO_REPLY, 2, 4);
+  p[2] = op(BPF_LD | BPF_H | BPF_ABS, 4); /* id */
+  p[3] = jump(3, id, KEPT, DROP);
+  p[4] = op(BPF_JMP | BPF_JGT | BPF_K, IK__V6_PARAM_PROBLEM); /* errors: types 1 to 4 */
+  p[4].jt = DROP - 5;
+  p[5] = jump(5, 0, DROP, 6);
+  p[6] = op(BPF_LD | BPF_B | BPF_ABS, 8 + 6); /* quoted next header */
+  p[7] = jump(7, IPPROTO_ICMPV6, 8, KEPT);
+  p[8] = op(BPF_LD | BPF_B | BPF_ABS, 8 + 40); /* quoted type */
+  p[9] = jump(9, IK__V6_ECHO_REQUEST, 10, DROP);
+  p[10] = op(BPF_LD | BPF_H | BPF_ABS, 8 + 40 + 4); /* quoted id */
+  p[11] = jump(11, id, KEPT, DROP);
+  p[DROP] = op(BPF_RET | BPF_K, 0);
+  p[KEPT] = op(BPF_RET | BPF_K, KEEP);
+  return KEPT + 1;
+}
+
+size_t ik__linux_id_filter(int family, uint16_t id, struct sock_filter *prog) {
+  return family == IK_AF_INET ? v4_program(id, prog) : v6_program(id, prog);
+}
+
+int ik__ep_filter_id(ik__endpoint *ep, int id) {
+  struct sock_filter prog[IK__ID_FILTER_MAX];
+  struct sock_fprog fprog;
+  int dummy = 0;
+  if (ep->unprivileged)
+    return ik__fail(IK_ENOTSUP, "datagram ICMP sockets are filtered by the kernel");
+  if (id < 0) {
+    if (setsockopt(ep->fd, SOL_SOCKET, SO_DETACH_FILTER, &dummy, sizeof dummy) != 0 &&
+        errno != ENOENT)
+      return ik__fail(IK_ESOCKET, "setsockopt(SO_DETACH_FILTER): %s", strerror(errno));
+    return 0;
+  }
+  fprog.len = (unsigned short)ik__linux_id_filter(ep->family, (uint16_t)id, prog);
+  fprog.filter = prog;
+  if (setsockopt(ep->fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof fprog) != 0)
+    return ik__fail(IK_ESOCKET, "setsockopt(SO_ATTACH_FILTER): %s", strerror(errno));
+  return 0;
+}
+
+/* ---- the drop count (SO_RXQ_OVFL) ---- */
+
+void ik__linux_received(ik__endpoint *ep, const struct msghdr *msg) {
+  ik__linux *lx = ep->lx;
+  struct cmsghdr *c;
+  uint32_t now;
+  if (!lx->ovfl)
+    return;
+  for (c = CMSG_FIRSTHDR((struct msghdr *)msg); c != NULL; c = CMSG_NXTHDR((struct msghdr *)msg, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL &&
+        c->cmsg_len >= CMSG_LEN(sizeof now)) {
+      memcpy(&now, CMSG_DATA(c), sizeof now);
+      lx->drops += (uint32_t)(now - lx->drops_seen);
+      lx->drops_seen = now;
+      return;
+    }
+}
+
+/* The count read with the datagrams, and what the socket dropped after
+ * the last one read (the kernel's count now, SO_MEMINFO): a queue that
+ * overflowed at the end of a burst tells no later datagram. */
+uint64_t ik__ep_local_drops(const ik__endpoint *ep) {
+  const ik__linux *lx = ep->lx;
+  uint32_t info[SK_MEMINFO_VARS];
+  socklen_t len = sizeof info;
+  if (lx == NULL || !lx->ovfl)
+    return 0;
+  if (getsockopt(ep->fd, SOL_SOCKET, SO_MEMINFO, info, &len) == 0 && len >= sizeof info)
+    return lx->drops + (uint32_t)(info[SK_MEMINFO_DROPS] - lx->drops_seen);
+  return lx->drops;
+}
+
 /* Reporting flags only: each single send asks for its own software
  * transmit stamp (a control message), so batches cost nothing more.
  * OPT_RX_FILTER keeps the stamps' control message off received datagrams,
@@ -103,6 +245,20 @@ static int enable_tx_stamps(int fd) {
          setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &flags, sizeof flags) == 0;
 }
 
+/* Each datagram read then carries the socket's drop count so far, once it
+ * is not 0. An adopted socket may have dropped some before: they are not
+ * this endpoint's, so the count starts from the current one. */
+static int enable_drop_count(int fd, uint32_t *base) {
+  uint32_t info[SK_MEMINFO_VARS];
+  socklen_t len = sizeof info;
+  int on = 1;
+  if (setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof on) != 0)
+    return 0;
+  if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, info, &len) == 0 && len >= sizeof info)
+    *base = info[SK_MEMINFO_DROPS];
+  return 1;
+}
+
 int ik__linux_configure(ik__endpoint *ep) {
   ik__linux *lx;
   int err;
@@ -112,6 +268,7 @@ int ik__linux_configure(ik__endpoint *ep) {
   if ((err = install_v4_filter(ep)) != 0)
     return err;
   lx->tx_stamps = enable_tx_stamps(ep->fd);
+  lx->ovfl = enable_drop_count(ep->fd, &lx->drops_seen);
   if (!lx->errqueue)
     return 0;
   return ep->family == IK_AF_INET ? set_int(ep->fd, IPPROTO_IP, IP_RECVERR, 1, "IP_RECVERR")
@@ -368,6 +525,7 @@ static int receive(ik__endpoint *ep, ik__received *rx) {
     return err;
   if (batch_pending(lx)) {
     struct mmsghdr *m = &lx->rx->msg[lx->rx->next++];
+    ik__linux_received(ep, &m->msg_hdr);
     return ik__posix_decode(ep->family, ep->unprivileged, &m->msg_hdr, m->msg_len, rx);
   }
   return ik__posix_receive(ep, rx);
@@ -431,6 +589,17 @@ int ik__linux_read(ik__endpoint *ep, ik__received *rx) {
 typedef int ik__linux_unused;
 unsigned long ik__ep_tx_stamped(const ik__endpoint *ep) {
   (void)ep;
+  return 0;
+}
+/* The BSDs have BPF devices, not socket filters: ICMP_FILTER and
+ * ICMP6_FILTER by type, the codec and the matching for the rest. */
+int ik__ep_filter_id(ik__endpoint *ep, int id) {
+  (void)ep;
+  (void)id;
+  return ik__fail(IK_ENOTSUP, "no identifier filter on this system");
+}
+uint64_t ik__ep_local_drops(const ik__endpoint *ep) {
+  (void)ep; /* no SO_RXQ_OVFL */
   return 0;
 }
 #endif

@@ -34,6 +34,33 @@
 
 #include "backend.h"
 
+/* How ik__ep_bind_device binds a socket to an interface: macOS with
+ * IP_BOUND_IF / IPV6_BOUND_IF (an int, the interface index; every macOS
+ * version, raw and datagram sockets, no privilege: XNU ip_ctloutput,
+ * ip6_ctloutput, icmp_dgram_ctloutput, icmp6_dgram_ctloutput), preferred to
+ * the SO_BINDTODEVICE that XNU's public headers have only since macOS 15
+ * (xnu-11215, unknown to older kernels); Linux with SO_BINDTODEVICE (the
+ * name). An IK_FORCE_BSD build on Linux takes XNU's values (netinet/in.h,
+ * netinet6/in6.h) so the macOS choice compiles and is unit-tested there. */
+#if defined(IP_BOUND_IF) && defined(IPV6_BOUND_IF)
+#  define IK__IP_BOUND_IF IP_BOUND_IF
+#  define IK__IPV6_BOUND_IF IPV6_BOUND_IF
+#elif defined(IK_FORCE_BSD)
+#  define IK__IP_BOUND_IF 25
+#  define IK__IPV6_BOUND_IF 125
+#endif
+
+typedef struct ik__bind_option {
+  int level, name;
+  int by_index; /* 1: the value is index, an int; 0: the name's bytes, no NUL */
+  int index;
+} ik__bind_option;
+
+/* The setsockopt that binds a socket of family to the interface called
+ * name whose index is index. Errors: IK_ENOTSUP (this system has none:
+ * BSDs other than macOS; the message names the interface). */
+int ik__posix_bind_option(int family, const char *name, unsigned index, ik__bind_option *opt);
+
 /* Where received datagrams start (IK__LAYOUT_IP or IK__LAYOUT_ICMP). */
 int ik__posix_layout(int family, int unprivileged);
 /* 1 when the kernel replaces the echo identifier by its own (Linux DGRAM). */

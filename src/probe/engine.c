@@ -9,6 +9,7 @@
 
 #include "match.h"
 #include "probe/engine.h"
+#include "socket.h"
 
 #define IK__CHUNK 1024        /* probe slots allocated at a time */
 #define IK__CANCEL_POLL 0.05  /* seconds between looks at *opts->cancel */
@@ -131,6 +132,15 @@ void ik__job_stop(ik_job *job, int status) {
   event_active(job->done_ev, EV_TIMEOUT, 0);
 }
 
+static uint64_t family_drops(const ik__family *f) {
+  ik__endpoint *ep = f->sock != NULL ? ik__socket_endpoint(f->sock) : NULL;
+  return ep != NULL ? ik__ep_local_drops(ep) - f->drops_base : 0;
+}
+
+uint64_t ik__job_local_drops(const ik_job *job) {
+  return job->local_drops + family_drops(&job->fam[0]) + family_drops(&job->fam[1]);
+}
+
 int ik__job_idle(const ik_job *job) {
   return !job->stopped && job->pending == 0 && ik__job_batched(job) == 0;
 }
@@ -223,6 +233,7 @@ int ik__job_flush(ik__family *f) {
       snprintf(why, sizeof why, "%s", ik_last_error());
       ik__fail(IK_ENOBUFS, "%s (no room for %.3g s, the timeout: probe given up)", why,
                now - f->full_since);
+      job->send_failures++;
     }
     /* Not sent: icmplib counts it as not sent; the kind says what else. */
     failed = (ik__probe *)f->batch[0];
@@ -297,6 +308,8 @@ static void close_sockets(ik_job *job) {
   int i;
   for (i = 0; i < 2; i++) {
     ik__family *f = &job->fam[i];
+    job->local_drops += family_drops(f);
+    f->drops_base = 0;
     if (f->async != NULL) {
       /* Pending receives complete here with IK_EUNAVAILABLE. */
       ik_socket *s = ik_async_detach(f->async);
@@ -305,8 +318,11 @@ static void close_sockets(ik_job *job) {
       if (s != NULL)
         f->sock = s;
     }
+    if (f->borrowed && f->filtered && ik__socket_endpoint(f->sock) != NULL)
+      ik__ep_filter_id(ik__socket_endpoint(f->sock), -1); /* the caller's again */
     if (!f->borrowed)
       ik_socket_free(f->sock);
+    f->filtered = 0;
     f->sock = NULL;
     f->borrowed = 0;
     f->nbatch = 0;
@@ -421,6 +437,19 @@ static int job_new(struct event_base *base, const ik__probe_ops *ops, const ik_p
   return 0;
 }
 
+/* Every request of the job carries job->id (raw sockets keep it), so a
+ * raw socket's queue may hold only what answers that id: another prober's
+ * replies then cost us nothing. Where that is not possible (IK_ENOTSUP,
+ * or the kernel refused: a caller's socket with a locked filter) the codec
+ * and the matching sort them out, as they do anyway. */
+static void take_socket(ik_job *job, ik__family *f) {
+  ik__endpoint *ep = ik__socket_endpoint(f->sock);
+  if (ep == NULL)
+    return; /* a closed borrowed socket: ik_async_new says so */
+  f->drops_base = ik__ep_local_drops(ep);
+  f->filtered = ik__ep_is_privileged(ep) && ik__ep_filter_id(ep, job->id) == 0;
+}
+
 static int open_family(ik_job *job, int family, const char *source_text) {
   ik__family *f = ik__job_family(job, family);
   ik_address src;
@@ -442,6 +471,7 @@ static int open_family(ik_job *job, int family, const char *source_text) {
   }
   if (job->broadcast && family == IK_AF_INET && (err = ik_socket_set_broadcast(f->sock, 1)) != 0)
     return err;
+  take_socket(job, f);
   if ((err = ik_async_new(job->base, f->sock, &f->async)) != 0)
     return err;
   ik__async_set_unmatched(f->async, unmatched, f);

@@ -35,7 +35,9 @@ typedef struct ik__family {
   uint16_t id;
   ik_request *batch[IK__BATCH]; /* built, not yet sent (front: oldest) */
   size_t nbatch;
-  double full_since; /* monotonic time the OS first had no room, 0: it has */
+  double full_since;   /* monotonic time the OS first had no room, 0: it has */
+  int filtered;        /* the socket has the job's identifier filter */
+  uint64_t drops_base; /* the socket's local drops when the job took it */
 } ik__family;
 
 /* A streamed multiping host (on_host): statistics only. */
@@ -108,6 +110,8 @@ struct ik_job {
   ik__target_stats *stats;      /* streaming: per host */
   size_t index_base;            /* on_reply's index: index_base + target */
   struct ik__late_index **late; /* per host, built on its first late reply */
+  uint64_t local_drops;         /* of sockets already closed (ik__job_local_drops) */
+  unsigned send_failures;       /* probes given up for want of OS buffers */
 };
 
 /* ---- engine.c: what kinds call ---- */
@@ -132,7 +136,10 @@ int ik__job_flush(ik__family *f);
 void ik__job_arm(ik_job *job, double seconds); /* the next tick */
 void ik__job_tick_now(ik_job *job);
 void ik__job_stop(ik_job *job, int status);
-int ik__job_idle(const ik_job *job);   /* running, nothing pending or queued */
+int ik__job_idle(const ik_job *job); /* running, nothing pending or queued */
+/* Replies the OS dropped on the job's sockets for want of queue room
+ * since the job took them (ik__ep_local_drops). */
+uint64_t ik__job_local_drops(const ik_job *job);
 void ik__job_keep_detail(ik_job *job); /* ik_last_error() becomes the job's detail */
 /* Resolves name into dst and its text into text (unless NULL); a failure
  * is IK_ENAMELOOKUP naming the name. */
@@ -161,9 +168,10 @@ void ik__result_sent(ik_job *job, uint32_t t);
  * counted as sent, as iputils does, and kept in replies with error set. */
 void ik__record_send_error(ik_job *job, const ik__probe *p, int err);
 int *ik__result_error(ik_job *job, uint32_t t);
-void ik__results_empty(ik_job *job);   /* hosts freed inside, kept */
-void ik__results_finish(ik_job *job);  /* exact sizes and statistics */
-void ik__results_release(ik_job *job); /* the engine's own memory */
+int ik__result_answered(const ik_job *job, uint32_t t); /* 1: a probe to t was answered */
+void ik__results_empty(ik_job *job);                    /* hosts freed inside, kept */
+void ik__results_finish(ik_job *job);                   /* exact sizes and statistics */
+void ik__results_release(ik_job *job);                  /* the engine's own memory */
 
 /* ---- ratelimit.c: a token bucket ---- */
 

@@ -70,6 +70,7 @@ static int multi_start(ik_job *job, const char *const *addresses, size_t n, void
     return ik__fail(IK_ENOMEM, "no memory for %zu targets", n);
   if ((err = ik__rounds_new(job, sizeof(multi_state), job->opts.rate)) != 0)
     return err;
+  ((ik__rounds *)job->kind_state)->reprobe = 1;
   return resolve_hosts(job, addresses);
 }
 
@@ -131,6 +132,7 @@ static void stream_hosts(ik_job *job) {
     h.duplicates = s->duplicates;
     h.error = s->error;
     ik__host_finish_stats(&h, &s->rtt);
+    h.local_drops = (unsigned long)job->local_drops;
     job->opts.on_host(job->opts.on_host_arg, i, &h);
   }
 }

@@ -265,6 +265,10 @@ int *ik__result_error(ik_job *job, uint32_t t) {
   return job->stats != NULL ? &job->stats[t].error : &job->hosts[t].error;
 }
 
+int ik__result_answered(const ik_job *job, uint32_t t) {
+  return job->stats != NULL ? job->stats[t].rtt.received > 0 : job->hosts[t].rtts_len > 0;
+}
+
 void ik__results_empty(ik_job *job) {
   size_t i;
   for (i = 0; job->hosts != NULL && i < job->n; i++)
@@ -278,6 +282,7 @@ void ik__results_finish(ik_job *job) {
     shrink((void **)&h->rtts, h->rtts_len, sizeof *h->rtts);
     shrink((void **)&h->replies, h->replies_len, sizeof *h->replies);
     ik__host_finish(h);
+    h->local_drops = (unsigned long)job->local_drops;
   }
 }
 

@@ -25,6 +25,43 @@ void ik__rounds_free(ik_job *job) {
   free(r);
 }
 
+/* Rounds to run: the count, and the re-probe once it is added. */
+static size_t rounds_total(const ik_job *job) {
+  return (size_t)job->opts.count + (size_t)((const ik__rounds *)job->kind_state)->extra;
+}
+
+/* A reply the OS dropped for want of room in our queue, or a probe it
+ * had no buffer for, says nothing about the host: so, once, the hosts
+ * that have not answered (and those whose probe found no buffer) get one
+ * more probe, at half the rate the rounds went out at, so a queue that
+ * overflowed has twice the time to drain. Returns 1 when it started. */
+static int reprobe(ik_job *job) {
+  ik__rounds *r = (ik__rounds *)job->kind_state;
+  double spent = r->last_fill - r->first_fill, rate = r->rate.rate;
+  size_t t, again = 0;
+  if (!r->reprobe || r->extra || (ik__job_local_drops(job) == 0 && job->send_failures == 0))
+    return 0;
+  r->extra = 1;
+  for (t = 0; t < job->n; t++) {
+    int *error = ik__result_error(job, (uint32_t)t);
+    if (job->dst[t].family == 0 || ik__result_answered(job, (uint32_t)t))
+      continue;
+    if (*error == IK_ENOBUFS)
+      *error = 0;
+    again += *error == 0;
+  }
+  if (again == 0)
+    return 0;
+  /* A buffer that was full for a whole timeout gets a new one to empty
+   * in: the re-probe waits for room (backing off) before giving up. */
+  job->fam[0].full_since = job->fam[1].full_since = 0;
+  if (rate <= 0 && spent > 0)
+    rate = (double)r->queued / spent;
+  ik__ratelimit_init(&r->rate, rate / 2, ik__now_mono());
+  ik__job_tick_now(job);
+  return 1;
+}
+
 static void check_done(ik_job *job) {
   ik__rounds *r = (ik__rounds *)job->kind_state;
   if (!ik__job_idle(job))
@@ -32,7 +69,7 @@ static void check_done(ik_job *job) {
   /* More responders may still answer a broadcast: the tick wakes us. */
   if (r->linger && ik__now_mono() < r->last_fill + job->opts.timeout)
     return;
-  if (r->round >= (size_t)job->opts.count)
+  if (r->round >= rounds_total(job) && !reprobe(job))
     ik__job_stop(job, 0);
 }
 
@@ -73,14 +110,15 @@ int ik__rounds_finish(ik_job *job, int status) {
  * time the next probe becomes due when the interval holds it back. */
 static void fill(ik_job *job, double now, size_t quota, double *due) {
   ik__rounds *r = (ik__rounds *)job->kind_state;
-  size_t count = (size_t)job->opts.count;
+  size_t count = rounds_total(job);
   *due = 0;
   while (ik__job_batched(job) < quota && r->round < count) {
     size_t t = r->next;
     ik__family *f;
     ik__probe *p;
-    if (*ik__result_error(job, (uint32_t)t) == 0) {
-      if (r->round > 0 && r->last_send[t] + job->opts.interval > now) {
+    if (*ik__result_error(job, (uint32_t)t) == 0 &&
+        (r->round < (size_t)job->opts.count || !ik__result_answered(job, (uint32_t)t))) {
+      if (r->round > 0 && r->last_send != NULL && r->last_send[t] + job->opts.interval > now) {
         *due = r->last_send[t] + job->opts.interval;
         return;
       }
@@ -91,6 +129,8 @@ static void fill(ik_job *job, double now, size_t quota, double *due) {
           NULL)
         return;
       ik__job_queue(f, p);
+      if (r->queued++ == 0)
+        r->first_fill = now;
       r->last_fill = now;
       if (r->last_send != NULL)
         r->last_send[t] = now;
@@ -130,7 +170,7 @@ void ik__rounds_tick(ik_job *job) {
     return;
   if (err == IK_ENOBUFS)
     wait = IK__BACKOFF;
-  else if (ik__job_batched(job) == 0 && r->round >= (size_t)job->opts.count)
+  else if (ik__job_batched(job) == 0 && r->round >= rounds_total(job))
     /* Everything sent: replies and timeouts finish the job. */
     wait = r->linger && r->last_fill + job->opts.timeout > now
              ? r->last_fill + job->opts.timeout - now

@@ -13,6 +13,13 @@ typedef struct ik__rounds {
   int linger;         /* broadcast/multicast: wait out the last timeout */
   double last_fill;   /* when the last probe was queued */
   ik__ratelimit rate;
+  /* Multiping: after the last round, when the OS dropped replies (or
+   * probes found no buffer), one more round to the hosts that did not
+   * answer, at half the rate (see reprobe in rounds.c). */
+  int reprobe;       /* the kind wants it */
+  int extra;         /* 1 once that round is added */
+  double first_fill; /* when the first probe was queued */
+  size_t queued;     /* probes queued so far */
 } ik__rounds;
 
 /* Sets job->kind_state to a zeroed state of size bytes (an ik__rounds

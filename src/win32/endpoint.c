@@ -21,6 +21,7 @@
  * Windows versions ignore. Windows picks the identifier and sequence on the
  * wire; replies are reported with the caller's. */
 #include "icmp_api.h"
+#include "iface.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -216,14 +217,74 @@ static int check_source(int family, const ik_address *source, ik__endpoint *ep) 
   return 0;
 }
 
-/* The ICMP API keeps its socket to itself: a HANDLE from IcmpCreateFile
- * cannot be told apart from any other, nor a Winsock socket used with it. */
+/* Room for a FriendlyName in UTF-8. */
+#define IK__NAME_BYTES (4 * (IF_MAX_STRING_SIZE + 1))
+
+/* The source of family for the interface called name: the adapters
+ * GetAdaptersAddresses lists, as iface.h's table, handed to
+ * ik__win32_adapter_source. Errors: theirs, IK_ENOMEM, IK_ESOCKET. */
+static int interface_source(const char *name, int family, ik_address *source) {
+  ULONG flags = GAA_FLAG_SKIP_ANYCAST | GAA_FLAG_SKIP_MULTICAST | GAA_FLAG_SKIP_DNS_SERVER;
+  ULONG size = 16384, rc = ERROR_BUFFER_OVERFLOW;
+  IP_ADAPTER_ADDRESSES *list = NULL;
+  size_t count = 0, addresses = 0, i = 0;
+  char text[256];
+  /* The list may grow between the call that sizes it and the next. */
+  for (int tries = 0; tries < 4 && rc == ERROR_BUFFER_OVERFLOW; tries++) {
+    free(list);
+    if ((list = malloc(size)) == NULL)
+      return ik__fail(IK_ENOMEM, "no memory for the list of interfaces");
+    rc = GetAdaptersAddresses(AF_UNSPEC, flags, NULL, list, &size);
+  }
+  if (rc != NO_ERROR && rc != ERROR_NO_DATA) {
+    free(list);
+    return ik__fail(IK_ESOCKET, "GetAdaptersAddresses: %s",
+                    ik__win32_error_text(rc, text, sizeof text));
+  }
+  for (IP_ADAPTER_ADDRESSES *a = rc == NO_ERROR ? list : NULL; a != NULL; a = a->Next, count++)
+    for (IP_ADAPTER_UNICAST_ADDRESS *u = a->FirstUnicastAddress; u != NULL; u = u->Next)
+      addresses++;
+  /* The adapters, then their addresses, then their friendly names. */
+  unsigned char *mem = calloc(
+    1, count * (sizeof(ik__win32_adapter) + IK__NAME_BYTES) + addresses * sizeof(ik_address) + 1);
+  if (mem == NULL) {
+    free(list);
+    return ik__fail(IK_ENOMEM, "no memory for the list of interfaces");
+  }
+  ik__win32_adapter *adapters = (ik__win32_adapter *)(void *)mem;
+  ik_address *addr = (ik_address *)(void *)(adapters + count);
+  char *names = (char *)(addr + addresses);
+  for (IP_ADAPTER_ADDRESSES *a = count > 0 ? list : NULL; a != NULL; a = a->Next, i++) {
+    ik__win32_adapter *d = &adapters[i];
+    char *friendly = names + i * IK__NAME_BYTES;
+    if (a->FriendlyName != NULL && WideCharToMultiByte(CP_UTF8, 0, a->FriendlyName, -1, friendly,
+                                                       IK__NAME_BYTES, NULL, NULL) > 0)
+      d->friendly_name = friendly;
+    d->adapter_name = a->AdapterName;
+    d->index = a->IfIndex;
+    d->index6 = a->Ipv6IfIndex;
+    d->addresses = addr;
+    for (IP_ADAPTER_UNICAST_ADDRESS *u = a->FirstUnicastAddress; u != NULL; u = u->Next)
+      if (u->Address.lpSockaddr != NULL &&
+          ik__address_from_sockaddr(u->Address.lpSockaddr, (size_t)u->Address.iSockaddrLength,
+                                    &addr[d->naddresses]) == 0)
+        d->naddresses++;
+    addr += d->naddresses;
+  }
+  int err = ik__win32_adapter_source(adapters, count, name, family, source);
+  free(mem);
+  free(list);
+  return err;
+}
+
+/* The ICMP API cannot be bound to an interface: the interface's address
+ * becomes the source, as if the caller had given it. */
 int ik__ep_bind_device(ik__endpoint *ep, const char *name) {
-  (void)ep;
-  return ik__fail(IK_ENOTSUP,
-                  "'%s': binding to an interface by name is not supported on Windows; give one of "
-                  "its addresses",
-                  name);
+  ik_address source;
+  int err;
+  if ((err = ik__winsock_init()) != 0 || (err = interface_source(name, ep->family, &source)) != 0)
+    return err;
+  return check_source(ep->family, &source, ep);
 }
 
 int ik__ep_adopt(ik__endpoint **out, intptr_t native, int *family, ik_address *source) {
@@ -332,6 +393,13 @@ void ik__ep_set_timeout_hint(ik__endpoint *ep, double seconds) {
   if (!ep->timeout_hinted || want > ep->os_timeout_ms)
     ep->os_timeout_ms = want;
   ep->timeout_hinted = 1;
+}
+
+/* The ICMP API answers each request alone: nothing foreign to filter. */
+int ik__ep_filter_id(ik__endpoint *ep, int id) {
+  (void)ep;
+  (void)id;
+  return ik__fail(IK_ENOTSUP, "the ICMP API has no socket to filter");
 }
 
 /* The ICMP API needs no privilege in either mode, and icmplib reports

@@ -63,7 +63,7 @@ namespace {
 const std::vector<std::string> kHostKeys = {
     "address", "packets_sent", "packets_received", "packet_loss", "min_rtt", "avg_rtt",
     "max_rtt", "jitter",       "rtts",             "is_alive",    "duplicates", "send_errors",
-    "replies"}; /* send_errors: issue 17 */
+    "local_drops", "replies"}; /* send_errors: issue 17; local_drops: issue 19 */
 const std::vector<std::string> kReplyKeys = {"sequence", "source", "type",           "code",
                                              "rtt",      "ttl",    "bytes_received", "duplicate"};
 

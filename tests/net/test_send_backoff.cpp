@@ -303,3 +303,23 @@ TEST(CliTool, MultipingReportsEveryHostWhoseSendsNeverFindRoom) {
         << h["address"].str << ": " << Describe(r);
   }
 }
+
+/* Issue 19: a probe given up because the buffer stayed full for a whole
+ * timeout says nothing about its host. The IPv6 socket's sends fail for
+ * 0.6 s (twice -W), the IPv4 one's first send goes through: multiping
+ * probes ::1 once more when its rounds are over, waits for room again, and
+ * finds it alive. Before, ::1 was reported with "no buffer space" and
+ * dead (exit 1). */
+TEST(CliTool, MultipingProbesAgainAHostWhoseProbeFoundNoRoom) {
+  REQUIRE_CLI_AND_SHIM();
+  Solo solo;
+  ShimRun r = RunWithShim(solo, "IKSHIM_ERRNO=ENOBUFS IKSHIM_FAIL_EVERY=2 IKSHIM_FAIL_MS=600",
+                          "multiping --privileged -c 1 -W 0.3 --json 127.0.0.1 ::1", "timeout 30 ");
+  EXPECT_EQ(r.status, 0) << Describe(r);
+  ASSERT_EQ(r.lines.size(), 2u) << Describe(r);
+  for (const Value &h : r.lines) {
+    EXPECT_TRUE(h["is_alive"].b) << h["address"].str << ": " << Describe(r);
+    EXPECT_EQ(h["packets_received"].num, 1) << h["address"].str;
+  }
+  EXPECT_EQ(r.err.find("no buffer space"), std::string::npos) << Describe(r);
+}

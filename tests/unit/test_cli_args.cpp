@@ -268,9 +268,23 @@ TEST(CliArgs, SourceIsAnInterfaceNameOrAnAddressOfTheChosenFamily) {
       EXPECT_STREQ(p.args.opts.source, v);
     }
   // Mistyped addresses and what no interface is called stay refused here.
-  for (const char *v : {"1.2.3.999", "1.2.3", "fd00::g", "a/b", "with space", "", "sixteen-chars-xx"})
+  for (const char *v : {"1.2.3.999", "1.2.3", "fd00::g", "a/b", "tab\tbed", ""})
     ExpectRefused({"ping", "-I", v, "h"},
                   {"-I: SOURCE must be an interface name or an IPv4 or IPv6 address"});
+#ifdef _WIN32
+  // Windows: friendly names with blanks, adapter names (GUIDs), indexes.
+  for (const char *v : {"Ethernet 2", "Loopback Pseudo-Interface 1",
+                        "{4D36E972-E325-11CE-BFC1-08002BE10318}", "12"}) {
+    Parsed p;
+    ParseInto(p, {"ping", "-I", v, "h"});
+    EXPECT_EQ(p.rc, 0) << v << ": " << p.msg;
+  }
+#else
+  // Linux and macOS: IFNAMSIZ, no blanks, no index.
+  for (const char *v : {"with space", "sixteen-chars-xx", "12"})
+    ExpectRefused({"ping", "-I", v, "h"},
+                  {"-I: SOURCE must be an interface name or an IPv4 or IPv6 address"});
+#endif
   // An interface serves both families: -4/-6 go with it.
   Parsed p;
   ParseInto(p, {"ping", "-6", "-I", "lo", "h"});

@@ -171,12 +171,21 @@ TEST(CliOutput, MultipingLinesFollowFpingSummaryAndPadAddresses) {
   ikcli_multiping_line(&o.b, &alive.h, 12);
   ikcli_multiping_line(&o.b, &dead.h, 12);
   ikcli_multiping_line(&o.b, &failed.h, 12);
-  ikcli_multiping_summary(&o.b, 1, 3);
+  ikcli_multiping_summary(&o.b, 1, 3, 0);
   EXPECT_EQ(o.str(),
             "127.0.0.1    : xmt/rcv/%loss = 2/2/0%, min/avg/max = 0.031/0.040/0.049\n"
             "fd00::99     : xmt/rcv/%loss = 2/0/100%\n"
             "198.18.0.255 : broadcast is not enabled on the socket\n"
             "\n1 of 3 hosts alive\n");
+}
+
+TEST(CliOutput, MultipingSummaryNamesLocalDropsWhenThereWereSome) {
+  Out o;
+  ikcli_multiping_summary(&o.b, 3, 3, 1234);
+  EXPECT_EQ(o.str(),
+            "\n3 of 3 hosts alive\n"
+            "1234 replies dropped by this host (receive queue full): hosts that had not "
+            "answered were probed once more\n");
 }
 
 TEST(CliOutput, TracerouteLinesShowTimesMarksAndStars) {
@@ -252,7 +261,7 @@ TEST(CliOutput, JsonHostHasExactlyTheIssueKeysAndValues) {
   EXPECT_EQ(v.keys(), (std::vector<std::string>{"address", "packets_sent", "packets_received",
                                                 "packet_loss", "min_rtt", "avg_rtt", "max_rtt",
                                                 "jitter", "rtts", "is_alive", "duplicates",
-                                                "send_errors", "replies"}));
+                                                "send_errors", "local_drops", "replies"}));
   EXPECT_EQ(v["address"].str, "127.0.0.1");
   EXPECT_EQ(v["packets_sent"].num, 3);
   EXPECT_EQ(v["packets_received"].num, 2);

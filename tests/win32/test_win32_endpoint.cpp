@@ -11,6 +11,7 @@
 #include <event2/event.h>
 
 #include <cstddef>
+#include <cstdio>
 #include <cstring>
 #include <functional>
 #include <algorithm>
@@ -619,6 +620,85 @@ TEST_F(Win32Endpoint, SocketsArePrivilegedInBothModes) {
   sock = nullptr;
   open(IK_AF_INET);
   EXPECT_EQ(ik_socket_is_privileged(sock), 1);
+}
+
+// ---- an interface name as the source -----------------------------------------
+
+// The loopback adapter as GetAdaptersAddresses lists it: Wine names it
+// after the Linux interface ("lo", {00000001-0000-0000-0000-4E6574446576},
+// index 1, ::1 before 127.0.0.1), Windows "Loopback Pseudo-Interface 1".
+// Printed, so a run shows what the system gave.
+struct Loopback {
+  std::string friendly, guid;
+  unsigned long index = 0;
+};
+
+Loopback loopback_adapter() {
+  Loopback lo;
+  ULONG size = 1 << 16;
+  std::vector<unsigned char> buf(size);
+  auto *list = reinterpret_cast<IP_ADAPTER_ADDRESSES *>(buf.data());
+  ULONG rc = GetAdaptersAddresses(AF_UNSPEC, GAA_FLAG_SKIP_ANYCAST | GAA_FLAG_SKIP_MULTICAST, nullptr,
+                                  list, &size);
+  EXPECT_EQ(rc, static_cast<ULONG>(NO_ERROR));
+  for (IP_ADAPTER_ADDRESSES *a = rc == NO_ERROR ? list : nullptr; a != nullptr; a = a->Next) {
+    char name[1024] = "";
+    WideCharToMultiByte(CP_UTF8, 0, a->FriendlyName, -1, name, sizeof name, nullptr, nullptr);
+    std::printf("adapter %lu (IPv6 %lu) '%s' %s type %lu:", a->IfIndex, a->Ipv6IfIndex, name,
+                a->AdapterName, a->IfType);
+    for (IP_ADAPTER_UNICAST_ADDRESS *u = a->FirstUnicastAddress; u != nullptr; u = u->Next) {
+      char text[128] = "?";
+      DWORD len = sizeof text;
+      WSAAddressToStringA(u->Address.lpSockaddr, u->Address.iSockaddrLength, nullptr, text, &len);
+      std::printf(" %s", text);
+    }
+    std::printf("\n");
+    if (a->IfType == IF_TYPE_SOFTWARE_LOOPBACK && lo.friendly.empty())
+      lo = {name, a->AdapterName, a->IfIndex};
+  }
+  EXPECT_FALSE(lo.friendly.empty()) << "no loopback adapter listed";
+  return lo;
+}
+
+TEST_F(Win32Endpoint, InterfaceNameSendsFromItsAddress) {
+  ASSERT_EQ(ik__winsock_init(), 0);
+  Loopback lo = loopback_adapter();
+  ASSERT_FALSE(lo.friendly.empty());
+  std::string index = std::to_string(lo.index);
+  // Friendly name, adapter name and index alike.
+  for (const std::string &name : {lo.friendly, lo.guid, index}) {
+    ASSERT_EQ(ik_socket_open(&sock, IK_AF_INET, name.c_str(), 0), 0) << name << ": " << ik_last_error();
+    send("127.0.0.1", 1, 1);
+    ASSERT_EQ(fake.calls.size(), 1u);
+    EXPECT_EQ(fake.calls[0].source4, htonl(0x7f000001)) << name;
+    fake.complete(0, IP_REQ_TIMED_OUT, "0.0.0.0");
+    ik_reply reply;
+    EXPECT_EQ(ik_socket_receive(sock, &req, 0.0, &reply), IK_ETIMEOUT);
+    ik_socket_free(sock);
+    sock = nullptr;
+    fake.calls.clear();
+  }
+  // IPv6 (the fake has the API Wine lacks): ::1, the loopback's.
+  ASSERT_EQ(ik_socket_open(&sock, IK_AF_INET6, lo.friendly.c_str(), 0), 0) << ik_last_error();
+  send("::1", 1, 1);
+  ASSERT_EQ(fake.calls.size(), 1u);
+  EXPECT_TRUE(IN6_IS_ADDR_LOOPBACK(&fake.calls[0].source6.sin6_addr));
+  EXPECT_EQ(fake.calls[0].source6.sin6_family, AF_INET6);
+  fake.complete(0, IP_REQ_TIMED_OUT, "::");
+}
+
+TEST_F(Win32Endpoint, UnknownInterfaceIsAnAddressErrorNamingIt) {
+  // Blanks and long names are Windows interface names, not mistyped addresses.
+  for (const char *name : {"nosuch0", "No Such Adapter 9", "{00000000-DEAD-BEEF-0000-000000000000}", "99999"}) {
+    EXPECT_EQ(ik_socket_open(&sock, IK_AF_INET, name, 0), IK_EADDRESS) << name;
+    EXPECT_EQ(std::string(ik_last_error()), std::string("no interface named '") + name + "'");
+    EXPECT_EQ(sock, nullptr);
+  }
+  // Mistyped addresses stay so.
+  EXPECT_EQ(ik_socket_open(&sock, IK_AF_INET, "1.2.3.999", 0), IK_EADDRFORMAT);
+  EXPECT_EQ(ik_socket_open(&sock, IK_AF_INET, "fd00::g", 0), IK_EADDRFORMAT);
+  EXPECT_EQ(ik_socket_open(&sock, IK_AF_INET, "tab\tbed", 0), IK_EADDRFORMAT);
+  EXPECT_TRUE(fake.calls.empty());
 }
 
 // ---- the OS timeout follows the caller's -------------------------------------

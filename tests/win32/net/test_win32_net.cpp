@@ -3,10 +3,17 @@
 //   pinger 198.18.1.2 -- 198.18.1.1 R1 198.18.2.1 -- 198.18.2.2 R2 198.18.3.1 -- 198.18.3.2 target
 // where R2 routes 198.18.9.0/24 to "unreachable" and 198.18.8.0/24 to a
 // blackhole. Without IK_WIN32_CHAIN=1 only the loopback tests run.
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <windows.h>
+#include <iphlpapi.h>
+
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 extern "C" {
 #include "icmpkit.h"
@@ -50,6 +57,44 @@ TEST_F(Probe, LoopbackAnswersThreeEchoesWithSaneRtts) {
     EXPECT_GE(rtt, 0.0);
     EXPECT_LT(rtt, 1000.0);
   }
+}
+
+// The friendly name of the loopback adapter GetAdaptersAddresses lists
+// (Wine: "lo", the Linux name; Windows: "Loopback Pseudo-Interface 1"),
+// every adapter printed on the way.
+std::string loopback_name() {
+  ULONG size = 1 << 16;
+  std::vector<unsigned char> buf(size);
+  auto *list = reinterpret_cast<IP_ADAPTER_ADDRESSES *>(buf.data());
+  std::string found;
+  if (GetAdaptersAddresses(AF_UNSPEC, GAA_FLAG_SKIP_ANYCAST | GAA_FLAG_SKIP_MULTICAST, nullptr, list,
+                           &size) != NO_ERROR)
+    return found;
+  for (IP_ADAPTER_ADDRESSES *a = list; a != nullptr; a = a->Next) {
+    char name[1024] = "";
+    WideCharToMultiByte(CP_UTF8, 0, a->FriendlyName, -1, name, sizeof name, nullptr, nullptr);
+    std::printf("adapter %lu '%s' %s type %lu\n", a->IfIndex, name, a->AdapterName, a->IfType);
+    if (a->IfType == IF_TYPE_SOFTWARE_LOOPBACK && found.empty())
+      found = name;
+  }
+  return found;
+}
+
+TEST(RealApi, LoopbackAnswersThroughTheLoopbackInterfaceNamed) {
+  std::string name = loopback_name();
+  ASSERT_FALSE(name.empty()) << "GetAdaptersAddresses lists no loopback adapter";
+  ik_socket *sock = nullptr;
+  ASSERT_EQ(ik_socket_open(&sock, IK_AF_INET, name.c_str(), 0), 0) << name << ": " << ik_last_error();
+  ik_request req;
+  ASSERT_EQ(ik_request_init(&req, "127.0.0.1", 0x5152, 1), 0);
+  ASSERT_EQ(ik_socket_send(sock, &req), 0) << ik_last_error();
+  ik_reply reply;
+  ASSERT_EQ(ik_socket_receive(sock, &req, 5.0, &reply), 0) << ik_last_error();
+  EXPECT_EQ(ik_reply_check(&reply), IK_OK);
+  EXPECT_STREQ(reply.source, "127.0.0.1");
+  ik_socket_free(sock);
+  EXPECT_EQ(ik_socket_open(&sock, IK_AF_INET, "nosuch0", 0), IK_EADDRESS);
+  EXPECT_STREQ(ik_last_error(), "no interface named 'nosuch0'");
 }
 
 TEST(RealApi, Icmpv6IsCleanlyNotSupportedWhereTheSystemLacksIt) {
