@@ -319,4 +319,63 @@ TEST_F(MonitorNet, ProbesSpreadEvenlyOverTheInterval) {
   EXPECT_LE(most, 12u) << "126 probes a second: about 6 in 50 ms when spread";
 }
 
+// The value of the first line of text that starts with prefix (-1: none).
+double Sample(const std::string &text, const std::string &prefix) {
+  size_t at = ("\n" + text).find("\n" + prefix);
+  if (at == std::string::npos) return -1;
+  size_t end = text.find('\n', at);
+  std::string line = text.substr(at, end == std::string::npos ? std::string::npos : end - at);
+  return std::stod(line.substr(line.rfind(' ') + 1));
+}
+
+// --config: a reload keeps the counters of the targets that stay (same host
+// and labels), drops the gone ones and starts new ones at zero; a refused
+// file (POST: HTTP 400 with the parser's FILE:LINE message; SIGHUP: logged)
+// leaves the running targets probing.
+TEST_F(MonitorNet, ConfigReloadKeepsStayingCountersAndABadFileChangesNothing) {
+  const std::string cfg = dir_ + "/monitor.yml";
+  std::ofstream(cfg) << "targets:\n"
+                        "  - hosts: [198.18.60.2]\n    interval: 100ms\n    labels: {site: a}\n"
+                        "  - hosts: [198.18.60.3]\n    interval: 100ms\n";
+  StartMonitor("--config " + cfg);
+  const std::string a = "icmpkit_probes_sent_total{target=\"198.18.60.2\",address=\"198.18.60.2\","
+                        "family=\"ipv4\",site=\"a\"} ";
+  const std::string b = "icmpkit_probes_sent_total{target=\"198.18.60.2\",address=\"198.18.60.2\","
+                        "family=\"ipv4\",site=\"b\"} ";
+  const std::string gone = "icmpkit_probes_sent_total{target=\"198.18.60.3\"";
+  Sleep(1.5);
+  std::string m = Scrape();
+  double before = Sample(m, a);
+  ASSERT_GE(before, 8) << m;
+  ASSERT_GE(Sample(m, gone), 8);
+
+  std::ofstream(cfg) << "targets:\n"
+                        "  - hosts: [198.18.60.2]\n    interval: 100ms\n    labels: {site: a}\n"
+                        "  - hosts: [198.18.60.2]\n    interval: 100ms\n    labels: {site: b}\n";
+  iknet::CommandResult r = topo_.exec("mon", Q() + " post " + kMetrics + "/-/reload");
+  EXPECT_EQ(r.output, "200 reloaded: 2 targets\n");
+  m = Scrape();
+  EXPECT_GE(Sample(m, a), before) << m;
+  EXPECT_LE(Sample(m, b), 2);
+  EXPECT_EQ(Sample(m, gone), -1);
+  Sleep(0.5);
+  m = Scrape();
+  double kept = Sample(m, a);
+  EXPECT_GE(kept, before + 3);
+
+  std::ofstream(cfg) << "targets:\n  - hosts: [198.18.60.2\n";  // unclosed flow sequence
+  r = topo_.exec("mon", Q() + " post " + kMetrics + "/-/reload");
+  EXPECT_EQ(r.output.compare(0, 4, "400 "), 0) << r.output;
+  EXPECT_NE(r.output.find(cfg + ":"), std::string::npos) << r.output;
+  iknet::run_command("kill -HUP " + Slurp(dir_ + "/mon.pid"));
+  Sleep(0.5);
+  m = Scrape();
+  EXPECT_GE(Sample(m, a), kept + 3) << "the old configuration stopped";
+  EXPECT_GE(Sample(m, b), 3);
+  std::string log = Slurp(dir_ + "/mon.log");
+  size_t first = log.find("reload refused");
+  ASSERT_NE(first, std::string::npos) << log;
+  EXPECT_NE(log.find("reload refused", first + 1), std::string::npos) << "SIGHUP: " << log;
+}
+
 }  // namespace
