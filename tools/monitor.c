@@ -362,7 +362,7 @@ int ikcli_monitor_main(const ikcli_args *a, const ik_ping_options *o, ik_socket 
   s.log = log_stderr;
   if (a->service) {
     char msg[512];
-    int rc = ikcli_service_run("icmpkit", service_body, &s, msg, sizeof msg);
+    int rc = ikcli_service_run("icmpkit-monitor", service_body, &s, msg, sizeof msg);
     if (rc < 0) {
       say(&s, "%s", msg);
       return 2;
