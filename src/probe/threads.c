@@ -24,14 +24,14 @@ typedef struct worker {
   ik__pool *pool;
   ik__shard shard;
   ik_ping_options opts;
-  struct event_base *base;  /* the worker's loop */
-  ik_job *job;              /* its shard job, on base */
-  struct event *cancel_ev;  /* on base: the pool wrote into wake[0] */
-  struct event *news_ev;    /* on the pool's base: the worker wrote into wake[1] */
-  evutil_socket_t wake[2];  /* [0] the pool's end, [1] the worker's */
+  struct event_base *base; /* the worker's loop */
+  ik_job *job;             /* its shard job, on base */
+  struct event *cancel_ev; /* on base: the pool wrote into wake[0] */
+  struct event *news_ev;   /* on the pool's base: the worker wrote into wake[1] */
+  evutil_socket_t wake[2]; /* [0] the pool's end, [1] the worker's */
   ik__thread *thread;
-  int counted;              /* the pool saw it end (pool's loop only) */
-  int status;               /* its job's, written before done */
+  int counted; /* the pool saw it end (pool's loop only) */
+  int status;  /* its job's, written before done */
   char detail[256];
   /* Under pool->lock. */
   handed *q;
@@ -225,7 +225,8 @@ static void worker_options(const ik_job *job, size_t k, int threads, ik_ping_opt
 }
 
 /* Worker k's loop, events and job, made on the calling thread. */
-static int worker_prepare(ik__pool *pool, worker *w, size_t k, size_t first, size_t n, int threads) {
+static int worker_prepare(ik__pool *pool, worker *w, size_t k, size_t first, size_t n,
+                          int threads) {
   ik_job *job = pool->job;
   int err;
   w->pool = pool;
@@ -235,6 +236,7 @@ static int worker_prepare(ik__pool *pool, worker *w, size_t k, size_t first, siz
   w->shard.hosts = job->hosts != NULL ? job->hosts + first : NULL;
   w->shard.stats = job->stats != NULL ? job->stats + first : NULL;
   worker_options(job, k, threads, &w->opts);
+  w->opts.on_reply_arg = w;
   if ((err = ik__wake_pair(w->wake)) != 0 || (err = ik__precise_base_new(&w->base)) != 0)
     return err;
   w->cancel_ev = event_new(w->base, w->wake[1], EV_READ | EV_PERSIST, worker_cancel, w);
@@ -242,8 +244,8 @@ static int worker_prepare(ik__pool *pool, worker *w, size_t k, size_t first, siz
   if (w->cancel_ev == NULL || w->news_ev == NULL || event_add(w->cancel_ev, NULL) != 0 ||
       event_add(w->news_ev, NULL) != 0)
     return ik__fail(IK_ENOMEM, "no memory for a worker's events");
-  err = ik__job_start(w->base, &ik__multiping_shard_ops, &w->opts, NULL, n, &w->shard,
-                      worker_done, w, &w->job);
+  err = ik__job_start(w->base, &ik__multiping_shard_ops, &w->opts, NULL, n, &w->shard, worker_done,
+                      w, &w->job);
   w->opts.source = NULL; /* the caller's, for the start only */
   return err;
 }
