@@ -118,7 +118,9 @@ typedef struct ik_ping_options {
    * never more than the targets; 1: all on the calling thread, as
    * before. Results, statistics, on_host (in input order) and
    * on_reply are the same as with one thread, and the callbacks still run
-   * on the calling (loop) thread; opts.rate holds for the whole job (each
+   * on the calling (loop) thread, but the workers write the results until
+   * the call returns (async: until cb): do not read them before; opts.rate
+   * holds for the whole job (each
    * worker gets rate / threads); on a raw socket each worker uses its own
    * identifier (id + k for worker k when id is set). Borrowed sockets
    * serve one thread each: with sockets[] set and more_sockets NULL, the
