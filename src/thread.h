@@ -29,8 +29,9 @@ void ik__lock_give(ik__lock *l);
  * makes the other readable in the loop that watches it, from any thread,
  * without libevent's thread support. Errors: IK_ESOCKET. */
 int ik__wake_pair(evutil_socket_t fds[2]);
-void ik__wake_send(evutil_socket_t fd);  /* a full pipe already wakes: ignored */
-void ik__wake_drain(evutil_socket_t fd); /* reads what is there */
+#define IK__NO_SOCKET ((evutil_socket_t)-1) /* EVUTIL_INVALID_SOCKET, signed everywhere */
+void ik__wake_send(evutil_socket_t fd);     /* a full pipe already wakes: ignored */
+void ik__wake_drain(evutil_socket_t fd);    /* reads what is there */
 void ik__wake_close(evutil_socket_t fds[2]);
 
 #endif

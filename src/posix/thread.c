@@ -119,8 +119,8 @@ void ik__wake_drain(evutil_socket_t fd) {
 void ik__wake_close(evutil_socket_t fds[2]) {
   int i;
   for (i = 0; i < 2; i++)
-    if (fds[i] >= 0) {
+    if (fds[i] != IK__NO_SOCKET) {
       close(fds[i]);
-      fds[i] = -1;
+      fds[i] = IK__NO_SOCKET;
     }
 }

@@ -137,7 +137,7 @@ static void worker_main(void *arg) {
 static void cancel_workers(ik__pool *pool) {
   size_t k;
   for (k = 0; k < pool->nw; k++)
-    if (pool->w[k].wake[0] != EVUTIL_INVALID_SOCKET)
+    if (pool->w[k].wake[0] != IK__NO_SOCKET)
       ik__wake_send(pool->w[k].wake[0]);
 }
 
@@ -260,7 +260,7 @@ int ik__pool_start(ik_job *job, int threads, ik__pool **out) {
   pool->job = job;
   pool->nw = (size_t)threads;
   for (k = 0; k < pool->nw; k++)
-    pool->w[k].wake[0] = pool->w[k].wake[1] = EVUTIL_INVALID_SOCKET;
+    pool->w[k].wake[0] = pool->w[k].wake[1] = IK__NO_SOCKET;
   if ((err = ik__lock_new(&pool->lock)) != 0)
     return err;
   /* Contiguous blocks, the first n % threads one target longer. */

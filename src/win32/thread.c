@@ -99,8 +99,8 @@ void ik__wake_drain(evutil_socket_t fd) {
 void ik__wake_close(evutil_socket_t fds[2]) {
   int i;
   for (i = 0; i < 2; i++)
-    if (fds[i] != EVUTIL_INVALID_SOCKET) {
+    if (fds[i] != IK__NO_SOCKET) {
       evutil_closesocket(fds[i]);
-      fds[i] = EVUTIL_INVALID_SOCKET;
+      fds[i] = IK__NO_SOCKET;
     }
 }
