@@ -160,6 +160,10 @@ int ik__ep_is_privileged(const ik__endpoint *ep);
  * room in our queue. Errors: IK_ENOTSUP (DGRAM sockets, which the Linux
  * kernel demultiplexes by identifier itself; other systems), IK_ESOCKET. */
 int ik__ep_filter_id(ik__endpoint *ep, int id);
+/* 1 when ik__ep_filter_id works on this system's raw endpoints, so raw
+ * sockets of several workers each receive only their own replies (Linux);
+ * 0 where every raw socket receives every reply of the host. */
+int ik__raw_filters_ids(void);
 /* Replies (and ICMP errors) the OS dropped on this endpoint's receive queue
  * for lack of room since it was opened, as far as the OS tells (Linux:
  * SO_RXQ_OVFL); 0 where it does not. Counted as messages are read. */

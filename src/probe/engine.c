@@ -150,6 +150,8 @@ static void begin_cancel(ik_job *job) {
   if (job->stopped || job->canceling)
     return;
   job->canceling = 1;
+  if (job->ops->cancel != NULL && job->ops->cancel(job))
+    return;
   if (job->pending == 0)
     ik__job_stop(job, IK_ECANCELED);
   else
@@ -333,7 +335,8 @@ static void release(ik_job *job) {
   }
   job->free_slots = NULL;
   ik__results_release(job);
-  free(job->dst);
+  if (!job->borrowed_results)
+    free(job->dst);
   job->dst = NULL;
   job->ops->free(job);
   job->kind_state = NULL;
@@ -351,6 +354,8 @@ static void done_cb(evutil_socket_t fd, short what, void *arg) {
   if (job->poll_ev != NULL)
     event_del(job->poll_ev);
   close_sockets(job);
+  if (job->ops->halt != NULL)
+    job->ops->halt(job);
   status = job->ops->finish(job, job->status);
   release(job);
   job->hosts = NULL;
@@ -375,6 +380,8 @@ static void job_free_events(ik_job *job) {
 static void discard(ik_job *job) {
   job->stopped = 1;
   close_sockets(job);
+  if (job->ops->halt != NULL)
+    job->ops->halt(job);
   ik__results_empty(job);
   release(job);
 }

@@ -70,6 +70,12 @@ typedef struct ik__probe_ops {
    * the job's final status. */
   int (*finish)(ik_job *job, int status);
   void (*free)(ik_job *job); /* kind_state and what the kind allocated */
+  /* Optional. cancel: returns 1 when the kind stops the job itself
+   * (threads.c: its workers end, then the job), 0 for the engine's way;
+   * halt: before the results are completed or emptied, makes sure nothing
+   * outside the loop touches them any more (threads.c joins its workers). */
+  int (*cancel)(ik_job *job);
+  void (*halt)(ik_job *job);
 } ik__probe_ops;
 
 struct ik_job {
@@ -93,8 +99,9 @@ struct ik_job {
   struct ik__chunk *chunks;
   ik__probe *free_slots;
   /* Targets and results (results.c). */
-  ik_address *dst; /* ndst destinations */
+  ik_address *dst; /* ndst destinations: the engine opens their sockets */
   size_t ndst;
+  int borrowed_results;         /* a worker's job (threads.c): dst and stats are its pool's */
   size_t n;                     /* results: hosts (ping, multiping) or hops */
   ik_host *hosts;               /* NULL when streaming */
   ik__target_stats *stats;      /* streaming: per host */

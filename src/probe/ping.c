@@ -76,6 +76,8 @@ static const ik__probe_ops ping_ops = {
   ping_late_target,
   ping_finish,
   ik__rounds_free,
+  NULL, /* cancel: the engine's */
+  NULL, /* halt */
 };
 
 int ik_async_ping(struct event_base *base, const char *address, const ik_ping_options *opts,

@@ -248,6 +248,8 @@ static const ik__probe_ops traceroute_ops = {
   NULL, /* late replies are dropped: sequences never repeat */
   trace_finish,
   trace_free,
+  NULL, /* cancel: the engine's */
+  NULL, /* halt */
 };
 
 int ik_async_traceroute(struct event_base *base, const char *address, const ik_ping_options *opts,
