@@ -60,7 +60,8 @@ struct ik__lookup {
   char detail[256];
   ik_address *addrs;
   size_t n;
-  char *name;
+  char *name;  /* as given, for the messages */
+  char *query; /* in name's allocation */
 };
 
 /* ---- the evdns_base of an event_base ---- */
@@ -204,7 +205,7 @@ static void ask(ik__lookup *l, ik__query *q, int family) {
   hints.ai_socktype = SOCK_DGRAM; /* one entry per address */
   q->lookup = l;
   q->waiting = 1;
-  req = evdns_getaddrinfo(l->dns->evdns, l->name, NULL, &hints, query_done, q);
+  req = evdns_getaddrinfo(l->dns->evdns, l->query, NULL, &hints, query_done, q);
   if (q->waiting)
     q->req = req;
 }
@@ -249,7 +250,7 @@ int ik__resolve_start(struct event_base *base, const char *name, int family, siz
     return rc;
   len = strlen(name);
   if ((l = (ik__lookup *)calloc(1, sizeof *l)) == NULL ||
-      (l->name = (char *)malloc(len + 1)) == NULL ||
+      (l->name = (char *)malloc(2 * (len + 1))) == NULL ||
       (l->done_ev = evtimer_new(base, deliver, l)) == NULL) {
     if (l != NULL) {
       free(l->name);
@@ -258,6 +259,12 @@ int ik__resolve_start(struct event_base *base, const char *name, int family, siz
     return ik__fail(IK_ENOMEM, "no memory for a name lookup");
   }
   memcpy(l->name, name, len + 1);
+  /* What evdns is asked: without a final dot, or it would miss "host." in
+   * the hosts file, which the C library finds. */
+  l->query = l->name + len + 1;
+  memcpy(l->query, name, len + 1);
+  if (len > 1 && l->query[len - 1] == '.')
+    l->query[len - 1] = '\0';
   l->cb = cb;
   l->arg = arg;
   l->family = family;
