@@ -184,8 +184,9 @@ IK_EXTERN int ik_traceroute(const char *address, const ik_ping_options *opts, ik
  * libevent to end the query). opts (NULL: the call's defaults) is copied;
  * the results (host, hosts, hops/nhops) must stay valid until cb. status:
  * IK_OK; IK_ECANCELED (ik_job_cancel or *opts->cancel) with the results so
- * far; or an error that stopped the job (ping, traceroute: IK_ENAMELOOKUP
- * for a looked-up name that does not resolve; IK_ENOMEM, IK_ESOCKET, ping:
+ * far; or an error that stopped the job (ping, traceroute: a looked-up
+ * name's IK_ENAMELOOKUP; ping: IK_EINVAL for a looked-up address that
+ * ik_destination_check refuses; IK_ENOMEM, IK_ESOCKET, ping:
  * a send error that cannot go away such as IK_EBROADCAST), with results
  * holding no allocation. opts->on_reply runs
  * on the loop thread and must not free the job. Intervals follow base's

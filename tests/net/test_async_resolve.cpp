@@ -129,6 +129,7 @@ const char *kHosts = "127.0.0.1 self.test\n::1 self.test\n127.0.0.1 v4only.test\
 struct Done {
   int calls = 0;
   int status = 1;
+  std::string detail;
 };
 
 void job_done(int status, void *arg) {
@@ -256,7 +257,7 @@ TEST(AsyncResolve, FreeingATracerouteDuringItsLookupIsClean) {
   });
 }
 
-TEST(AsyncResolve, ALookupTheServerNeverAnswersFailsWithEnamelookup) {
+TEST(AsyncResolve, ANameTheServerNeverAnswersFailsWithEnamelookupThroughTheCallback) {
   IKNET_REQUIRE_ROOT();
   with_system_files("nameserver 127.0.0.1\noptions timeout:1 attempts:1\n", kHosts, [] {
     struct event_base *base = event_base_new();
@@ -267,10 +268,27 @@ TEST(AsyncResolve, ALookupTheServerNeverAnswersFailsWithEnamelookup) {
       Resolved r;
       ik_lookup *lookup = nullptr;
       ASSERT_EQ(ik_async_resolve(base, "never-answered.test", 0, resolved, &r, &lookup), IK_OK);
-      for (int i = 0; i < 40 && r.calls == 0; i++) run_for(base, 0.1);
+      // A ping of that name ends through cb, its host empty.
+      ik_host host;
+      Done done;
+      std::string ping_detail;
+      ASSERT_EQ(ik_async_ping(
+                  base, "never-answered.test", nullptr, &host,
+                  [](int status, void *arg) {
+                    job_done(status, arg);
+                    static_cast<Done *>(arg)->detail = ik_last_error();
+                  },
+                  &done, nullptr),
+                IK_OK);
+      for (int i = 0; i < 40 && (r.calls == 0 || done.calls == 0); i++) run_for(base, 0.1);
       EXPECT_EQ(r.calls, 1);
       EXPECT_EQ(r.status, IK_ENAMELOOKUP);
       EXPECT_NE(r.detail.find("never-answered.test"), std::string::npos) << r.detail;
+      EXPECT_EQ(done.calls, 1);
+      EXPECT_EQ(done.status, IK_ENAMELOOKUP);
+      EXPECT_NE(done.detail.find("never-answered.test"), std::string::npos) << done.detail;
+      EXPECT_EQ(host.packets_sent, 0);
+      EXPECT_EQ(host.rtts, nullptr);
       EXPECT_LT(ticker.longest, 0.5);
     }
     event_base_dispatch(base);
