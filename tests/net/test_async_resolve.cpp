@@ -289,7 +289,7 @@ TEST(AsyncResolve, ANameTheServerNeverAnswersFailsWithEnamelookupThroughTheCallb
       EXPECT_NE(done.detail.find("never-answered.test"), std::string::npos) << done.detail;
       EXPECT_EQ(host.packets_sent, 0);
       EXPECT_EQ(host.rtts, nullptr);
-      EXPECT_LT(ticker.longest, 0.5);
+      EXPECT_LT(ticker.longest, 1.0);
     }
     event_base_dispatch(base);
     event_base_free(base);
