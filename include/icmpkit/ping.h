@@ -211,13 +211,19 @@ IK_EXTERN int ik_traceroute(const char *address, const ik_ping_options *opts, ik
  * Each starts a job and returns at once; the job runs on base's loop
  * thread and ends by calling cb(status, arg) once (the callback rules of
  * icmpkit/async.h: never when the start call fails, never after
- * ik_job_free). Names are resolved before the call returns (a blocking
- * lookup: pass IP literals to keep the loop responsive). opts (NULL: the
- * call's defaults) is copied; the results (host, hosts, hops/nhops) must
- * stay valid until cb. status: IK_OK; IK_ECANCELED (ik_job_cancel or
- * *opts->cancel) with the results so far; or an error that stopped the job
- * (IK_ENOMEM, IK_ESOCKET, ping: a send error that cannot go away such as
- * IK_EBROADCAST), with results holding no allocation. opts->on_reply runs
+ * ik_job_free). Literals, "localhost" and ".invalid" names are resolved
+ * in the call (their errors are the call's); other names are looked up
+ * on the loop without blocking it (as ik_async_resolve, icmpkit/async.h)
+ * and probing starts when the answers are in; cancel and free work during
+ * the lookup (free: let the loop run once more before event_base_free, for
+ * libevent to end the query). opts (NULL: the call's defaults) is copied;
+ * the results (host, hosts, hops/nhops) must stay valid until cb. status:
+ * IK_OK; IK_ECANCELED (ik_job_cancel or *opts->cancel) with the results so
+ * far; or an error that stopped the job (ping, traceroute: a looked-up
+ * name's IK_ENAMELOOKUP; ping: IK_EINVAL for a looked-up address that
+ * ik_destination_check refuses; IK_ENOMEM, IK_ESOCKET, ping:
+ * a send error that cannot go away such as IK_EBROADCAST), with results
+ * holding no allocation. opts->on_reply runs
  * on the loop thread and must not free the job. Intervals follow base's
  * clock: for intervals of a few milliseconds create base with
  * EVENT_BASE_FLAG_PRECISE_TIMER, as the synchronous calls do (libevent's

@@ -44,8 +44,8 @@ static int resolve_hosts(ik_job *job, const char *const *addresses) {
     int err;
     if (h != NULL)
       memset(h, 0, sizeof *h);
-    err = ik__job_resolve(addresses[i], job->opts.family, &job->dst[i],
-                          h != NULL ? h->address : NULL, h != NULL ? sizeof h->address : 0);
+    err = ik__job_resolve(job, i, addresses[i], &job->dst[i], h != NULL ? h->address : NULL,
+                          h != NULL ? sizeof h->address : 0);
     if (err == 0 && (err = ik_destination_check(&job->dst[i])) == 0)
       continue;
     memset(&job->dst[i], 0, sizeof job->dst[i]);
@@ -232,9 +232,9 @@ const ik__probe_ops ik__multiping_shard_ops = {
   NULL,
 };
 
-int ik_async_multiping(struct event_base *base, const char *const *addresses, size_t n,
-                       const ik_ping_options *opts, ik_host *hosts, ik_job_cb cb, void *arg,
-                       ik_job **job) {
+int ik__multiping_job(struct event_base *base, const char *const *addresses, size_t n,
+                      const ik_ping_options *opts, ik_host *hosts, ik_job_cb cb, void *arg,
+                      unsigned flags, ik_job **job) {
   if (job != NULL)
     *job = NULL;
   if (n > 0 && (addresses == NULL || (hosts == NULL && (opts == NULL || opts->on_host == NULL))))
@@ -242,5 +242,13 @@ int ik_async_multiping(struct event_base *base, const char *const *addresses, si
                     addresses == NULL ? "addresses" : "hosts");
   if (n > UINT32_MAX / 4)
     return ik__fail(IK_EINVAL, "ik_multiping: %zu hosts is too many", n);
-  return ik__job_start(base, &multiping_ops, opts, addresses, n, hosts, cb, arg, job);
+  if (hosts != NULL && n > 0) /* empty until the names are in */
+    memset(hosts, 0, n * sizeof *hosts);
+  return ik__job_start(base, &multiping_ops, opts, addresses, n, hosts, cb, arg, flags, job);
+}
+
+int ik_async_multiping(struct event_base *base, const char *const *addresses, size_t n,
+                       const ik_ping_options *opts, ik_host *hosts, ik_job_cb cb, void *arg,
+                       ik_job **job) {
+  return ik__multiping_job(base, addresses, n, opts, hosts, cb, arg, 0, job);
 }

@@ -246,8 +246,9 @@ static int worker_prepare(ik__pool *pool, worker *w, size_t k, size_t first, siz
   if (w->cancel_ev == NULL || w->news_ev == NULL || event_add(w->cancel_ev, NULL) != 0 ||
       event_add(w->news_ev, NULL) != 0)
     return ik__fail(IK_ENOMEM, "no memory for a worker's events");
+  /* the shard's names are resolved already: no lookup on the worker */
   err = ik__job_start(w->base, &ik__multiping_shard_ops, &w->opts, NULL, n, &w->shard, worker_done,
-                      w, &w->job);
+                      w, IK__JOB_BLOCKING_NAMES, &w->job);
   w->opts.source = NULL; /* the caller's, for the start only */
   return err;
 }
