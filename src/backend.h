@@ -32,6 +32,13 @@ int ik__if_name(uint32_t index, char *buf, size_t len);
 struct sockaddr;
 int ik__address_from_sockaddr(const struct sockaddr *sa, size_t len, ik_address *a);
 const char *ik__lookup_error_text(int rc, char *buf, size_t len);
+/* For src/resolve_async.c: configures a new evdns_base as the system
+ * resolver is: POSIX, /etc/resolv.conf (servers, search list, options;
+ * none: 127.0.0.1, as the C library does) and /etc/hosts; Windows, the
+ * network adapters' DNS servers (or the registry's) and the hosts file.
+ * Errors: IK_ENAMELOOKUP (the configuration cannot be read). */
+struct evdns_base;
+int ik__dns_configure(struct evdns_base *dns);
 /* Prepares the process for libevent; call before the library creates an
  * event_base itself or asks evutil_getaddrinfo. Windows: WSAStartup, once;
  * POSIX: nothing. No backend needs a thread-safe base (libevent's evthread):
@@ -160,6 +167,10 @@ int ik__ep_is_privileged(const ik__endpoint *ep);
  * room in our queue. Errors: IK_ENOTSUP (DGRAM sockets, which the Linux
  * kernel demultiplexes by identifier itself; other systems), IK_ESOCKET. */
 int ik__ep_filter_id(ik__endpoint *ep, int id);
+/* 1 when ik__ep_filter_id works on this system's raw endpoints, so raw
+ * sockets of several workers each receive only their own replies (Linux);
+ * 0 where every raw socket receives every reply of the host. */
+int ik__raw_filters_ids(void);
 /* Replies (and ICMP errors) the OS dropped on this endpoint's receive queue
  * for lack of room since it was opened, as far as the OS tells (Linux:
  * SO_RXQ_OVFL); 0 where it does not. Counted as messages are read. */

@@ -10,6 +10,7 @@
 #include <event2/util.h>
 
 #include "backend.h"
+#include "resolve.h"
 
 static char lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c; }
 
@@ -93,16 +94,10 @@ static int resolve_special(const char *name, int family, ik_address *out, size_t
   return 0;
 }
 
-int ik_resolve(const char *name, int family, ik_address *out, size_t max, size_t *n) {
+int ik__resolve_local(const char *name, int family, ik_address *out, size_t max, size_t *n) {
   const char *p;
 
-  if (name == NULL || out == NULL || n == NULL)
-    return ik__fail(IK_EINVAL, "ik_resolve: NULL argument");
   *n = 0;
-  if (max == 0)
-    return ik__fail(IK_EINVAL, "ik_resolve: no room for any address (max 0)");
-  if (family != 0 && family != IK_AF_INET && family != IK_AF_INET6)
-    return ik__fail(IK_EINVAL, "ik_resolve: family %d is not 0, 4 or 6", family);
   if (*name == '\0')
     return ik__fail(IK_ENAMELOOKUP, "cannot resolve '': the name is empty");
   if (strchr(name, ':') != NULL || is_numeric_form(name))
@@ -114,7 +109,28 @@ int ik_resolve(const char *name, int family, ik_address *out, size_t max, size_t
                       name);
   if (in_domain(name, "localhost") || in_domain(name, "invalid"))
     return resolve_special(name, family, out, max, n);
-  return ik__resolve(name, family, out, max, n);
+  return IK__RESOLVE_DNS;
+}
+
+int ik__resolve_check(const char *fn, const char *name, int family, size_t max) {
+  if (name == NULL)
+    return ik__fail(IK_EINVAL, "%s: NULL name", fn);
+  if (max == 0)
+    return ik__fail(IK_EINVAL, "%s: no room for any address (max 0)", fn);
+  if (family != 0 && family != IK_AF_INET && family != IK_AF_INET6)
+    return ik__fail(IK_EINVAL, "%s: family %d is not 0, 4 or 6", fn, family);
+  return 0;
+}
+
+int ik_resolve(const char *name, int family, ik_address *out, size_t max, size_t *n) {
+  int rc;
+  if (name == NULL || out == NULL || n == NULL)
+    return ik__fail(IK_EINVAL, "ik_resolve: NULL argument");
+  *n = 0;
+  if ((rc = ik__resolve_check("ik_resolve", name, family, max)) != 0)
+    return rc;
+  rc = ik__resolve_local(name, family, out, max, n);
+  return rc == IK__RESOLVE_DNS ? ik__resolve(name, family, out, max, n) : rc;
 }
 
 static void add_unique(const ik_address *a, ik_address *out, size_t max, size_t *n) {
@@ -128,12 +144,30 @@ static void add_unique(const ik_address *a, ik_address *out, size_t max, size_t 
   out[(*n)++] = *a;
 }
 
+void ik__addrinfo_collect(const struct evutil_addrinfo *res, int want, ik_address *out, size_t max,
+                          size_t *n) {
+  const struct evutil_addrinfo *ai;
+  for (ai = res; ai != NULL; ai = ai->ai_next) {
+    ik_address a;
+    if (ai->ai_addr != NULL &&
+        ik__address_from_sockaddr(ai->ai_addr, (size_t)ai->ai_addrlen, &a) == 0 && a.family == want)
+      add_unique(&a, out, max, n);
+  }
+}
+
+int ik__resolve_none(const char *name, int family) {
+  return ik__fail(IK_ENAMELOOKUP, "cannot resolve '%.80s': no %s address", name,
+                  family == IK_AF_INET    ? "IPv4"
+                  : family == IK_AF_INET6 ? "IPv6"
+                                          : "IP");
+}
+
 /* The resolver's own order is kept within a family, but IPv4 comes first
  * for family 0, as icmplib tries A before AAAA. */
 int ik__resolve(const char *name, int family, ik_address *out, size_t max, size_t *n) {
-  struct evutil_addrinfo hints, *res = NULL, *ai;
+  struct evutil_addrinfo hints, *res = NULL;
   char text[256];
-  int rc, pass;
+  int rc;
 
   *n = 0;
   if ((rc = ik__libevent_init()) != 0)
@@ -145,21 +179,8 @@ int ik__resolve(const char *name, int family, ik_address *out, size_t max, size_
   if (rc != 0)
     return ik__fail(IK_ENAMELOOKUP, "cannot resolve '%.80s': %s", name,
                     ik__lookup_error_text(rc, text, sizeof text));
-  for (pass = 0; pass < 2; pass++) {
-    int want = pass == 0 ? IK_AF_INET : IK_AF_INET6;
-    for (ai = res; ai != NULL; ai = ai->ai_next) {
-      ik_address a;
-      if (ai->ai_addr != NULL &&
-          ik__address_from_sockaddr(ai->ai_addr, (size_t)ai->ai_addrlen, &a) == 0 &&
-          a.family == want)
-        add_unique(&a, out, max, n);
-    }
-  }
+  ik__addrinfo_collect(res, IK_AF_INET, out, max, n);
+  ik__addrinfo_collect(res, IK_AF_INET6, out, max, n);
   evutil_freeaddrinfo(res);
-  if (*n == 0)
-    return ik__fail(IK_ENAMELOOKUP, "cannot resolve '%.80s': no %s address", name,
-                    family == IK_AF_INET    ? "IPv4"
-                    : family == IK_AF_INET6 ? "IPv6"
-                                            : "IP");
-  return 0;
+  return *n == 0 ? ik__resolve_none(name, family) : 0;
 }

@@ -31,6 +31,7 @@ enum opt_id {
   OPT_MAX_HOPS,
   OPT_FAST,
   OPT_SIM_QUERIES,
+  OPT_THREADS,
   OPT_HELP,
   OPT_ALIVE,
   OPT_UNREACHABLE,
@@ -62,6 +63,7 @@ static const opt options[] = {
   {0, "unprivileged", NULL, OPT_UNPRIV, P | M | T | MO},
   {0, "json", NULL, OPT_JSON, P | M | T},
   {0, "rate", "PPS", OPT_RATE, M},
+  {0, "threads", "N", OPT_THREADS, M},
   {'f', NULL, "FILE", OPT_FILE, M | MO},
   {'g', NULL, "CIDR", OPT_CIDR, M | MO},
   {'f', NULL, "FIRST_HOP", OPT_FIRST_HOP, T},
@@ -324,6 +326,13 @@ static int take(ikcli_args *a, const opt *o, const char *spelled, const char *v,
     x->sim_queries = (int)n;
     a->set |= IKCLI_SET_SIM_QUERIES;
     return 0;
+  case OPT_THREADS:
+    if (parse_long(v, 0, IKCLI_MAX_THREADS, &n) != 0)
+      return fail(msg, msglen, "%s: %s must be an integer from 0 (one per core) to %d, not '%s'",
+                  spelled, o->value, IKCLI_MAX_THREADS, ik_escape(v, sh, sizeof sh));
+    x->threads = (int)n;
+    a->set |= IKCLI_SET_THREADS;
+    return 0;
   case OPT_HELP:
     a->help = 1;
     return 0;
@@ -530,6 +539,8 @@ int ikcli_apply_options(const ikcli_args *a, ik_ping_options *o, char *msg, size
     o->fast = x->fast;
   if (a->set & IKCLI_SET_SIM_QUERIES)
     o->sim_queries = x->sim_queries;
+  if (a->set & IKCLI_SET_THREADS)
+    o->threads = x->threads;
   if (a->privileged >= 0)
     o->privileged = a->privileged;
   if (a->command == IKCLI_TRACEROUTE && o->first_hop > o->max_hops)
@@ -730,8 +741,9 @@ const char *ikcli_usage(ikcli_command command) {
     snprintf(common, sizeof common, usage_common, "host", "1..65535, default 2", "host", "0.5");
     snprintf(usage_buf[k], sizeof usage_buf[k],
              "usage: icmpkit multiping [-c COUNT] [-i INTERVAL] [-W TIMEOUT] [--rate PPS]\n"
-             "                         [-s SIZE] [-t TTL] [-Q TCLASS] [-I SOURCE] [-a|-u]\n"
-             "                         [-4|-6] [--privileged|--unprivileged] [--json]\n"
+             "                         [--threads N] [-s SIZE] [-t TTL] [-Q TCLASS]\n"
+             "                         [-I SOURCE] [-a|-u] [-4|-6]\n"
+             "                         [--privileged|--unprivileged] [--json]\n"
              "                         (HOST... | -f FILE | -g CIDR)\n"
              "\n"
              "Probes every target at once (IPv4 and IPv6 mixed) and prints one line per\n"
@@ -741,6 +753,9 @@ const char *ikcli_usage(ikcli_command command) {
              "\n%s"
              "  --rate PPS      most probes sent per second (1..1e9, default 1000; 0: no\n"
              "                  limit, root only)\n"
+             "  --threads N     threads to probe with, each with its own sockets and a\n"
+             "                  block of the targets (0, the default: one per core; 1:\n"
+             "                  one thread); --rate holds for all together\n"
              "  -s SIZE         payload bytes (0..65507, default 56)\n"
              "  -t TTL          time to live / hop limit (1..255, default 64)\n"
              "  -Q TCLASS       DS field / traffic class (0..255 or 0x00..0xff)\n"

@@ -37,7 +37,8 @@ enum {
   IKCLI_SET_FIRST_HOP = 1u << 10,
   IKCLI_SET_MAX_HOPS = 1u << 11,
   IKCLI_SET_FAST = 1u << 12,
-  IKCLI_SET_SIM_QUERIES = 1u << 13
+  IKCLI_SET_SIM_QUERIES = 1u << 13,
+  IKCLI_SET_THREADS = 1u << 14
 };
 
 /* Largest -c of multiping and traceroute (one 16-bit sequence number per
@@ -47,6 +48,8 @@ enum {
  * progress a user could watch. */
 #define IKCLI_MAX_SECONDS 3600.0
 #define IKCLI_MAX_PING_COUNT 2147483647
+/* Largest multiping --threads (the library's limit). */
+#define IKCLI_MAX_THREADS 1024
 /* Slowest --rate other than 0: one probe a second. Below, a sweep would
  * seem to hang after its first probe. */
 #define IKCLI_MIN_RATE 1.0

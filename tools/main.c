@@ -134,14 +134,65 @@ typedef struct opened {
   ik_socket *sock[2]; /* [0] IPv4, [1] IPv6 */
   int err[2];         /* why sock[i] is NULL */
   char why[2][512];   /* ik_last_error() of err[i] */
+  ik_socket **more;   /* multiping threads 1..: two each (ik_ping_options.more_sockets) */
+  size_t nmore;       /* threads that have theirs */
 } opened;
 
 static int fam_index(int family) { return family == IK_AF_INET6 ? 1 : 0; }
 
 static void close_sockets(opened *s) {
+  size_t i;
   ik_socket_free(s->sock[0]);
   ik_socket_free(s->sock[1]);
+  for (i = 0; s->more != NULL && i < 2 * s->nmore + 2; i++)
+    ik_socket_free(s->more[i]);
+  free(s->more);
   memset(s, 0, sizeof *s);
+}
+
+/* The source a family's socket binds: an interface binds both families'
+ * sockets, an address only the socket of its own family. */
+static const char *source_for(const char *source, int family) {
+  int src_fam = source == NULL               ? 0
+                : ik_is_ipv4_address(source) ? IK_AF_INET
+                : ik_is_ipv6_address(source) ? IK_AF_INET6
+                                             : family;
+  return src_fam == family ? source : NULL;
+}
+
+/* The library's default (ik_ping_options.threads): raw sockets of several
+ * threads each see only their own replies where the kernel filters them by
+ * identifier (Linux); elsewhere raw sockets stay on one thread. */
+static int raw_threads_default(const ik_ping_options *o) {
+#ifdef __linux__
+  (void)o;
+  return ik_cpu_count();
+#else
+  return o->privileged ? 1 : ik_cpu_count();
+#endif
+}
+
+/* multiping: each further thread (--threads; 0: raw_threads_default) probes
+ * with sockets of its own, of the kind and families that opened, opened now
+ * while the privileges last; fewer threads when some cannot open. */
+static void open_more(opened *s, ik_ping_options *o) {
+  int threads = o->threads > 0 ? o->threads : raw_threads_default(o), k, i;
+  o->threads = 1;
+  if (threads <= 1 ||
+      (s->more = (ik_socket **)calloc(2 * (size_t)threads, sizeof *s->more)) == NULL)
+    return;
+  for (k = 1; k < threads; k++) {
+    for (i = 0; i < 2; i++) {
+      int family = i == 0 ? IK_AF_INET : IK_AF_INET6;
+      if (s->sock[i] != NULL &&
+          ik_socket_open(&s->more[2 * (k - 1) + i], family, source_for(o->source, family),
+                         o->privileged ? 0u : IK_SOCKET_UNPRIVILEGED) != 0)
+        return; /* close_sockets closes the ones of this thread */
+    }
+    s->nmore = (size_t)k;
+    o->threads = k + 1;
+    o->more_sockets = s->more;
+  }
 }
 
 /* Opens the families' sockets of one kind; 1 when the first family's
@@ -152,13 +203,7 @@ static int open_kind(opened *s, const int *families, size_t nfam, const char *so
   memset(s, 0, sizeof *s);
   for (i = 0; i < nfam; i++) {
     int k = fam_index(families[i]);
-    /* An interface binds both families' sockets; an address only the
-     * socket of its own family. */
-    int src_fam = source == NULL               ? 0
-                  : ik_is_ipv4_address(source) ? IK_AF_INET
-                  : ik_is_ipv6_address(source) ? IK_AF_INET6
-                                               : families[i];
-    const char *src = src_fam == families[i] ? source : NULL;
+    const char *src = source_for(source, families[i]);
     s->err[k] =
       ik_socket_open(&s->sock[k], families[i], src, privileged ? 0u : IK_SOCKET_UNPRIVILEGED);
     if (s->err[k] != 0)
@@ -213,6 +258,8 @@ static int open_sockets(const ikcli_args *a, ik_ping_options *o, opened *s) {
   }
   o->sockets[0] = s->sock[0];
   o->sockets[1] = s->sock[1];
+  if (a->command == IKCLI_MULTIPING)
+    open_more(s, o);
   if (ikcli_drop_privileges(msg, sizeof msg) != 0) {
     close_sockets(s);
     return error_exit("%s%s", msg, "");

@@ -66,6 +66,40 @@ IK_EXTERN ik_socket *ik_async_socket(const ik_async *async);
  * May be called from a callback of this object. NULL is accepted. */
 IK_EXTERN void ik_async_free(ik_async *async);
 
+/* ---- Name lookups that never block the loop (icmplib's async_resolve) ---- */
+
+/* A lookup in progress. */
+typedef struct ik_lookup ik_lookup;
+/* status: IK_OK with the n >= 1 addresses (no duplicates; family 0: IPv4
+ * first, as ik_resolve), or IK_ENAMELOOKUP (ik_last_error() says why
+ * during the call) or IK_ENOMEM with (NULL, 0). addrs is valid during the
+ * call only. */
+typedef void (*ik_resolve_cb)(int status, const ik_address *addrs, size_t n, void *arg);
+
+/* ik_resolve on base's loop: the same answers and errors, but the call
+ * returns at once and cb(status, addrs, n, arg) runs later on the loop
+ * thread, exactly once unless cancelled. Literals, "localhost" and
+ * ".invalid" names complete on the next loop turn without a query; other
+ * names are asked with libevent's evdns, which reads the system's
+ * configuration (POSIX: /etc/resolv.conf and /etc/hosts; Windows: the
+ * network adapters' DNS servers and the hosts file) when the base's first
+ * lookup starts. The C library's other sources (nsswitch.conf modules such
+ * as mDNS, LLMNR) are not asked: ik_resolve asks them. *lookup (NULL: not
+ * wanted) is the handle for ik_lookup_cancel until cb runs.
+ * Errors (cb never runs): IK_EINVAL (NULL base, name or cb; family not 0,
+ * 4 or 6), IK_ENOMEM, IK_ESOCKET (Windows: Winsock would not start). A
+ * name that does not resolve, even a malformed literal, is reported to cb
+ * with IK_ENAMELOOKUP. */
+IK_EXTERN int ik_async_resolve(struct event_base *base, const char *name, int family,
+                               ik_resolve_cb cb, void *arg, ik_lookup **lookup);
+/* cb never runs after this; the lookup is freed. Call it before cb runs
+ * only (the handle is gone once cb returns; from cb it does nothing).
+ * NULL is accepted. A DNS query that was
+ * waiting is ended by libevent on the next loop turn: let the loop run once
+ * more before event_base_free, or a few hundred bytes of libevent's stay
+ * allocated. */
+IK_EXTERN void ik_lookup_cancel(ik_lookup *lookup);
+
 #ifdef __cplusplus
 }
 #endif

@@ -115,10 +115,34 @@ typedef struct ik_ping_options {
    * a cancel left incomplete; must not free the job. */
   void (*on_hop)(void *arg, const struct ik_hop *hop, int end);
   void *on_hop_arg;
+  /* multiping only: worker threads to spread the targets over, each with
+   * its own sockets and event loop and a contiguous block of the targets;
+   * 0 (the default): one per core available to the process
+   * (ik_cpu_count), except with raw sockets where the kernel cannot
+   * filter them by identifier (every system but Linux; Windows until its
+   * threads are tested): one (each raw socket would receive every echo
+   * reply of the host and, in a fast sweep, overflow);
+   * never more than the targets; 1: all on the calling thread, as
+   * before. Results, statistics, on_host (in input order) and
+   * on_reply are the same as with one thread, and the callbacks still run
+   * on the calling (loop) thread, but the workers write the results until
+   * the call returns (async: until cb): do not read them before; opts.rate
+   * holds for the whole job (each
+   * worker gets rate / threads); on a raw socket each worker uses its own
+   * identifier (id + k for worker k when id is set). Borrowed sockets
+   * serve one thread each: with sockets[] set and more_sockets NULL, the
+   * job runs on one thread. */
+  int threads;
+  /* multiping with borrowed sockets[] and threads > 1, optional: the
+   * borrowed sockets of workers 1 .. threads - 1, two a worker,
+   * more_sockets[2 (k - 1)] IPv4 and [2 (k - 1) + 1] IPv6 for worker k
+   * (NULL where sockets[] is NULL), for a program that opens its sockets
+   * before it drops its privileges. */
+  ik_socket *const *more_sockets;
   /* Room for later options (docs/releasing.md): zero from the init
    * functions, where a later option takes it with "as before" as its zero
    * value. Do not use. */
-  void *reserved[3];
+  void *reserved[1];
 } ik_ping_options;
 
 /* on_hop's end: why a traceroute ended at this hop. */
@@ -143,6 +167,11 @@ typedef struct ik_hop {
   int distance;
   void *reserved[2]; /* room for later fields (docs/releasing.md) */
 } ik_hop;
+
+/* The number of cores this process may run on (Linux: its CPU affinity
+ * mask; Windows: the active processors; elsewhere the online ones), at
+ * least 1: multiping's default number of threads. */
+IK_EXTERN int ik_cpu_count(void);
 
 /* Frees what a result owns (not the struct itself). NULL is accepted. */
 IK_EXTERN void ik_host_free(ik_host *host);
@@ -182,13 +211,19 @@ IK_EXTERN int ik_traceroute(const char *address, const ik_ping_options *opts, ik
  * Each starts a job and returns at once; the job runs on base's loop
  * thread and ends by calling cb(status, arg) once (the callback rules of
  * icmpkit/async.h: never when the start call fails, never after
- * ik_job_free). Names are resolved before the call returns (a blocking
- * lookup: pass IP literals to keep the loop responsive). opts (NULL: the
- * call's defaults) is copied; the results (host, hosts, hops/nhops) must
- * stay valid until cb. status: IK_OK; IK_ECANCELED (ik_job_cancel or
- * *opts->cancel) with the results so far; or an error that stopped the job
- * (IK_ENOMEM, IK_ESOCKET, ping: a send error that cannot go away such as
- * IK_EBROADCAST), with results holding no allocation. opts->on_reply runs
+ * ik_job_free). Literals, "localhost" and ".invalid" names are resolved
+ * in the call (their errors are the call's); other names are looked up
+ * on the loop without blocking it (as ik_async_resolve, icmpkit/async.h)
+ * and probing starts when the answers are in; cancel and free work during
+ * the lookup (free: let the loop run once more before event_base_free, for
+ * libevent to end the query). opts (NULL: the call's defaults) is copied;
+ * the results (host, hosts, hops/nhops) must stay valid until cb. status:
+ * IK_OK; IK_ECANCELED (ik_job_cancel or *opts->cancel) with the results so
+ * far; or an error that stopped the job (ping, traceroute: a looked-up
+ * name's IK_ENAMELOOKUP; ping: IK_EINVAL for a looked-up address that
+ * ik_destination_check refuses; IK_ENOMEM, IK_ESOCKET, ping:
+ * a send error that cannot go away such as IK_EBROADCAST), with results
+ * holding no allocation. opts->on_reply runs
  * on the loop thread and must not free the job. Intervals follow base's
  * clock: for intervals of a few milliseconds create base with
  * EVENT_BASE_FLAG_PRECISE_TIMER, as the synchronous calls do (libevent's

@@ -181,6 +181,8 @@ size_t ik__linux_id_filter(int family, uint16_t id, struct sock_filter *prog) {
   return family == IK_AF_INET ? v4_program(id, prog) : v6_program(id, prog);
 }
 
+int ik__raw_filters_ids(void) { return 1; }
+
 int ik__ep_filter_id(ik__endpoint *ep, int id) {
   struct sock_filter prog[IK__ID_FILTER_MAX];
   struct sock_fprog fprog;
@@ -593,6 +595,8 @@ unsigned long ik__ep_tx_stamped(const ik__endpoint *ep) {
 }
 /* The BSDs have BPF devices, not socket filters: ICMP_FILTER and
  * ICMP6_FILTER by type, the codec and the matching for the rest. */
+int ik__raw_filters_ids(void) { return 0; }
+
 int ik__ep_filter_id(ik__endpoint *ep, int id) {
   (void)ep;
   (void)id;

@@ -23,6 +23,8 @@
 #  define IK__HAVE_ARC4RANDOM 1
 #endif
 
+#include <event2/dns.h>
+
 #include "backend.h"
 
 static double clock_seconds(clockid_t id) {
@@ -122,6 +124,16 @@ int ik__if_name(uint32_t index, char *buf, size_t len) {
 const char *ik__lookup_error_text(int rc, char *buf, size_t len) {
   snprintf(buf, len, "%s", rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
   return buf;
+}
+
+/* libevent's parser reads the file's nameserver, search, domain and
+ * options lines and loads /etc/hosts first. A missing file (1) or one
+ * without servers (6) leaves 127.0.0.1, as the C library does. */
+int ik__dns_configure(struct evdns_base *dns) {
+  int rc = evdns_base_resolv_conf_parse(dns, DNS_OPTIONS_ALL, "/etc/resolv.conf");
+  if (rc == 0 || rc == 1 || rc == 6)
+    return 0;
+  return ik__fail(IK_ENAMELOOKUP, "cannot read /etc/resolv.conf (libevent's error %d)", rc);
 }
 
 /* libevent needs no preparation on POSIX systems. */

@@ -152,6 +152,9 @@ static void begin_cancel(ik_job *job) {
   if (job->stopped || job->canceling)
     return;
   job->canceling = 1;
+  ik__job_names_free(job); /* still looking names up: nothing was sent */
+  if (job->ops->cancel != NULL && job->ops->cancel(job))
+    return;
   if (job->pending == 0)
     ik__job_stop(job, IK_ECANCELED);
   else
@@ -332,6 +335,7 @@ static void close_sockets(ik_job *job) {
 /* Everything but the events and the job itself. */
 static void release(ik_job *job) {
   ik__chunk *c;
+  ik__job_names_free(job);
   close_sockets(job);
   while ((c = job->chunks) != NULL) {
     job->chunks = c->next;
@@ -339,7 +343,8 @@ static void release(ik_job *job) {
   }
   job->free_slots = NULL;
   ik__results_release(job);
-  free(job->dst);
+  if (!job->borrowed_results)
+    free(job->dst);
   job->dst = NULL;
   job->ops->free(job);
   job->kind_state = NULL;
@@ -357,7 +362,11 @@ static void done_cb(evutil_socket_t fd, short what, void *arg) {
   if (job->poll_ev != NULL)
     event_del(job->poll_ev);
   close_sockets(job);
-  status = job->ops->finish(job, job->status);
+  if (job->ops->halt != NULL)
+    job->ops->halt(job);
+  /* A job that never began (cancelled while its names were looked up, or
+   * the kind's start failed then) has nothing to finish. */
+  status = job->begun ? job->ops->finish(job, job->status) : job->status;
   release(job);
   job->hosts = NULL;
   job->finished = 1;
@@ -381,6 +390,8 @@ static void job_free_events(ik_job *job) {
 static void discard(ik_job *job) {
   job->stopped = 1;
   close_sockets(job);
+  if (job->ops->halt != NULL)
+    job->ops->halt(job);
   ik__results_empty(job);
   release(job);
 }
@@ -478,18 +489,6 @@ static int open_family(ik_job *job, int family, const char *source_text) {
   return 0;
 }
 
-int ik__job_resolve(const char *name, int family, ik_address *dst, char *text, size_t len) {
-  size_t found = 0;
-  int err;
-  if (name == NULL)
-    return ik__fail(IK_ENAMELOOKUP, "the address is NULL");
-  if ((err = ik_resolve(name, family, dst, 1, &found)) == 0 && found == 0)
-    err = ik__fail(IK_ENAMELOOKUP, "cannot resolve '%.200s'", name);
-  if (err == 0 && text != NULL)
-    err = ik_address_format(dst, text, len);
-  return err == IK_EADDRFORMAT ? IK_ENAMELOOKUP : err;
-}
-
 /* The kind resolves and sets up; the engine opens the sockets and starts
  * the ticking. */
 static int job_begin(ik_job *job, const char *const *addresses, size_t n, void *results) {
@@ -501,26 +500,44 @@ static int job_begin(ik_job *job, const char *const *addresses, size_t n, void *
   for (i = 0; i < job->ndst; i++)
     if (job->dst[i].family != 0 && (err = open_family(job, job->dst[i].family, source)) != 0)
       return err;
-  job->opts.source = NULL; /* borrowed for the call only */
+  job->opts.source = NULL; /* borrowed for the call only (or names.c's copy) */
+  job->begun = 1;
   ik__job_tick_now(job);
   if (job->poll_ev != NULL)
     arm(job->poll_ev, IK__CANCEL_POLL);
   return 0;
 }
 
+void ik__job_names_ready(ik_job *job, const char *const *addresses, size_t n, void *results) {
+  int err = job_begin(job, addresses, n, results);
+  ik__job_names_free(job);
+  if (err != 0) { /* as ik__job_stop, after emptying the results */
+    ik__job_keep_detail(job);
+    discard(job);
+    job->status = err;
+    event_active(job->done_ev, EV_TIMEOUT, 0);
+  }
+}
+
 int ik__job_start(struct event_base *base, const ik__probe_ops *ops, const ik_ping_options *opts,
                   const char *const *addresses, size_t n, void *results, ik_job_cb cb, void *arg,
-                  ik_job **out) {
+                  unsigned flags, ik_job **out) {
   ik_job *job;
   int err;
   if ((err = job_new(base, ops, opts, cb, arg, &job)) != 0)
     return err;
-  if ((err = job_begin(job, addresses, n, results)) != 0) {
+  if (!(flags & IK__JOB_BLOCKING_NAMES))
+    err = ik__job_names_start(job, addresses, n, results);
+  if (err == 0 && job->names == NULL)
+    err = job_begin(job, addresses, n, results);
+  if (err != 0) {
     discard(job);
     job_free_events(job);
     free(job);
     return err;
   }
+  if (job->names != NULL && job->poll_ev != NULL)
+    arm(job->poll_ev, IK__CANCEL_POLL);
   if (out != NULL)
     *out = job;
   else

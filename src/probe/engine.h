@@ -47,6 +47,7 @@ typedef struct ik__target_stats {
 } ik__target_stats;
 
 struct ik__late_index;
+typedef struct ik__job_names ik__job_names;
 
 /* What a kind does; every member is required unless said otherwise. */
 typedef struct ik__probe_ops {
@@ -70,6 +71,12 @@ typedef struct ik__probe_ops {
    * the job's final status. */
   int (*finish)(ik_job *job, int status);
   void (*free)(ik_job *job); /* kind_state and what the kind allocated */
+  /* Optional. cancel: returns 1 when the kind stops the job itself
+   * (threads.c: its workers end, then the job), 0 for the engine's way;
+   * halt: before the results are completed or emptied, makes sure nothing
+   * outside the loop touches them any more (threads.c joins its workers). */
+  int (*cancel)(ik_job *job);
+  void (*halt)(ik_job *job);
   /* Optional (NULL: job->opts for every target): target t's own request
    * settings over job->opts' (payload size, traffic class) when req is
    * not NULL, and its timeout when timeout is not NULL (the monitor's
@@ -89,7 +96,9 @@ struct ik_job {
   ik_ping_options opts; /* source not kept: only used to open */
   ik_job_cb cb;
   void *cb_arg;
-  int self_owned; /* started with job == NULL: freed after cb */
+  int self_owned;       /* started with job == NULL: freed after cb */
+  int begun;            /* the kind started (not while names are looked up) */
+  ik__job_names *names; /* names.c: looked up before the kind starts */
   int stopped, finished, status;
   int canceling;     /* no more sends; ends at the grace or the last reply */
   int broadcast;     /* IPv4 sockets get SO_BROADCAST */
@@ -103,8 +112,9 @@ struct ik_job {
   struct ik__chunk *chunks;
   ik__probe *free_slots;
   /* Targets and results (results.c). */
-  ik_address *dst; /* ndst destinations */
+  ik_address *dst; /* ndst destinations: the engine opens their sockets */
   size_t ndst;
+  int borrowed_results;         /* a worker's job (threads.c): dst and stats are its pool's */
   size_t n;                     /* results: hosts (ping, multiping) or hops */
   ik_host *hosts;               /* NULL when streaming */
   ik__target_stats *stats;      /* streaming: per host */
@@ -116,9 +126,14 @@ struct ik_job {
 
 /* ---- engine.c: what kinds call ---- */
 
+/* flags: IK__JOB_BLOCKING_NAMES, the synchronous calls: names are
+ * resolved in the start call by the system resolver; without it, names
+ * that need DNS are looked up on the loop (names.c) and the kind starts
+ * when the last answers. */
+#define IK__JOB_BLOCKING_NAMES 1u
 int ik__job_start(struct event_base *base, const ik__probe_ops *ops, const ik_ping_options *opts,
                   const char *const *addresses, size_t n, void *results, ik_job_cb cb, void *arg,
-                  ik_job **out);
+                  unsigned flags, ik_job **out);
 ik__family *ik__job_family(ik_job *job, int family);
 size_t ik__job_batched(const ik_job *job);
 /* A new request in slot p (NULL when out of memory: the job stopped). */
@@ -141,9 +156,33 @@ int ik__job_idle(const ik_job *job); /* running, nothing pending or queued */
  * since the job took them (ik__ep_local_drops). */
 uint64_t ik__job_local_drops(const ik_job *job);
 void ik__job_keep_detail(ik_job *job); /* ik_last_error() becomes the job's detail */
-/* Resolves name into dst and its text into text (unless NULL); a failure
- * is IK_ENAMELOOKUP naming the name. */
-int ik__job_resolve(const char *name, int family, ik_address *dst, char *text, size_t len);
+/* The names have been looked up (names.c): the kind starts, or the job
+ * ends with the error. */
+void ik__job_names_ready(ik_job *job, const char *const *addresses, size_t n, void *results);
+
+/* ---- names.c ---- */
+
+/* Starts a lookup for each of addresses that needs DNS and sets job->names
+ * (left NULL when none does: the kind may start at once). */
+int ik__job_names_start(ik_job *job, const char *const *addresses, size_t n, void *results);
+void ik__job_names_free(ik_job *job); /* cancels lookups still waiting */
+/* Resolves addresses[i] (name) into dst and its text into text (unless
+ * NULL): job->names' answer when it was looked up, else ik_resolve's; a
+ * failure is IK_ENAMELOOKUP naming the name. */
+int ik__job_resolve(ik_job *job, size_t i, const char *name, ik_address *dst, char *text,
+                    size_t len);
+
+/* ---- the kinds' start calls (ping.c, multiping.c, traceroute.c) ----
+ * ik_async_* with flags 0; the synchronous calls pass
+ * IK__JOB_BLOCKING_NAMES. */
+int ik__ping_job(struct event_base *base, const char *address, const ik_ping_options *opts,
+                 ik_host *host, ik_job_cb cb, void *arg, unsigned flags, ik_job **job);
+int ik__multiping_job(struct event_base *base, const char *const *addresses, size_t n,
+                      const ik_ping_options *opts, ik_host *hosts, ik_job_cb cb, void *arg,
+                      unsigned flags, ik_job **job);
+int ik__traceroute_job(struct event_base *base, const char *address, const ik_ping_options *opts,
+                       ik_hop **hops, size_t *nhops, ik_job_cb cb, void *arg, unsigned flags,
+                       ik_job **job);
 
 /* ---- results.c ---- */
 

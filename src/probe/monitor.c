@@ -337,12 +337,20 @@ static void mon_defaults(ik_ping_options *opts) {
 }
 
 static const ik__probe_ops monitor_ops = {
-  mon_defaults,    0,
-  mon_start,       mon_tick,
-  mon_on_sent,     mon_on_answer,
-  mon_on_complete, mon_on_send_failed,
-  mon_late_target, mon_finish,
-  mon_free,        mon_shape,
+  mon_defaults,
+  0,
+  mon_start,
+  mon_tick,
+  mon_on_sent,
+  mon_on_answer,
+  mon_on_complete,
+  mon_on_send_failed,
+  mon_late_target,
+  mon_finish,
+  mon_free,
+  NULL,
+  NULL,
+  mon_shape,
   mon_on_failed,
 };
 
@@ -458,6 +466,14 @@ static int key_equal(const char *a, const char *b) {
   return n == key_len(b) && memcmp(a, b, n) == 0;
 }
 
+/* The target's first address (blocking: at set_targets only). */
+static int resolve(mon_target *t) {
+  size_t found = 0;
+  if (ik_resolve(t->host, t->family, &t->addr, 1, &found) != 0 || found == 0)
+    return -1;
+  return ik_address_format(&t->addr, t->address, sizeof t->address) != 0 ? -1 : 0;
+}
+
 static int target_new(const ik_monitor_target *in, mon_target **out) {
   mon_target *t = (mon_target *)calloc(1, sizeof *t);
   size_t k;
@@ -488,7 +504,7 @@ static int target_new(const ik_monitor_target *in, mon_target **out) {
       return ik__fail(IK_EINVAL, "%.200s: label '%.100s' twice", t->host, t->labels[k].name);
   if ((t->key = make_key(t)) == NULL)
     return ik__fail(IK_ENOMEM, "no memory for a target");
-  if (ik__job_resolve(t->host, t->family, &t->addr, t->address, sizeof t->address) != 0) {
+  if (resolve(t) != 0) {
     memset(&t->addr, 0, sizeof t->addr);
     t->address[0] = '\0';
   }
@@ -659,7 +675,8 @@ static int group_start(ik_monitor *m, mon_group *g, const ik_ping_options *opts)
     g->due[i] = now + g->t[i]->interval * (double)i / (double)g->n;
     g->heap[i] = (uint32_t)i; /* ascending due: already a heap */
   }
-  return ik__job_start(m->base, &monitor_ops, opts, NULL, g->n, g, job_ended, g, &g->job);
+  return ik__job_start(m->base, &monitor_ops, opts, NULL, g->n, g, job_ended, g,
+                       IK__JOB_BLOCKING_NAMES, &g->job);
 }
 
 static void sockets_prune(ik_monitor *m) {

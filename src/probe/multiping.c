@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "probe/rounds.h"
+#include "probe/threads.h"
 
 typedef struct multi_state {
   ik__rounds rounds;   /* first: rounds.c's view */
@@ -13,6 +14,7 @@ typedef struct multi_state {
   size_t by_source_size;
   char (*unresolved)[IK_ADDRSTRLEN]; /* streaming: names that did not resolve, in order */
   size_t nunresolved;
+  ik__pool *pool; /* threads > 1: the workers probe, this job gathers */
 } multi_state;
 
 /* Streaming: the address texts are formatted at the end, one at a time;
@@ -42,8 +44,8 @@ static int resolve_hosts(ik_job *job, const char *const *addresses) {
     int err;
     if (h != NULL)
       memset(h, 0, sizeof *h);
-    err = ik__job_resolve(addresses[i], job->opts.family, &job->dst[i],
-                          h != NULL ? h->address : NULL, h != NULL ? sizeof h->address : 0);
+    err = ik__job_resolve(job, i, addresses[i], &job->dst[i], h != NULL ? h->address : NULL,
+                          h != NULL ? sizeof h->address : 0);
     if (err == 0 && (err = ik_destination_check(&job->dst[i])) == 0)
       continue;
     memset(&job->dst[i], 0, sizeof job->dst[i]);
@@ -60,7 +62,7 @@ static int resolve_hosts(ik_job *job, const char *const *addresses) {
 }
 
 static int multi_start(ik_job *job, const char *const *addresses, size_t n, void *results) {
-  int err;
+  int err, threads;
   job->n = job->ndst = n;
   if (n > 0 && (job->dst = (ik_address *)calloc(n, sizeof *job->dst)) == NULL)
     return ik__fail(IK_ENOMEM, "no memory for %zu targets", n);
@@ -68,10 +70,52 @@ static int multi_start(ik_job *job, const char *const *addresses, size_t n, void
     job->hosts = (ik_host *)results;
   else if (n > 0 && (job->stats = (ik__target_stats *)calloc(n, sizeof *job->stats)) == NULL)
     return ik__fail(IK_ENOMEM, "no memory for %zu targets", n);
+  if ((err = ik__rounds_new(job, sizeof(multi_state), job->opts.rate)) != 0 ||
+      (err = resolve_hosts(job, addresses)) != 0)
+    return err;
+  ((ik__rounds *)job->kind_state)->reprobe = 1;
+  if ((threads = ik__pool_size(&job->opts, n)) > 1) {
+    job->ndst = 0; /* the workers open the sockets */
+    return ik__pool_start(job, threads, &((multi_state *)job->kind_state)->pool);
+  }
+  return 0;
+}
+
+/* A worker's job (threads.c): its block of the pool job's targets,
+ * resolved there, results recorded in place. */
+static int shard_start(ik_job *job, const char *const *addresses, size_t n, void *results) {
+  const ik__shard *s = (const ik__shard *)results;
+  int err;
+  (void)addresses;
+  job->n = job->ndst = n;
+  job->dst = (ik_address *)s->dst;
+  job->hosts = s->hosts;
+  job->stats = s->stats;
+  job->index_base = s->first;
+  job->borrowed_results = 1;
   if ((err = ik__rounds_new(job, sizeof(multi_state), job->opts.rate)) != 0)
     return err;
   ((ik__rounds *)job->kind_state)->reprobe = 1;
-  return resolve_hosts(job, addresses);
+  return 0;
+}
+
+static void multi_tick(ik_job *job) {
+  if (((multi_state *)job->kind_state)->pool == NULL)
+    ik__rounds_tick(job);
+}
+
+static int multi_cancel(ik_job *job) {
+  multi_state *m = (multi_state *)job->kind_state;
+  if (m == NULL || m->pool == NULL)
+    return 0;
+  ik__pool_cancel(m->pool);
+  return 1;
+}
+
+static void multi_halt(ik_job *job) {
+  multi_state *m = (multi_state *)job->kind_state;
+  if (m != NULL)
+    ik__pool_halt(m->pool);
 }
 
 static uint32_t address_hash(const ik_address *a) {
@@ -148,6 +192,7 @@ static int multi_finish(ik_job *job, int status) {
 static void multi_free(ik_job *job) {
   multi_state *m = (multi_state *)job->kind_state;
   if (m != NULL) {
+    ik__pool_free(m->pool);
     free(m->by_source);
     free(m->unresolved);
   }
@@ -156,9 +201,9 @@ static void multi_free(ik_job *job) {
 
 static const ik__probe_ops multiping_ops = {
   ik_multiping_options_init,
-  IK__OPT_COMMON | IK__OPT_TTL | IK__OPT_RATE,
+  IK__OPT_COMMON | IK__OPT_TTL | IK__OPT_RATE | IK__OPT_THREADS,
   multi_start,
-  ik__rounds_tick,
+  multi_tick,
   ik__rounds_on_sent,
   ik__rounds_on_answer,
   ik__rounds_on_complete,
@@ -166,13 +211,34 @@ static const ik__probe_ops multiping_ops = {
   multi_late_target,
   multi_finish,
   multi_free,
+  multi_cancel,
+  multi_halt,
   NULL,
   NULL,
 };
 
-int ik_async_multiping(struct event_base *base, const char *const *addresses, size_t n,
-                       const ik_ping_options *opts, ik_host *hosts, ik_job_cb cb, void *arg,
-                       ik_job **job) {
+/* Its results are the pool job's to complete and stream. */
+const ik__probe_ops ik__multiping_shard_ops = {
+  ik_multiping_options_init,
+  IK__OPT_COMMON | IK__OPT_TTL | IK__OPT_RATE,
+  shard_start,
+  ik__rounds_tick,
+  ik__rounds_on_sent,
+  ik__rounds_on_answer,
+  ik__rounds_on_complete,
+  ik__rounds_on_send_failed,
+  multi_late_target,
+  ik__rounds_finish,
+  multi_free,
+  NULL,
+  NULL,
+  NULL,
+  NULL,
+};
+
+int ik__multiping_job(struct event_base *base, const char *const *addresses, size_t n,
+                      const ik_ping_options *opts, ik_host *hosts, ik_job_cb cb, void *arg,
+                      unsigned flags, ik_job **job) {
   if (job != NULL)
     *job = NULL;
   if (n > 0 && (addresses == NULL || (hosts == NULL && (opts == NULL || opts->on_host == NULL))))
@@ -180,5 +246,13 @@ int ik_async_multiping(struct event_base *base, const char *const *addresses, si
                     addresses == NULL ? "addresses" : "hosts");
   if (n > UINT32_MAX / 4)
     return ik__fail(IK_EINVAL, "ik_multiping: %zu hosts is too many", n);
-  return ik__job_start(base, &multiping_ops, opts, addresses, n, hosts, cb, arg, job);
+  if (hosts != NULL && n > 0) /* empty until the names are in */
+    memset(hosts, 0, n * sizeof *hosts);
+  return ik__job_start(base, &multiping_ops, opts, addresses, n, hosts, cb, arg, flags, job);
+}
+
+int ik_async_multiping(struct event_base *base, const char *const *addresses, size_t n,
+                       const ik_ping_options *opts, ik_host *hosts, ik_job_cb cb, void *arg,
+                       ik_job **job) {
+  return ik__multiping_job(base, addresses, n, opts, hosts, cb, arg, 0, job);
 }

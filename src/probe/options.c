@@ -35,6 +35,7 @@ static const range ranges[] = {
   {IK__OPT_MAX_HOPS, "max hops", INT, AT(max_hops), 1, 255, (long)AT(first_hop), ""},
   {IK__OPT_LONG_COUNT, "count", INT, AT(count), 1, INT_MAX, -1, ""},
   {IK__OPT_SIM_QUERIES, "sim queries", INT, AT(sim_queries), 0, 65536, -1, " (0: 16)"},
+  {IK__OPT_THREADS, "threads", INT, AT(threads), 0, 1024, -1, " (0: one per core)"},
 };
 
 #define NRANGES (sizeof ranges / sizeof ranges[0])

@@ -19,7 +19,8 @@ enum {
   IK__OPT_FIRST_HOP = 1u << 9,
   IK__OPT_MAX_HOPS = 1u << 10,
   IK__OPT_LONG_COUNT = 1u << 11, /* ping: count up to INT_MAX (sequences wrap) */
-  IK__OPT_SIM_QUERIES = 1u << 12
+  IK__OPT_SIM_QUERIES = 1u << 12,
+  IK__OPT_THREADS = 1u << 13
 };
 #define IK__OPT_COMMON                                                                \
   (IK__OPT_COUNT | IK__OPT_INTERVAL | IK__OPT_TIMEOUT | IK__OPT_ID | IK__OPT_FAMILY | \

@@ -20,7 +20,7 @@ static int ping_start(ik_job *job, const char *const *addresses, size_t n, void 
   if ((err = ik__rounds_new(job, sizeof(ik__rounds), 0)) != 0)
     return err;
   memset(host, 0, sizeof *host);
-  if ((err = ik__job_resolve(addresses[0], job->opts.family, &job->dst[0], host->address,
+  if ((err = ik__job_resolve(job, 0, addresses[0], &job->dst[0], host->address,
                              sizeof host->address)) != 0 ||
       (err = ik_destination_check(&job->dst[0])) != 0)
     return err;
@@ -76,16 +76,23 @@ static const ik__probe_ops ping_ops = {
   ping_late_target,
   ping_finish,
   ik__rounds_free,
+  NULL, /* cancel: the engine's */
+  NULL, /* halt */
   NULL,
   NULL,
 };
 
-int ik_async_ping(struct event_base *base, const char *address, const ik_ping_options *opts,
-                  ik_host *host, ik_job_cb cb, void *arg, ik_job **job) {
+int ik__ping_job(struct event_base *base, const char *address, const ik_ping_options *opts,
+                 ik_host *host, ik_job_cb cb, void *arg, unsigned flags, ik_job **job) {
   if (job != NULL)
     *job = NULL;
   if (address == NULL || host == NULL)
     return ik__fail(IK_EINVAL, "ik_ping: %s is NULL", address == NULL ? "address" : "host");
   memset(host, 0, sizeof *host);
-  return ik__job_start(base, &ping_ops, opts, &address, 1, host, cb, arg, job);
+  return ik__job_start(base, &ping_ops, opts, &address, 1, host, cb, arg, flags, job);
+}
+
+int ik_async_ping(struct event_base *base, const char *address, const ik_ping_options *opts,
+                  ik_host *host, ik_job_cb cb, void *arg, ik_job **job) {
+  return ik__ping_job(base, address, opts, host, cb, arg, 0, job);
 }

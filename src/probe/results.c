@@ -297,6 +297,7 @@ void ik__results_release(ik_job *job) {
     free(job->late);
     job->late = NULL;
   }
-  free(job->stats);
+  if (!job->borrowed_results)
+    free(job->stats);
   job->stats = NULL;
 }

@@ -1,5 +1,6 @@
 /* The synchronous calls: ik_ping, ik_multiping and ik_traceroute run
- * their asynchronous job on a private event_base until it ends. */
+ * their asynchronous job on a private event_base until it ends, with the
+ * names resolved by the blocking system resolver (nsswitch, LLMNR...). */
 #include <string.h>
 
 #include <event2/event.h>
@@ -48,7 +49,7 @@ int ik_ping(const char *address, const ik_ping_options *opts, ik_host *host) {
   memset(host, 0, sizeof *host);
   if ((err = sync_base(&s)) != 0)
     return err;
-  err = ik_async_ping(s.base, address, opts, host, sync_done, &s, &job);
+  err = ik__ping_job(s.base, address, opts, host, sync_done, &s, IK__JOB_BLOCKING_NAMES, &job);
   return sync_run(&s, job, err);
 }
 
@@ -59,7 +60,8 @@ int ik_multiping(const char *const *addresses, size_t n, const ik_ping_options *
   int err;
   if ((err = sync_base(&s)) != 0)
     return err;
-  err = ik_async_multiping(s.base, addresses, n, opts, hosts, sync_done, &s, &job);
+  err = ik__multiping_job(s.base, addresses, n, opts, hosts, sync_done, &s, IK__JOB_BLOCKING_NAMES,
+                          &job);
   return sync_run(&s, job, err);
 }
 
@@ -69,6 +71,7 @@ int ik_traceroute(const char *address, const ik_ping_options *opts, ik_hop **hop
   int err;
   if ((err = sync_base(&s)) != 0)
     return err;
-  err = ik_async_traceroute(s.base, address, opts, hops, nhops, sync_done, &s, &job);
+  err = ik__traceroute_job(s.base, address, opts, hops, nhops, sync_done, &s,
+                           IK__JOB_BLOCKING_NAMES, &job);
   return sync_run(&s, job, err);
 }

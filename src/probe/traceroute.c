@@ -57,7 +57,7 @@ static int trace_start(ik_job *job, const char *const *addresses, size_t n, void
   job->ndst = 1;
   if ((job->dst = (ik_address *)calloc(1, sizeof *job->dst)) == NULL)
     return ik__fail(IK_ENOMEM, "no memory for %d targets", 1);
-  if ((err = ik__job_resolve(addresses[0], job->opts.family, &job->dst[0], text, sizeof text)) != 0)
+  if ((err = ik__job_resolve(job, 0, addresses[0], &job->dst[0], text, sizeof text)) != 0)
     return err;
   if ((job->hosts = (ik_host *)calloc(hops, sizeof *job->hosts)) == NULL ||
       (s->hop = (trace_hop *)calloc(hops, sizeof *s->hop)) == NULL)
@@ -248,12 +248,15 @@ static const ik__probe_ops traceroute_ops = {
   NULL, /* late replies are dropped: sequences never repeat */
   trace_finish,
   trace_free,
+  NULL, /* cancel: the engine's */
+  NULL, /* halt */
   NULL,
   NULL,
 };
 
-int ik_async_traceroute(struct event_base *base, const char *address, const ik_ping_options *opts,
-                        ik_hop **hops, size_t *nhops, ik_job_cb cb, void *arg, ik_job **job) {
+int ik__traceroute_job(struct event_base *base, const char *address, const ik_ping_options *opts,
+                       ik_hop **hops, size_t *nhops, ik_job_cb cb, void *arg, unsigned flags,
+                       ik_job **job) {
   trace_results out;
   if (job != NULL)
     *job = NULL;
@@ -266,5 +269,10 @@ int ik_async_traceroute(struct event_base *base, const char *address, const ik_p
   *nhops = 0;
   out.hops = hops;
   out.nhops = nhops;
-  return ik__job_start(base, &traceroute_ops, opts, &address, 1, &out, cb, arg, job);
+  return ik__job_start(base, &traceroute_ops, opts, &address, 1, &out, cb, arg, flags, job);
+}
+
+int ik_async_traceroute(struct event_base *base, const char *address, const ik_ping_options *opts,
+                        ik_hop **hops, size_t *nhops, ik_job_cb cb, void *arg, ik_job **job) {
+  return ik__traceroute_job(base, address, opts, hops, nhops, cb, arg, 0, job);
 }

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <event2/dns.h>
+
 /* FILETIME counts 100 ns ticks since 1601-01-01; the Unix epoch is this
  * many ticks later. */
 #define IK__EPOCH_TICKS 116444736000000000ULL
@@ -156,6 +158,13 @@ int ik__address_from_sockaddr(const struct sockaddr *sa, size_t len, ik_address 
     return 0;
   }
   return IK_EUNRELATED;
+}
+
+/* The hosts file is loaded first; a machine without any DNS server still
+ * resolves its names, and other names then fail at the lookup. */
+int ik__dns_configure(struct evdns_base *dns) {
+  (void)evdns_base_config_windows_nameservers(dns);
+  return 0;
 }
 
 /* getaddrinfo returns Winsock error codes, which FormatMessage knows. */

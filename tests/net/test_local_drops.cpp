@@ -174,6 +174,8 @@ TEST(LocalDrops, AFloodedQueueLosesNoHostAndReportsItsDrops) {
     o.count = 1;
     o.timeout = 0.5;
     o.rate = 0;
+    o.threads = 1; /* one socket, id kOurId: the one the flood fills (a
+                      worker thread would send before the flood, with id + 1) */
     ik_job *job = nullptr;
     int status = 1;
     ASSERT_EQ(ik_async_multiping(base, list.data(), kHosts, &o, hosts.data(), JobDone, &status, &job), 0)

@@ -142,6 +142,22 @@ TEST(CliArgs, TracerouteReadsSimQueries) {
   ExpectRefused({"ping", "-N", "2", "h"}, {"-N"});
 }
 
+TEST(CliArgs, MultipingReadsThreads) {
+  Parsed p;
+  ParseInto(p, {"multiping", "--threads", "3", "h"});
+  ASSERT_EQ(p.rc, 0) << p.msg;
+  ik_ping_options o;
+  char msg[256];
+  ik_multiping_options_init(&o);
+  EXPECT_EQ(o.threads, 0) << "the library's default: one per core";
+  ASSERT_EQ(ikcli_apply_options(&p.args, &o, msg, sizeof msg), 0) << msg;
+  EXPECT_EQ(o.threads, 3);
+  ExpectRefused({"multiping", "--threads", "-1", "h"},
+                {"--threads: N must be an integer from 0 (one per core) to 1024, not '-1'"});
+  ExpectRefused({"multiping", "--threads", "1025", "h"}, {"--threads"});
+  ExpectRefused({"ping", "--threads", "2", "h"}, {"--threads"});
+}
+
 TEST(CliArgs, HelpAndVersion) {
   {
     Parsed p;

@@ -138,6 +138,25 @@ TEST(Traceroute, RefusesNegativeSimQueries) {
       << ik_last_error();
 }
 
+/* 0 is the default (one per core); zeroed room from the init functions. */
+TEST(Multiping, RefusesThreadsOutOfRange) {
+  ik_ping_options o;
+  const char *one[] = {"127.0.0.1"};
+  ik_host host;
+  ik_multiping_options_init(&o);
+  EXPECT_EQ(o.threads, 0);
+  EXPECT_EQ(o.more_sockets, nullptr);
+  for (int bad : {-1, 1025}) {
+    o.threads = bad;
+    EXPECT_EQ(ik_multiping(one, 1, &o, &host), IK_EINVAL) << bad;
+    EXPECT_NE(std::string(ik_last_error()).find("threads " + std::to_string(bad) + " out of range 0..1024"),
+              std::string::npos)
+        << ik_last_error();
+  }
+}
+
+TEST(Multiping, CpuCountIsAtLeastOne) { EXPECT_GE(ik_cpu_count(), 1); }
+
 TEST(Ping, NullArgumentsAreInvalid) {
   ik_host host;
   ik_hop *hops = nullptr;
