@@ -803,6 +803,13 @@ TEST_P(CliLikePing, IcmpErrorsAfterTheTimeoutAreReportedAndCounted) {
   int sent, received, errors, tsent, treceived, terrors;
   Counts(ours.out, &sent, &received, &errors);
   Counts(theirs.output, &tsent, &treceived, &terrors);
+  if (terrors < 3) {
+    // Seen once in CI on a loaded machine: iputils got the error of one
+    // probe only (its neighbour queue's timing, not ours); ask it again,
+    // at another address with no neighbour entry yet.
+    theirs = chain_->topo.exec("pinger", "ping -n -c 6 -i 1 -W 1 " + prefix + "79");
+    Counts(theirs.output, &tsent, &treceived, &terrors);
+  }
   EXPECT_EQ(ours.status, 1) << ours.err;
   EXPECT_EQ(sent, 6);
   EXPECT_EQ(received, 0);
