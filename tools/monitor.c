@@ -307,6 +307,7 @@ static int run(mon *s) {
     return say(s, "%s", "cannot create an event base"), 2;
   for (i = 0; i < 2; i++)
     mo.sockets[i] = s->o->sockets[i];
+  mo.resolve_interval = s->a->resolve_interval;
   if (ik_monitor_new(s->base, &mo, &s->m) != 0) {
     say(s, "%s", ik_last_error());
     goto out;
