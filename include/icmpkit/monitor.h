@@ -87,8 +87,8 @@ IK_EXTERN int ik_monitor_new(struct event_base *base, const ik_monitor_options *
  * address meanwhile). A name that does not resolve is kept as a target:
  * each of its probes is counted as sent and as a send error
  * "name_lookup". A lookup that fails later keeps the last address and
- * counts in resolve_errors. When a lookup returns another (first)
- * address, the target moves to it: its counters restart at zero under
+ * counts in resolve_errors. When the target's address is no longer
+ * among those a lookup returns, the target moves to the first of them: its counters restart at zero under
  * the new address (new series), and the probes in flight of the targets
  * sharing its sockets are dropped uncounted. Each target's probes are spread evenly
  * over its interval (phase offsets), never in bursts. Probes in flight at

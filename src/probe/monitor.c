@@ -19,6 +19,7 @@
 #define SLACK 0.002
 #define NBOUNDS (IK_MONITOR_BUCKETS - 1)
 #define RESOLVE_INTERVAL 60.0 /* default seconds between re-resolutions */
+#define RESOLVE_MAX 16        /* addresses of a name a target may stay on */
 
 enum { IN_FLIGHT = 1, ANSWERED, LOST };
 
@@ -768,16 +769,21 @@ static void apply_moves(evutil_socket_t fd, short what, void *arg) {
   sockets_prune(m);
 }
 
+/* A name whose answers rotate (round-robin DNS) does not move while its
+ * address is still one of them. */
 static void resolved(int status, const ik_address *addrs, size_t n, void *arg) {
   mon_target *t = (mon_target *)arg;
+  const ik_address *cur = t->moved ? &t->next_addr : &t->addr;
+  size_t i;
   t->lookup = NULL;
   t->first = 0;
   if (status != IK_OK || n == 0) {
     t->c.resolve_errors++; /* the last address stays */
     return;
   }
-  if (ik__address_equal(&addrs[0], t->moved ? &t->next_addr : &t->addr))
-    return;
+  for (i = 0; i < n; i++)
+    if (ik__address_equal(&addrs[i], cur))
+      return;
   t->next_addr = addrs[0];
   t->moved = 1;
   event_active(t->m->apply_ev, EV_TIMEOUT, 0);
@@ -786,7 +792,8 @@ static void resolved(int status, const ik_address *addrs, size_t n, void *arg) {
 static void start_lookup(mon_target *t) {
   if (!t->dns || t->lookup != NULL)
     return;
-  if (ik__resolve_start(t->m->base, t->host, t->family, 1, resolved, t, &t->lookup) != 0) {
+  if (ik__resolve_start(t->m->base, t->host, t->family, RESOLVE_MAX, resolved, t, &t->lookup) !=
+      0) {
     t->lookup = NULL;
     t->first = 0;
     t->c.resolve_errors++;
