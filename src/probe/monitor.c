@@ -517,7 +517,8 @@ static int target_new(const ik_monitor_target *in, mon_target **out) {
         (t->labels[k].value = dup_str(in->labels[k].value)) == NULL)
       return ik__fail(IK_ENOMEM, "no memory for a target");
   }
-  qsort(t->labels, t->nlabels, sizeof *t->labels, label_cmp);
+  if (t->nlabels > 1) /* qsort's base must not be NULL, even for 0 */
+    qsort(t->labels, t->nlabels, sizeof *t->labels, label_cmp);
   for (k = 1; k < t->nlabels; k++)
     if (strcmp(t->labels[k - 1].name, t->labels[k].name) == 0)
       return ik__fail(IK_EINVAL, "%.200s: label '%.100s' twice", t->host, t->labels[k].name);
