@@ -339,6 +339,9 @@ out:
   if (s->http != NULL)
     evhttp_free(s->http);
   ik_monitor_free(s->m);
+  /* libevent ends the DNS queries of cancelled lookups on a later turn. */
+  for (i = 0; s->base != NULL && i < 2; i++)
+    event_base_loop(s->base, EVLOOP_NONBLOCK);
   ikcli_mon_config_free(&cfg);
   free(s->text);
   event_base_free(s->base);
