@@ -37,7 +37,8 @@ enum opt_id {
   OPT_UNREACHABLE,
   OPT_LISTEN,
   OPT_CONFIG,
-  OPT_SERVICE
+  OPT_SERVICE,
+  OPT_RESOLVE_INTERVAL
 };
 
 typedef struct opt {
@@ -76,6 +77,7 @@ static const opt options[] = {
   {0, "listen", "ADDR:PORT", OPT_LISTEN, MO},
   {0, "config", "FILE", OPT_CONFIG, MO},
   {0, "service", NULL, OPT_SERVICE, MO},
+  {0, "resolve-interval", "SECONDS", OPT_RESOLVE_INTERVAL, MO},
 };
 
 static int fail(char *msg, size_t msglen, const char *fmt, ...)
@@ -351,6 +353,13 @@ static int take(ikcli_args *a, const opt *o, const char *spelled, const char *v,
         "%s: ADDR:PORT must be an address and a port (127.0.0.1:9469, [::1]:9469, :9469), not '%s'",
         spelled, ik_escape(v, sh, sizeof sh));
     a->listen = v;
+    return 0;
+  case OPT_RESOLVE_INTERVAL:
+    if (parse_number(v, &d) != 0 || !(d > 0.0) || d > 86400)
+      return fail(msg, msglen,
+                  "%s: SECONDS must be a number of seconds above 0 and at most 86400, not '%s'",
+                  spelled, ik_escape(v, sh, sizeof sh));
+    a->resolve_interval = d;
     return 0;
   case OPT_CONFIG:
     if (*v == '\0')
@@ -676,6 +685,7 @@ static const char usage_common[] =
 static const char usage_monitor[] =
   "usage: icmpkit monitor [-i INTERVAL] [-W TIMEOUT] [-s SIZE] [-Q TCLASS] [-I SOURCE]\n"
   "                       [-4|-6] [--listen ADDR:PORT] [--config FILE]\n"
+  "                       [--resolve-interval SECONDS]\n"
   "                       [--privileged|--unprivileged] [--service]\n"
   "                       (HOST... | -f FILE | -g CIDR)\n"
   "\n"
@@ -695,6 +705,8 @@ static const char usage_monitor[] =
   "  --listen ADDR:PORT  serve HTTP there (127.0.0.1:9469, [::1]:9469; :9469 all)\n"
   "  --config FILE   YAML target groups (docs/monitoring.md); --listen wins\n"
   "                  over the file's listen\n"
+  "  --resolve-interval SECONDS  look host names up again this often (default\n"
+  "                  60); a name whose address changes starts new series\n"
   "  --privileged    use raw sockets (root or CAP_NET_RAW)\n"
   "  --unprivileged  use unprivileged ICMP sockets (Linux: ping_group_range)\n"
   "  --service       run under the Windows Service Control Manager\n"

@@ -79,9 +79,10 @@ typedef struct ikcli_args {
   const char **cidrs; /* multiping -g */
   size_t ncidrs;
   /* monitor */
-  const char *listen; /* --listen ADDR:PORT, NULL: no HTTP */
-  const char *config; /* --config FILE */
-  int service;        /* --service: under the Windows SCM */
+  const char *listen;      /* --listen ADDR:PORT, NULL: no HTTP */
+  const char *config;      /* --config FILE */
+  int service;             /* --service: under the Windows SCM */
+  double resolve_interval; /* --resolve-interval SECONDS, 0: the library's default */
 } ikcli_args;
 
 /* Parses argv[1..argc-1] (argv[0] is the program). Returns 0, or IK_EINVAL

@@ -307,6 +307,7 @@ static int run(mon *s) {
     return say(s, "%s", "cannot create an event base"), 2;
   for (i = 0; i < 2; i++)
     mo.sockets[i] = s->o->sockets[i];
+  mo.resolve_interval = s->a->resolve_interval;
   if (ik_monitor_new(s->base, &mo, &s->m) != 0) {
     say(s, "%s", ik_last_error());
     goto out;
@@ -338,6 +339,9 @@ out:
   if (s->http != NULL)
     evhttp_free(s->http);
   ik_monitor_free(s->m);
+  /* libevent ends the DNS queries of cancelled lookups on a later turn. */
+  for (i = 0; s->base != NULL && i < 2; i++)
+    event_base_loop(s->base, EVLOOP_NONBLOCK);
   ikcli_mon_config_free(&cfg);
   free(s->text);
   event_base_free(s->base);

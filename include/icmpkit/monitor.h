@@ -64,20 +64,33 @@ typedef struct ik_monitor_options {
    * borrowed, they must outlive the monitor. Targets with their own
    * source or mode get sockets the monitor opens. */
   ik_socket *sockets[2];
+  /* Seconds between lookups of the target names (0: 60), in (0, 86400].
+   * Names are looked up without blocking the loop (evdns); see
+   * ik_monitor_set_targets for what an address change does. */
+  double resolve_interval;
   void *reserved[4]; /* left zero by init */
 } ik_monitor_options;
 
 IK_EXTERN void ik_monitor_options_init(ik_monitor_options *opts);
 
 /* A monitor with no targets on base (opts NULL: defaults).
- * Errors: IK_EINVAL (NULL base or out), IK_ENOMEM. */
+ * Errors: IK_EINVAL (NULL base or out, resolve_interval out of range),
+ * IK_ENOMEM. */
 IK_EXTERN int ik_monitor_new(struct event_base *base, const ik_monitor_options *opts,
                              ik_monitor **out);
 /* Replaces the targets: targets that stay (same host and labels) keep
  * their counters; new ones start at zero; gone ones vanish from the
- * metrics. Names are resolved here (blocking). A name that does not
- * resolve is kept as a target: each of its probes is counted as sent and
- * as a send error "name_lookup". Each target's probes are spread evenly
+ * metrics. Literal addresses and the special names ("localhost",
+ * ".invalid") resolve here; other names are looked up on the loop
+ * (evdns, never blocking it), now and every resolve_interval; a name's
+ * probes wait, uncounted, for its first lookup (a staying name keeps its
+ * address meanwhile). A name that does not resolve is kept as a target:
+ * each of its probes is counted as sent and as a send error
+ * "name_lookup". A lookup that fails later keeps the last address and
+ * counts in resolve_errors. When the target's address is no longer
+ * among those a lookup returns, the target moves to the first of them: its counters restart at zero under
+ * the new address (new series), and the probes in flight of the targets
+ * sharing its sockets are dropped uncounted. Each target's probes are spread evenly
  * over its interval (phase offsets), never in bursts. Probes in flight at
  * the call are dropped uncounted. On error nothing changes.
  * Errors: IK_EINVAL (NULL targets with n > 0, NULL host, an option out of
@@ -116,6 +129,7 @@ typedef struct ik_monitor_stats {
   ik_monitor_icmp_count icmp[IK_MONITOR_KINDS]; /* probes answered by an ICMP error */
   size_t nsend;
   ik_monitor_error_count send[IK_MONITOR_KINDS]; /* probes that could not be sent */
+  uint64_t resolve_errors; /* lookups of the name that failed (the last address stays) */
   void *reserved[4];
 } ik_monitor_stats;
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "probe/engine.h"
+#include "resolve.h"
 #include "socket.h"
 
 #define RING 8 /* probes per target whose outcome late replies may ask */
@@ -17,6 +18,8 @@
  * the number of targets) while the probes stay spread over the interval. */
 #define SLACK 0.002
 #define NBOUNDS (IK_MONITOR_BUCKETS - 1)
+#define RESOLVE_INTERVAL 60.0 /* default seconds between re-resolutions */
+#define RESOLVE_MAX 16        /* addresses of a name a target may stay on */
 
 enum { IN_FLIGHT = 1, ANSWERED, LOST };
 
@@ -35,6 +38,12 @@ typedef struct mon_target {
   ik_address addr; /* family 0: the name did not resolve */
   char address[IK_ADDRSTRLEN];
   ik_monitor_stats c; /* counters only (pointers filled by stats_get) */
+  struct ik_monitor *m;
+  int dns;            /* a name evdns looks up (not a literal or special name) */
+  int first;          /* its first lookup is running: probes wait, uncounted */
+  ik__lookup *lookup; /* running, or NULL */
+  int moved;          /* next_addr waits for apply_moves */
+  ik_address next_addr;
 } mon_target;
 
 typedef struct mon_socket {
@@ -69,6 +78,9 @@ struct ik_monitor {
   size_t ngroups;
   mon_socket *socks;
   size_t nsocks;
+  double resolve_interval;
+  struct event *resolve_ev; /* every resolve_interval: the names again */
+  struct event *apply_ev;   /* active: a name's address changed */
 };
 
 /* ---- options ---- */
@@ -199,7 +211,8 @@ static void mon_tick(ik_job *job) {
     uint32_t t = g->heap[0];
     mon_target *tg = g->t[t];
     if (job->dst[t].family == 0) {
-      count_send_error(tg, IK_ENAMELOOKUP, 1);
+      if (!tg->first)
+        count_send_error(tg, IK_ENAMELOOKUP, 1);
     } else {
       ik__family *f = ik__job_family(job, job->dst[t].family);
       ik__probe *p;
@@ -360,6 +373,7 @@ static void target_free(mon_target *t) {
   size_t i;
   if (t == NULL)
     return;
+  ik__lookup_cancel(t->lookup);
   for (i = 0; i < t->nlabels; i++) {
     free((char *)t->labels[i].name);
     free((char *)t->labels[i].value);
@@ -466,12 +480,17 @@ static int key_equal(const char *a, const char *b) {
   return n == key_len(b) && memcmp(a, b, n) == 0;
 }
 
-/* The target's first address (blocking: at set_targets only). */
-static int resolve(mon_target *t) {
+/* Literals and the special names now; a name to look up waits for its
+ * first lookup (never blocking: start_lookup). */
+static void resolve_local(mon_target *t) {
   size_t found = 0;
-  if (ik_resolve(t->host, t->family, &t->addr, 1, &found) != 0 || found == 0)
-    return -1;
-  return ik_address_format(&t->addr, t->address, sizeof t->address) != 0 ? -1 : 0;
+  int rc = ik__resolve_local(t->host, t->family, &t->addr, 1, &found);
+  if (rc == IK__RESOLVE_DNS)
+    t->dns = t->first = 1;
+  if (rc != 0 || found == 0 || ik_address_format(&t->addr, t->address, sizeof t->address) != 0) {
+    memset(&t->addr, 0, sizeof t->addr);
+    t->address[0] = '\0';
+  }
 }
 
 static int target_new(const ik_monitor_target *in, mon_target **out) {
@@ -498,16 +517,14 @@ static int target_new(const ik_monitor_target *in, mon_target **out) {
         (t->labels[k].value = dup_str(in->labels[k].value)) == NULL)
       return ik__fail(IK_ENOMEM, "no memory for a target");
   }
-  qsort(t->labels, t->nlabels, sizeof *t->labels, label_cmp);
+  if (t->nlabels > 1) /* qsort's base must not be NULL, even for 0 */
+    qsort(t->labels, t->nlabels, sizeof *t->labels, label_cmp);
   for (k = 1; k < t->nlabels; k++)
     if (strcmp(t->labels[k - 1].name, t->labels[k].name) == 0)
       return ik__fail(IK_EINVAL, "%.200s: label '%.100s' twice", t->host, t->labels[k].name);
   if ((t->key = make_key(t)) == NULL)
     return ik__fail(IK_ENOMEM, "no memory for a target");
-  if (resolve(t) != 0) {
-    memset(&t->addr, 0, sizeof t->addr);
-    t->address[0] = '\0';
-  }
+  resolve_local(t);
   return 0;
 }
 
@@ -697,6 +714,102 @@ static void sockets_prune(ik_monitor *m) {
   m->nsocks = k;
 }
 
+/* ---- names looked up again (evdns, never blocking the loop) ---- */
+
+/* A group's job again, on its targets' current addresses (a socket
+ * opened for a new family): its probes in flight are dropped uncounted. */
+static int group_restart(ik_monitor *m, mon_group *g) {
+  ik_ping_options opts;
+  size_t i;
+  int err;
+  ik_job_free(g->job);
+  g->job = NULL;
+  free(g->by_addr);
+  g->by_addr = NULL;
+  g->status = 0;
+  for (i = 0; i < g->n; i++) {
+    g->count[i] = 0;
+    memset(g->ring[i], 0, sizeof g->ring[i]);
+  }
+  ik_ping_options_init(&opts);
+  opts.privileged = g->mode != IK_MONITOR_MODE_UNPRIVILEGED;
+  if ((err = group_sockets(m, g, &opts)) == 0)
+    err = group_start(m, g, &opts);
+  if (err != 0)
+    g->status = err;
+  return err;
+}
+
+/* The new addresses of the names that moved: each such target starts new
+ * series (its counters from zero under the new address label), and its
+ * group's job restarts, so that no probe to the old address is counted
+ * under the new one. */
+static void apply_moves(evutil_socket_t fd, short what, void *arg) {
+  ik_monitor *m = (ik_monitor *)arg;
+  size_t i, j;
+  (void)fd;
+  (void)what;
+  for (i = 0; i < m->ngroups; i++) {
+    mon_group *g = &m->groups[i];
+    int moved = 0;
+    for (j = 0; j < g->n; j++) {
+      mon_target *t = g->t[j];
+      if (!t->moved)
+        continue;
+      t->moved = 0;
+      t->addr = t->next_addr;
+      if (ik_address_format(&t->addr, t->address, sizeof t->address) != 0)
+        t->address[0] = '\0';
+      memset(&t->c, 0, sizeof t->c);
+      t->c.reply_ttl = -1;
+      moved = 1;
+    }
+    if (moved)
+      group_restart(m, g);
+  }
+  sockets_prune(m);
+}
+
+/* A name whose answers rotate (round-robin DNS) does not move while its
+ * address is still one of them. */
+static void resolved(int status, const ik_address *addrs, size_t n, void *arg) {
+  mon_target *t = (mon_target *)arg;
+  const ik_address *cur = t->moved ? &t->next_addr : &t->addr;
+  size_t i;
+  t->lookup = NULL;
+  t->first = 0;
+  if (status != IK_OK || n == 0) {
+    t->c.resolve_errors++; /* the last address stays */
+    return;
+  }
+  for (i = 0; i < n; i++)
+    if (ik__address_equal(&addrs[i], cur))
+      return;
+  t->next_addr = addrs[0];
+  t->moved = 1;
+  event_active(t->m->apply_ev, EV_TIMEOUT, 0);
+}
+
+static void start_lookup(mon_target *t) {
+  if (!t->dns || t->lookup != NULL)
+    return;
+  if (ik__resolve_start(t->m->base, t->host, t->family, RESOLVE_MAX, resolved, t, &t->lookup) !=
+      0) {
+    t->lookup = NULL;
+    t->first = 0;
+    t->c.resolve_errors++;
+  }
+}
+
+static void resolve_again(evutil_socket_t fd, short what, void *arg) {
+  ik_monitor *m = (ik_monitor *)arg;
+  size_t i;
+  (void)fd;
+  (void)what;
+  for (i = 0; i < m->n; i++)
+    start_lookup(m->t[i]);
+}
+
 /* ---- public calls ---- */
 
 int ik_monitor_new(struct event_base *base, const ik_monitor_options *opts, ik_monitor **out) {
@@ -709,6 +822,19 @@ int ik_monitor_new(struct event_base *base, const ik_monitor_options *opts, ik_m
   m->base = base;
   if (opts != NULL)
     m->opts = *opts;
+  m->resolve_interval = m->opts.resolve_interval != 0 ? m->opts.resolve_interval : RESOLVE_INTERVAL;
+  if (!(m->resolve_interval > 0 && m->resolve_interval <= 86400)) {
+    free(m);
+    return ik__fail(IK_EINVAL, "resolve interval %g out of range (0, 86400] s",
+                    opts->resolve_interval);
+  }
+  if ((m->resolve_ev = event_new(base, -1, EV_PERSIST, resolve_again, m)) == NULL ||
+      (m->apply_ev = event_new(base, -1, 0, apply_moves, m)) == NULL) {
+    if (m->resolve_ev != NULL)
+      event_free(m->resolve_ev);
+    free(m);
+    return ik__fail(IK_ENOMEM, "no memory for a monitor");
+  }
   *out = m;
   return 0;
 }
@@ -775,8 +901,20 @@ int ik_monitor_set_targets(ik_monitor *m, const ik_monitor_target *targets, size
   if ((old_index = key_index(m->t, m->n, &size)) != NULL) {
     for (i = 0; i < n; i++) {
       mon_target *o = old_index[key_slot(old_index, size, t[i]->key)];
-      if (o != NULL)
-        t[i]->c = o->c;
+      if (o == NULL)
+        continue;
+      t[i]->c = o->c;
+      /* A name keeps its address until its lookup tells another. */
+      if (t[i]->dns && o->dns && !o->first && t[i]->family == o->family) {
+        t[i]->addr = o->moved ? o->next_addr : o->addr;
+        t[i]->first = 0;
+        if (o->moved) {
+          memset(&t[i]->c, 0, sizeof t[i]->c);
+          t[i]->c.reply_ttl = -1;
+        }
+        if (ik_address_format(&t[i]->addr, t[i]->address, sizeof t[i]->address) != 0)
+          t[i]->address[0] = '\0';
+      }
     }
     free(old_index);
   }
@@ -785,6 +923,18 @@ int ik_monitor_set_targets(ik_monitor *m, const ik_monitor_target *targets, size
   m->n = n;
   m->groups = groups;
   m->ngroups = ngroups;
+  event_del(m->apply_ev);
+  event_del(m->resolve_ev);
+  for (i = 0; i < n; i++) {
+    t[i]->m = m;
+    start_lookup(t[i]);
+    if (t[i]->dns && !event_pending(m->resolve_ev, EV_TIMEOUT, NULL)) {
+      struct timeval tv;
+      tv.tv_sec = (long)m->resolve_interval;
+      tv.tv_usec = (long)((m->resolve_interval - (double)tv.tv_sec) * 1e6);
+      event_add(m->resolve_ev, &tv);
+    }
+  }
   err = 0;
   for (i = 0; i < ngroups; i++) {
     int e = group_start(m, &groups[i], &opts[i]);
@@ -807,6 +957,8 @@ void ik_monitor_free(ik_monitor *m) {
   size_t i;
   if (m == NULL)
     return;
+  event_free(m->resolve_ev);
+  event_free(m->apply_ev);
   groups_free(m->groups, m->ngroups);
   targets_free(m->t, m->n);
   for (i = 0; i < m->nsocks; i++) {

@@ -192,6 +192,9 @@ int ik_monitor_write_metrics(const ik_monitor *m, int format, char *buf, size_t 
   counters(&o, m, "icmpkit_late_replies_total",
            "Answers that came after their probe timed out (counted as lost).",
            offsetof(ik_monitor_stats, late));
+  counters(&o, m, "icmpkit_resolve_errors_total",
+           "Lookups of the target's name that failed (it keeps its last address).",
+           offsetof(ik_monitor_stats, resolve_errors));
   error_counters(&o, m);
   gauges(&o, m);
   if (o.om)

@@ -200,6 +200,56 @@ TEST(AsyncResolve, PingOfANameWaitingForDnsNeverBlocksTheLoop) {
   });
 }
 
+// The monitor looks its names up on the loop too (issue 20, point 3): a
+// name whose server never answers neither stalls set_targets nor the loop
+// nor the other targets; its probes wait uncounted; freeing the monitor
+// during the lookup is clean (ASan).
+TEST(AsyncResolve, MonitorOfANameWaitingForDnsNeverBlocksTheLoop) {
+  IKNET_REQUIRE_ROOT();
+  with_system_files(kSilentConf, kHosts, [] {
+    struct event_base *base = event_base_new();
+    ASSERT_NE(base, nullptr);
+    {
+      SilentServer dns(base);
+      Ticker ticker(base);
+      ik_monitor *m = nullptr;
+      ik_monitor_options mo;
+      ik_monitor_options_init(&mo);
+      mo.resolve_interval = 0.2;  // the second round finds the first still waiting
+      ASSERT_EQ(ik_monitor_new(base, &mo, &m), IK_OK) << ik_last_error();
+      ik_monitor_target t[2];
+      ik_monitor_target_init(&t[0]);
+      ik_monitor_target_init(&t[1]);
+      t[0].host = "never-answered.test";
+      t[1].host = "self.test";  // the hosts file: answered without the server
+      t[0].interval = t[1].interval = 0.05;
+      auto t0 = Clock::now();
+      ASSERT_EQ(ik_monitor_set_targets(m, t, 2), IK_OK) << ik_last_error();
+      double start_call = since(t0);
+      run_for(base, 1.0);
+      std::printf("set_targets %.1f ms, longest gap between 10 ms ticks %.1f ms\n",
+                  start_call * 1e3, ticker.longest * 1e3);
+      EXPECT_LT(start_call, 1.0);
+      EXPECT_LT(ticker.longest, 1.0);
+      EXPECT_GE(dns.queries, 1) << "the lookup did not ask the namespace's server";
+      EXPECT_LE(dns.queries, 4) << "one lookup (A and AAAA) at a time, not one per 0.2 s round";
+      ik_monitor_stats s;
+      ASSERT_EQ(ik_monitor_stats_get(m, 0, &s), IK_OK);
+      EXPECT_STREQ(s.address, "");
+      EXPECT_EQ(s.sent, 0u) << "probes waiting for the first lookup count nowhere";
+      EXPECT_EQ(s.nsend, 0u);
+      ASSERT_EQ(ik_monitor_stats_get(m, 1, &s), IK_OK);
+      EXPECT_STREQ(s.address, "127.0.0.1");
+      EXPECT_GE(s.sent, 5u);  // about 19; few under valgrind
+      EXPECT_EQ(s.replies, s.sent);
+      ik_monitor_free(m);  // during the lookup
+      ticker.stop();
+    }
+    event_base_dispatch(base);  // libevent ends the cancelled queries
+    event_base_free(base);
+  });
+}
+
 TEST(AsyncResolve, CancelDuringTheLookupEndsTheJobOnceWithEcanceled) {
   IKNET_REQUIRE_ROOT();
   with_system_files(kSilentConf, kHosts, [] {

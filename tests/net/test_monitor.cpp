@@ -83,8 +83,9 @@ class MonitorNet : public ::testing::Test {
 
   // Starts the monitor in mon: its pid in mon.pid, its exit status in
   // mon.rc once it ends.
-  void StartMonitor(const std::string &args) {
-    std::string cmd = "(" + Cli() + " monitor --listen 127.0.0.1:19469 " + args + " >" + dir_ +
+  // wrap: a command prefix that execs the rest (unshare ...).
+  void StartMonitor(const std::string &args, const std::string &wrap = "") {
+    std::string cmd = "(" + wrap + Cli() + " monitor --listen 127.0.0.1:19469 " + args + " >" + dir_ +
                       "/mon.log 2>&1 & echo $! >" + dir_ + "/mon.pid; wait $!; echo $? >" + dir_ +
                       "/mon.rc) >/dev/null 2>&1 &";
     ASSERT_EQ(topo_.exec("mon", cmd).status, 0);
@@ -376,6 +377,58 @@ TEST_F(MonitorNet, ConfigReloadKeepsStayingCountersAndABadFileChangesNothing) {
   size_t first = log.find("reload refused");
   ASSERT_NE(first, std::string::npos) << log;
   EXPECT_NE(log.find("reload refused", first + 1), std::string::npos) << "SIGHUP: " << log;
+}
+
+// Names are looked up again every --resolve-interval on the loop (evdns):
+// the monitor runs in its own mount namespace whose /etc/hosts is a file
+// the test rewrites (in place, so the bind mount shows it). When the name
+// moves from .2 to .3, the series of the new address starts from zero and
+// gets probes (nft sees them arrive at .3); the old series is gone. When
+// the name stops resolving, the target keeps its address and counts the
+// failed lookups in icmpkit_resolve_errors_total.
+TEST_F(MonitorNet, ANameWhoseAddressChangesIsProbedAtItsNewAddress) {
+  const std::string hosts = dir_ + "/hosts", conf = dir_ + "/resolv.conf";
+  std::ofstream(hosts) << "198.18.60.2 moving.test\n";
+  // No name server listens: a lookup the hosts file cannot answer fails.
+  std::ofstream(conf) << "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n";
+  std::ofstream(dir_ + "/wrap.sh") << "mount --bind " + hosts + " /etc/hosts && mount --bind " +
+                                          conf + " /etc/resolv.conf && exec \"$@\"\n";
+  StartMonitor("-4 -i 0.1 --resolve-interval 0.3 moving.test", "unshare -m sh " + dir_ + "/wrap.sh ");
+  const std::string at2 = "{target=\"moving.test\",address=\"198.18.60.2\",family=\"ipv4\"} ";
+  const std::string at3 = "{target=\"moving.test\",address=\"198.18.60.3\",family=\"ipv4\"} ";
+  Sleep(1.5);
+  std::string m = Scrape();
+  double sent2 = Sample(m, "icmpkit_probes_sent_total" + at2);
+  EXPECT_GE(sent2, 8) << m;
+  EXPECT_EQ(Sample(m, "icmpkit_rtt_seconds_count" + at2), sent2);
+  EXPECT_EQ(Sample(m, "icmpkit_probes_sent_total" + at3), -1);
+  EXPECT_EQ(Sample(m, "icmpkit_resolve_errors_total" + at2), 0);
+  EXPECT_EQ(NftCounter("req3"), 0);
+
+  std::ofstream(hosts) << "198.18.60.3 moving.test\n";
+  Sleep(2.5);
+  m = Scrape();
+  EXPECT_EQ(Sample(m, "icmpkit_probes_sent_total" + at2), -1) << "the old series stays:\n" << m;
+  double sent3 = Sample(m, "icmpkit_probes_sent_total" + at3);
+  EXPECT_GE(sent3, 8) << m;
+  EXPECT_LE(sent3, 25) << "counted from zero at the move";
+  double replies3 = Sample(m, "icmpkit_rtt_seconds_count" + at3);
+  EXPECT_GE(replies3, 1);
+  EXPECT_LE(replies3, sent3);
+  long long req3 = NftCounter("req3");
+  EXPECT_GE(req3, sent3);
+  long long req2 = NftCounter("req2");
+
+  std::ofstream(hosts) << "127.0.0.1 localhost\n";  // moving.test no longer resolves
+  Sleep(3.5);
+  m = Scrape();
+  EXPECT_GE(Sample(m, "icmpkit_resolve_errors_total" + at3), 1) << m;
+  EXPECT_GE(Sample(m, "icmpkit_probes_sent_total" + at3), sent3 + 20) << "kept its address";
+  EXPECT_GE(NftCounter("req3"), req3 + 20);
+  EXPECT_EQ(NftCounter("req2"), req2) << "probes went to the old address";
+  EXPECT_EQ(Sample(m, "icmpkit_send_errors_total" + at3.substr(0, at3.size() - 2) +
+                          ",reason=\"namelookup\"} "),
+            -1);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <event2/event.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,22 @@ TEST(Monitor, NewRefusesNullArguments) {
   ik_monitor *m = nullptr;
   EXPECT_EQ(ik_monitor_new(nullptr, nullptr, &m), IK_EINVAL);
   EXPECT_EQ(ik_monitor_new(b.base, nullptr, nullptr), IK_EINVAL);
+}
+
+TEST(Monitor, NewRefusesAResolveIntervalOutOfRange) {
+  Base b;
+  ik_monitor *m = nullptr;
+  ik_monitor_options o;
+  ik_monitor_options_init(&o);
+  EXPECT_EQ(o.resolve_interval, 0.0);  // the default, 60 s
+  for (double bad : {-1.0, 86401.0, std::nan("")}) {
+    o.resolve_interval = bad;
+    EXPECT_EQ(ik_monitor_new(b.base, &o, &m), IK_EINVAL) << bad;
+    EXPECT_EQ(m, nullptr);
+  }
+  o.resolve_interval = 0.5;
+  ASSERT_EQ(ik_monitor_new(b.base, &o, &m), IK_OK);
+  ik_monitor_free(m);
 }
 
 TEST(Monitor, RefusesBadTargetsAndKeepsTheOldOnes) {
@@ -130,6 +147,12 @@ TEST(Monitor, AnUnresolvedNameCountsEachProbeAsSentAndANameLookupError) {
   EXPECT_NE(text.find("icmpkit_send_errors_total{target=\"nowhere.invalid\",address=\"\","
                       "family=\"\",reason=\"namelookup\"} " +
                       std::to_string(s.sent) + "\n"),
+            std::string::npos)
+    << text;
+  // .invalid needs no lookup: nothing failed to resolve that was asked.
+  EXPECT_EQ(s.resolve_errors, 0u);
+  EXPECT_NE(text.find("icmpkit_resolve_errors_total{target=\"nowhere.invalid\",address=\"\","
+                      "family=\"\"} 0\n"),
             std::string::npos)
     << text;
   ik_monitor_free(m);
