@@ -42,8 +42,8 @@ typedef struct ik_host {
    * far as it tells (Linux; 0 elsewhere); the same in every host of one
    * multiping. Such a loss is not the host's: multiping then probes the
    * hosts that have not answered once more (docs/api.md). */
-  unsigned long local_drops;
-  void *reserved[3]; /* room for later fields (docs/releasing.md) */
+  size_t local_drops; /* size_t: the size of the reserved pointer it took on every ABI */
+  void *reserved[3];  /* room for later fields (docs/releasing.md) */
 } ik_host;
 
 struct ik_hop; /* below: on_hop's argument */

@@ -176,7 +176,7 @@ static void stream_hosts(ik_job *job) {
     h.duplicates = s->duplicates;
     h.error = s->error;
     ik__host_finish_stats(&h, &s->rtt);
-    h.local_drops = (unsigned long)job->local_drops;
+    h.local_drops = (size_t)job->local_drops;
     job->opts.on_host(job->opts.on_host_arg, i, &h);
   }
 }

@@ -282,7 +282,7 @@ void ik__results_finish(ik_job *job) {
     shrink((void **)&h->rtts, h->rtts_len, sizeof *h->rtts);
     shrink((void **)&h->replies, h->replies_len, sizeof *h->replies);
     ik__host_finish(h);
-    h->local_drops = (unsigned long)job->local_drops;
+    h->local_drops = (size_t)job->local_drops;
   }
 }
 

@@ -192,10 +192,10 @@ TEST(LocalDrops, AFloodedQueueLosesNoHostAndReportsItsDrops) {
     size_t dead = 0;
     for (const ik_host &h : hosts) dead += !h.is_alive;
     EXPECT_EQ(dead, 0u) << "hosts reported dead for replies the kernel dropped";
-    std::printf("[ drops    ] %lu replies dropped locally, %zu hosts probed twice\n", hosts[0].local_drops,
+    std::printf("[ drops    ] %zu replies dropped locally, %zu hosts probed twice\n", hosts[0].local_drops,
                 static_cast<size_t>(std::count_if(hosts.begin(), hosts.end(),
                                                   [](const ik_host &h) { return h.packets_sent > 1; })));
-    EXPECT_GT(hosts[0].local_drops, 0ul);
+    EXPECT_GT(hosts[0].local_drops, 0u);
     EXPECT_EQ(hosts[0].local_drops, hosts[kHosts - 1].local_drops);
     for (ik_host &h : hosts) ik_host_free(&h);
     ik_job_free(job);
