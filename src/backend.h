@@ -19,6 +19,9 @@ void ik__random_bytes(void *buf, size_t len);
 unsigned long ik__process_id(void);
 /* Atomically adds 1 to *counter and returns the previous value. */
 unsigned ik__atomic_fetch_inc(volatile unsigned *counter);
+/* Atomically sets *p to desired if it holds expected; returns the value
+ * *p held before (expected when the swap happened). */
+unsigned ik__atomic_cas(volatile unsigned *p, unsigned expected, unsigned desired);
 /* Interface name -> index for IPv6 zones; 0 if unknown. A numeric zone
  * is handled by the caller. */
 uint32_t ik__if_index(const char *name);

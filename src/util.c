@@ -26,20 +26,20 @@ void ik__payload_fill(uint32_t seed, uint8_t *buf, size_t len) {
  * predict them from the PID and bind a ping socket to the same identifier
  * ahead of us (docs/security.md). The PID is still added on every call, so
  * a forked child, which inherits the offset and the counter, continues
- * from other values than its parent. Two threads that make the very first
- * calls at once may each draw an offset: their identifiers are then
- * distinct only with probability 65535/65536, a cost paid once. */
-static volatile unsigned id_counter;
-static volatile unsigned id_offset, id_offset_ready;
+ * from other values than its parent. The offset is set once, by a compare
+ * and swap: threads that make their first calls at once may each draw
+ * one, but all use the one that was stored first (bit 16 marks it set),
+ * so no two calls get the same value before the counter wraps. */
+static volatile unsigned id_counter, id_offset;
 
 uint16_t ik_unique_identifier(void) {
-  unsigned n;
-  if (!id_offset_ready) {
+  unsigned offset = ik__atomic_cas(&id_offset, 0, 0);
+  if (offset == 0) {
     uint16_t r;
+    unsigned prior;
     ik__random_bytes(&r, sizeof r);
-    id_offset = r;
-    id_offset_ready = 1;
+    prior = ik__atomic_cas(&id_offset, 0, 0x10000u | r);
+    offset = prior != 0 ? prior : (0x10000u | r);
   }
-  n = ik__atomic_fetch_inc(&id_counter);
-  return (uint16_t)((id_offset + ik__process_id() + n) & 0xffff);
+  return (uint16_t)((offset + ik__process_id() + ik__atomic_fetch_inc(&id_counter)) & 0xffff);
 }

@@ -101,6 +101,11 @@ unsigned ik__atomic_fetch_inc(volatile unsigned *counter) {
   return __atomic_fetch_add(counter, 1u, __ATOMIC_RELAXED);
 }
 
+unsigned ik__atomic_cas(volatile unsigned *p, unsigned expected, unsigned desired) {
+  __atomic_compare_exchange_n(p, &expected, desired, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+  return expected;
+}
+
 uint32_t ik__if_index(const char *name) {
   if (name == NULL || strlen(name) >= IF_NAMESIZE)
     return 0;

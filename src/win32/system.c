@@ -63,6 +63,10 @@ unsigned ik__atomic_fetch_inc(volatile unsigned *counter) {
   return (unsigned)InterlockedIncrement((volatile LONG *)counter) - 1u;
 }
 
+unsigned ik__atomic_cas(volatile unsigned *p, unsigned expected, unsigned desired) {
+  return (unsigned)InterlockedCompareExchange((volatile LONG *)p, (LONG)desired, (LONG)expected);
+}
+
 uint32_t ik__if_index(const char *name) {
   if (name == NULL || strlen(name) > 4 * IF_MAX_STRING_SIZE)
     return 0;
