@@ -63,9 +63,9 @@ void with_system_files(const std::string &resolv_conf, const std::string &hosts,
   std::string rc = temp_file(resolv_conf), h = temp_file(hosts);
   iknet::in_netns(topo.ns("dns"), [&] {
     ASSERT_EQ(unshare(CLONE_NEWNS), 0) << "unshare(CLONE_NEWNS)";
-    ASSERT_EQ(mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr), 0);
-    ASSERT_EQ(mount(rc.c_str(), "/etc/resolv.conf", nullptr, MS_BIND, nullptr), 0);
-    ASSERT_EQ(mount(h.c_str(), "/etc/hosts", nullptr, MS_BIND, nullptr), 0);
+    ASSERT_EQ(mount("none", "/", "none", MS_REC | MS_PRIVATE, nullptr), 0);
+    ASSERT_EQ(mount(rc.c_str(), "/etc/resolv.conf", "none", MS_BIND, nullptr), 0);
+    ASSERT_EQ(mount(h.c_str(), "/etc/hosts", "none", MS_BIND, nullptr), 0);
     fn();
   });
   unlink(rc.c_str());
