@@ -212,6 +212,23 @@ void ik__results_empty(ik_job *job);                    /* hosts freed inside, k
 void ik__results_finish(ik_job *job);                   /* exact sizes and statistics */
 void ik__results_release(ik_job *job);                  /* the engine's own memory */
 
+/* ---- addrindex.c: targets by address ---- */
+
+/* An open-addressing index of a job's destinations, for replies matched
+ * by their source address (late replies) or by the destination an ICMP
+ * error quotes. Unresolved destinations (family 0) are left out. */
+typedef struct ik__addr_index {
+  uint32_t *slot; /* a target's index; UINT32_MAX: empty */
+  size_t size;    /* a power of two, at least twice the targets */
+} ik__addr_index;
+#define IK__ADDR_INDEX_FIRST ((size_t)-1)
+int ik__addr_index_build(ik__addr_index *x, const ik_address *dst, size_t n); /* IK_ENOMEM */
+/* The next target whose address is a, -1 after the last; *pos starts at
+ * IK__ADDR_INDEX_FIRST (several targets may share an address). */
+long ik__addr_index_next(const ik__addr_index *x, const ik_address *dst, const ik_address *a,
+                         size_t *pos);
+void ik__addr_index_free(ik__addr_index *x);
+
 /* ---- ratelimit.c: a token bucket ---- */
 
 typedef struct ik__ratelimit {

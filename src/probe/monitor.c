@@ -64,8 +64,8 @@ typedef struct mon_group {
   mon_target **t;
   size_t n;
   double *due;
-  uint32_t *count, *heap, *by_addr;
-  size_t by_addr_size;
+  uint32_t *count, *heap;
+  ik__addr_index by_addr;
   slot (*ring)[RING];
 } mon_group;
 
@@ -105,37 +105,18 @@ double ik_monitor_bucket_bound(size_t i) { return i < NBOUNDS ? 50e-6 * ldexp(1.
 
 static mon_group *group_of(const ik_job *job) { return (mon_group *)job->kind_state; }
 
-static uint32_t address_hash(const ik_address *a) {
-  uint32_t h = 2166136261u;
-  size_t i, len = a->family == IK_AF_INET ? 4 : 16;
-  for (i = 0; i < len; i++)
-    h = (h ^ a->bytes[i]) * 16777619u;
-  return h;
-}
-
 static int mon_start(ik_job *job, const char *const *addresses, size_t n, void *results) {
   mon_group *g = (mon_group *)results;
-  size_t i, size = 2;
+  size_t i;
   (void)addresses;
   job->kind_state = g;
   job->n = job->ndst = n;
   if (n > 0 && (job->dst = (ik_address *)calloc(n, sizeof *job->dst)) == NULL)
     return ik__fail(IK_ENOMEM, "no memory for %zu targets", n);
-  while (size < 2 * n)
-    size *= 2;
-  g->by_addr_size = size;
-  if ((g->by_addr = (uint32_t *)malloc(size * sizeof *g->by_addr)) == NULL)
-    return ik__fail(IK_ENOMEM, "no memory for %zu targets", n);
-  memset(g->by_addr, 0xff, size * sizeof *g->by_addr);
-  for (i = 0; i < n; i++) {
-    size_t k;
+  for (i = 0; i < n; i++)
     job->dst[i] = g->t[i]->addr;
-    if (job->dst[i].family == 0)
-      continue;
-    for (k = address_hash(&job->dst[i]) & (size - 1); g->by_addr[k] != UINT32_MAX;)
-      k = (k + 1) & (size - 1);
-    g->by_addr[k] = (uint32_t)i;
-  }
+  if (ik__addr_index_build(&g->by_addr, job->dst, n) != 0)
+    return ik__fail(IK_ENOMEM, "no memory for %zu targets", n);
   return 0;
 }
 
@@ -308,15 +289,13 @@ static int mon_on_failed(ik_job *job, const ik__probe *p, int status) {
  * answer after the timeout. Counted here; the engine keeps nothing. */
 static long mon_late_target(ik_job *job, const ik_reply *reply, const ik_address *quoted_dst) {
   mon_group *g = group_of(job);
-  size_t k, mask = g->by_addr_size - 1;
+  size_t pos = IK__ADDR_INDEX_FIRST;
+  long t;
   if (quoted_dst != NULL)
     return -1;
-  for (k = address_hash(&reply->source_addr) & mask; g->by_addr[k] != UINT32_MAX;
-       k = (k + 1) & mask) {
-    uint32_t t = g->by_addr[k];
-    slot *s;
-    if (!ik__address_equal(&job->dst[t], &reply->source_addr) ||
-        (s = slot_of(g, t, reply->sequence)) == NULL)
+  while ((t = ik__addr_index_next(&g->by_addr, job->dst, &reply->source_addr, &pos)) >= 0) {
+    slot *s = slot_of(g, (uint32_t)t, reply->sequence);
+    if (s == NULL)
       continue;
     if (s->state == ANSWERED)
       g->t[t]->c.duplicates++;
@@ -604,7 +583,7 @@ static void group_release(mon_group *g) {
   free(g->due);
   free(g->count);
   free(g->heap);
-  free(g->by_addr);
+  ik__addr_index_free(&g->by_addr);
   free(g->ring);
   memset(g, 0, sizeof *g);
 }
@@ -724,8 +703,7 @@ static int group_restart(ik_monitor *m, mon_group *g) {
   int err;
   ik_job_free(g->job);
   g->job = NULL;
-  free(g->by_addr);
-  g->by_addr = NULL;
+  ik__addr_index_free(&g->by_addr);
   g->status = 0;
   for (i = 0; i < g->n; i++) {
     g->count[i] = 0;

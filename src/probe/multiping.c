@@ -9,9 +9,8 @@
 #include "probe/threads.h"
 
 typedef struct multi_state {
-  ik__rounds rounds;   /* first: rounds.c's view */
-  uint32_t *by_source; /* host index by address, built on the first late reply */
-  size_t by_source_size;
+  ik__rounds rounds;                 /* first: rounds.c's view */
+  ik__addr_index by_source;          /* built on the first late reply */
   char (*unresolved)[IK_ADDRSTRLEN]; /* streaming: names that did not resolve, in order */
   size_t nunresolved;
   ik__pool *pool; /* threads > 1: the workers probe, this job gathers */
@@ -118,46 +117,15 @@ static void multi_halt(ik_job *job) {
     ik__pool_halt(m->pool);
 }
 
-static uint32_t address_hash(const ik_address *a) {
-  uint32_t h = 2166136261u;
-  size_t i, len = a->family == IK_AF_INET ? 4 : 16;
-  for (i = 0; i < len; i++)
-    h = (h ^ a->bytes[i]) * 16777619u;
-  return h;
-}
-
-static int build_by_source(ik_job *job, multi_state *m) {
-  size_t size = 16, i;
-  while (size < 2 * job->n)
-    size *= 2;
-  if ((m->by_source = (uint32_t *)malloc(size * sizeof *m->by_source)) == NULL)
-    return IK_ENOMEM;
-  memset(m->by_source, 0xff, size * sizeof *m->by_source);
-  m->by_source_size = size;
-  for (i = 0; i < job->n; i++) {
-    size_t k;
-    if (job->dst[i].family == 0)
-      continue;
-    for (k = address_hash(&job->dst[i]) & (size - 1); m->by_source[k] != UINT32_MAX;)
-      k = (k + 1) & (size - 1);
-    m->by_source[k] = (uint32_t)i;
-  }
-  return 0;
-}
-
 /* The host whose address sent the reply, or whose probe an ICMP error
  * quotes. */
 static long multi_late_target(ik_job *job, const ik_reply *reply, const ik_address *quoted_dst) {
   multi_state *m = (multi_state *)job->kind_state;
-  const ik_address *a = quoted_dst != NULL ? quoted_dst : &reply->source_addr;
-  size_t k, mask;
-  if (m->by_source == NULL && build_by_source(job, m) != 0)
+  size_t pos = IK__ADDR_INDEX_FIRST;
+  if (m->by_source.slot == NULL && ik__addr_index_build(&m->by_source, job->dst, job->n) != 0)
     return -1;
-  mask = m->by_source_size - 1;
-  for (k = address_hash(a) & mask; m->by_source[k] != UINT32_MAX; k = (k + 1) & mask)
-    if (ik__address_equal(&job->dst[m->by_source[k]], a))
-      return (long)m->by_source[k];
-  return -1;
+  return ik__addr_index_next(&m->by_source, job->dst,
+                             quoted_dst != NULL ? quoted_dst : &reply->source_addr, &pos);
 }
 
 /* Streaming: each host's results to on_host, in input order. */
@@ -193,7 +161,7 @@ static void multi_free(ik_job *job) {
   multi_state *m = (multi_state *)job->kind_state;
   if (m != NULL) {
     ik__pool_free(m->pool);
-    free(m->by_source);
+    ik__addr_index_free(&m->by_source);
     free(m->unresolved);
   }
   ik__rounds_free(job);
