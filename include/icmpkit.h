@@ -134,6 +134,10 @@ IK_EXTERN int ik_is_ipv4_address(const char *text);
 IK_EXTERN int ik_is_ipv6_address(const char *text);
 /* A syntactically valid DNS host name (RFC 1123 labels, not an address). */
 IK_EXTERN int ik_is_hostname(const char *text);
+/* 1 when ik_socket_open would take text, which is not an address, as an
+ * interface name rather than as a mistyped address (the platform's rule,
+ * docs/api.md); 0 otherwise, also for NULL. Nothing is looked up. */
+IK_EXTERN int ik_is_interface_name(const char *text);
 /* 0 when dst can be probed; IK_EINVAL, with a message saying what to use
  * instead, for the unspecified address (0.0.0.0, ::) and for an IPv6
  * link-local unicast or link/interface-local multicast address without a

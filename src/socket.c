@@ -31,29 +31,6 @@ static int closed(void) {
 
 static const char *family_name(int family) { return family == IK_AF_INET ? "IPv4" : "IPv6"; }
 
-/* 1 when source, which is not an address, reads as an interface name
- * rather than as a mistyped address: no ':' (IPv6), '/', '%', tab or
- * newline, not only digits and dots (IPv4). POSIX: shorter than 16
- * characters (IFNAMSIZ), no blank. Windows: no control character; a
- * friendly name ("Ethernet 2": blanks allowed, up to 256 characters, each
- * up to 4 bytes in UTF-8), an adapter name (a GUID in braces) or an
- * interface index (only digits). tools/args.c checks -I by the same rule. */
-static int interface_name(const char *source) {
-  size_t n = strlen(source);
-#ifdef _WIN32
-  for (size_t i = 0; i < n; i++)
-    if ((unsigned char)source[i] < 0x20 || source[i] == 0x7f)
-      return 0;
-  if (n == 0 || n > 4 * 256 || (strspn(source, "0123456789.") == n && strchr(source, '.') != NULL))
-    return 0;
-  return strpbrk(source, ":/%") == NULL;
-#else
-  if (n == 0 || n >= 16 || strspn(source, "0123456789.") == n)
-    return 0;
-  return strpbrk(source, ":/% \t\n") == NULL;
-#endif
-}
-
 int ik_socket_open(ik_socket **sock, int family, const char *source, unsigned flags) {
   ik_socket *s;
   ik_address addr;
@@ -68,7 +45,7 @@ int ik_socket_open(ik_socket **sock, int family, const char *source, unsigned fl
   if (flags & ~IK_SOCKET_UNPRIVILEGED)
     return ik__fail(IK_EINVAL, "unknown socket flags 0x%x", flags & ~IK_SOCKET_UNPRIVILEGED);
   if (source != NULL && *source != '\0') {
-    if ((err = ik_address_parse(source, &addr)) != 0 && !interface_name(source))
+    if ((err = ik_address_parse(source, &addr)) != 0 && !ik_is_interface_name(source))
       return err;
     if (err != 0) {
       device = source;

@@ -168,25 +168,6 @@ static const opt *find_long(const char *name, size_t len, unsigned bit) {
   return NULL;
 }
 
-/* ik_socket_open's rule for an interface name (src/socket.c, docs/api.md):
- * what fails it is a mistyped address, said here before any socket. */
-static int interface_name(const char *v) {
-  size_t n = strlen(v);
-#ifdef _WIN32
-  /* Friendly names may hold blanks and be long; an index is digits only. */
-  for (size_t i = 0; i < n; i++)
-    if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
-      return 0;
-  if (n == 0 || n > 4 * 256 || (strspn(v, "0123456789.") == n && strchr(v, '.') != NULL))
-    return 0;
-  return strpbrk(v, ":/%") == NULL;
-#else
-  if (n == 0 || n >= 16 || strspn(v, "0123456789.") == n)
-    return 0;
-  return strpbrk(v, ":/% \t\n") == NULL;
-#endif
-}
-
 /* Applies one option; spelled is how the user wrote it ("-c", "--rate"). */
 static int take(ikcli_args *a, const opt *o, const char *spelled, const char *v, char *msg,
                 size_t msglen) {
@@ -256,7 +237,7 @@ static int take(ikcli_args *a, const opt *o, const char *spelled, const char *v,
     return 0;
   }
   case OPT_SOURCE:
-    if (!ik_is_ipv4_address(v) && !ik_is_ipv6_address(v) && !interface_name(v))
+    if (!ik_is_ipv4_address(v) && !ik_is_ipv6_address(v) && !ik_is_interface_name(v))
       return fail(msg, msglen,
                   "%s: SOURCE must be an interface name or an IPv4 or IPv6 address, not '%s'",
                   spelled, ik_escape(v, sh, sizeof sh));

@@ -137,20 +137,38 @@ static int scalar(reader *r, const char *what, const char **out) {
   return 0;
 }
 
+/* The next key of a mapping (the reader is on the key's event): its index
+ * in keys, each allowed once (*set has a bit per key seen); -2 at the end
+ * of the mapping, -1 after failing. where follows "unknown key" (" in
+ * defaults"), expected lists the keys. */
+static int next_key(reader *r, const unsigned char *text, size_t len, const char *const *keys,
+                    int n, const char *where, const char *expected, unsigned *set) {
+  const char *k;
+  char sh[128];
+  int i;
+  if (NEXT(r) != 0)
+    return -1;
+  if (r->ev.type == YAML_MAPPING_END_EVENT)
+    return -2;
+  if (scalar(r, "a key", &k) != 0)
+    return -1;
+  for (i = 0; i < n && strcmp(k, keys[i]) != 0; i++) {
+  }
+  if (i == n)
+    return fail(r, "unknown key '%s'%s (expected %s)", ik_escape(k, sh, sizeof sh), where,
+                expected);
+  if (*set & (1u << i))
+    return fail(r, "duplicate key '%s'", k);
+  *set |= 1u << i;
+  return i;
+}
+
 static char *dup_text(const char *s) {
   size_t n = strlen(s) + 1;
   char *d = (char *)malloc(n);
   if (d != NULL)
     memcpy(d, s, n);
   return d;
-}
-
-static int key_index(const char *key, const char *const *keys, size_t n) {
-  size_t i;
-  for (i = 0; i < n; i++)
-    if (strcmp(key, keys[i]) == 0)
-      return (int)i;
-  return -1;
 }
 
 /* ---- values ---- */
@@ -208,12 +226,10 @@ static int parse_tclass(const char *s, int *out) {
   return 0;
 }
 
-/* The CLI's -I rule (tools/args.c): an address, or what ik_socket_open may
- * take as an interface name. */
+/* The CLI's -I rule (tools/args.c): an address, or what ik_socket_open
+ * takes as an interface name. */
 static int valid_source(const char *v) {
-  return ik_is_ipv4_address(v) || ik_is_ipv6_address(v) ||
-         !(*v == '\0' || strlen(v) >= 16 || strspn(v, "0123456789.") == strlen(v) ||
-           strpbrk(v, ":/% \t\n") != NULL);
+  return ik_is_ipv4_address(v) || ik_is_ipv6_address(v) || ik_is_interface_name(v);
 }
 
 static int valid_label_name(const char *s) {
@@ -417,26 +433,14 @@ static int read_group(reader *r, const unsigned char *text, size_t len, int defa
   if (r->ev.type != YAML_MAPPING_START_EVENT)
     return fail(r, "%s must be a mapping of %s", what, GROUP_KEY_LIST);
   for (;;) {
-    const char *k;
-    char sh[128];
-    int i;
-    unsigned bit;
-    if (NEXT(r) != 0)
-      return -1;
-    if (r->ev.type == YAML_MAPPING_END_EVENT)
+    int i = next_key(r, text, len, group_keys, (int)(sizeof group_keys / sizeof group_keys[0]),
+                     defaults ? " in defaults" : " in a target group", GROUP_KEY_LIST, set);
+    if (i == -2)
       break;
-    if (scalar(r, "a key", &k) != 0)
-      return -1;
-    i = key_index(k, group_keys, sizeof group_keys / sizeof group_keys[0]);
     if (i < 0)
-      return fail(r, "unknown key '%s' in %s (expected %s)", ik_escape(k, sh, sizeof sh), what,
-                  GROUP_KEY_LIST);
-    bit = 1u << i;
-    if (*set & bit)
-      return fail(r, "duplicate key '%s'", k);
-    if (defaults && bit == K_HOSTS)
+      return -1;
+    if (defaults && (1u << i) == K_HOSTS)
       return fail(r, "hosts belongs in a target group, not in defaults");
-    *set |= bit;
     if (NEXT(r) != 0 || read_group_value(r, text, len, i, g, total) != 0)
       return -1;
   }
@@ -535,26 +539,15 @@ static int read_top(reader *r, const unsigned char *text, size_t len, ikcli_mon_
   if (r->ev.type != YAML_MAPPING_START_EVENT)
     return fail(r, "expected a mapping with a targets list at the top of the file");
   for (;;) {
-    const char *k;
-    char sh[128];
-    int idx;
-    if (NEXT(r) != 0)
-      return -1;
-    if (r->ev.type == YAML_MAPPING_END_EVENT)
+    int idx = next_key(r, text, len, top_keys, (int)(sizeof top_keys / sizeof top_keys[0]), "",
+                       "listen, defaults, targets", &set);
+    if (idx == -2)
       break;
-    if (scalar(r, "a key", &k) != 0)
-      return -1;
-    idx = key_index(k, top_keys, sizeof top_keys / sizeof top_keys[0]);
-    if (idx < 0)
-      return fail(r, "unknown key '%s' (expected listen, defaults, targets)",
-                  ik_escape(k, sh, sizeof sh));
-    if (set & (1u << idx))
-      return fail(r, "duplicate key '%s'", k);
-    set |= 1u << idx;
-    if (NEXT(r) != 0)
+    if (idx < 0 || NEXT(r) != 0)
       return -1;
     if (idx == 0) {
       const char *v;
+      char sh[128];
       if (scalar(r, "listen", &v) != 0)
         return -1;
       if (*v == '\0' || strlen(v) > MAX_LISTEN)

@@ -106,6 +106,18 @@ unsigned ik__atomic_cas(volatile unsigned *p, unsigned expected, unsigned desire
   return expected;
 }
 
+/* An interface name (public, icmpkit.h) rather than a mistyped address:
+ * shorter than IF_NAMESIZE, not only digits and dots (IPv4), no ':'
+ * (IPv6), '/', '%' or blank. The CLI checks -I and the monitor's config
+ * its source with it, before any socket. */
+int ik_is_interface_name(const char *text) {
+  size_t n;
+  if (text == NULL || (n = strlen(text)) == 0 || n >= IF_NAMESIZE ||
+      strspn(text, "0123456789.") == n)
+    return 0;
+  return strpbrk(text, ":/% \t\n") == NULL;
+}
+
 uint32_t ik__if_index(const char *name) {
   if (name == NULL || strlen(name) >= IF_NAMESIZE)
     return 0;

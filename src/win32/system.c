@@ -67,6 +67,23 @@ unsigned ik__atomic_cas(volatile unsigned *p, unsigned expected, unsigned desire
   return (unsigned)InterlockedCompareExchange((volatile LONG *)p, (LONG)desired, (LONG)expected);
 }
 
+/* An interface name (public, icmpkit.h) rather than a mistyped address:
+ * no control character, ':' (IPv6), '/' or '%', not a dotted number
+ * (IPv4); a friendly name ("Ethernet 2": blanks allowed, up to 256
+ * characters, each up to 4 bytes in UTF-8), an adapter name (a GUID in
+ * braces) or an interface index (only digits). */
+int ik_is_interface_name(const char *text) {
+  size_t n, i;
+  if (text == NULL || (n = strlen(text)) == 0 || n > 4 * IF_MAX_STRING_SIZE)
+    return 0;
+  for (i = 0; i < n; i++)
+    if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
+      return 0;
+  if (strspn(text, "0123456789.") == n && strchr(text, '.') != NULL)
+    return 0;
+  return strpbrk(text, ":/%") == NULL;
+}
+
 uint32_t ik__if_index(const char *name) {
   if (name == NULL || strlen(name) > 4 * IF_MAX_STRING_SIZE)
     return 0;

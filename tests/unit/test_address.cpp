@@ -306,6 +306,24 @@ TEST(Hostname, RefusesWhatIsNotAHostName) {
   EXPECT_FALSE(ik_is_hostname(nullptr));
 }
 
+// ik_socket_open's rule, which the CLI (-I) and the monitor's config use.
+TEST(InterfaceName, AcceptsNamesRefusesMistypedAddresses) {
+  for (const char *ok : {"lo", "eth0", "veth-ik.1", "wlp2s0", "br_0"}) EXPECT_TRUE(ik_is_interface_name(ok)) << ok;
+  for (const char *bad : {"", "1.2.3.4", "1.2.3", "fe80::1", "lo%1", "a/b", "a\tb", "a\nb"})
+    EXPECT_FALSE(ik_is_interface_name(bad)) << bad;
+  EXPECT_FALSE(ik_is_interface_name(nullptr));
+#ifdef _WIN32
+  EXPECT_TRUE(ik_is_interface_name("Ethernet 2"));  // friendly names hold blanks
+  EXPECT_TRUE(ik_is_interface_name("12"));          // an interface index
+  EXPECT_TRUE(ik_is_interface_name(std::string(200, 'n').c_str()));
+#else
+  EXPECT_FALSE(ik_is_interface_name("eth 0"));  // POSIX names have no blank
+  EXPECT_FALSE(ik_is_interface_name("12"));     // only digits: an address typo
+  EXPECT_TRUE(ik_is_interface_name("fifteen-chars-x"));
+  EXPECT_FALSE(ik_is_interface_name("sixteen-chars-xx"));  // IFNAMSIZ
+#endif
+}
+
 TEST(AddressEqual, SameFamilyAndBytes) {
   ik_address a, b;
   ASSERT_EQ(ik_address_parse("192.0.2.1", &a), IK_OK);
