@@ -126,6 +126,24 @@ struct Ticker {
 const char *kSilentConf = "nameserver 127.0.0.1\noptions timeout:3 attempts:1\n";
 const char *kHosts = "127.0.0.1 self.test\n::1 self.test\n127.0.0.1 v4only.test\n";
 
+// fn(base, dns) in a namespace whose only name server is dns (it never
+// answers; the hosts file is kHosts), resolver settings resolv_conf.
+// Afterwards the base runs to its end (libevent ends the cancelled
+// queries) and is freed.
+void with_silent_dns(const std::string &resolv_conf,
+                     const std::function<void(struct event_base *, SilentServer &)> &fn) {
+  with_system_files(resolv_conf, kHosts, [&] {
+    struct event_base *base = event_base_new();
+    ASSERT_NE(base, nullptr);
+    {
+      SilentServer dns(base);
+      fn(base, dns);
+    }
+    event_base_dispatch(base);
+    event_base_free(base);
+  });
+}
+
 struct Done {
   int calls = 0;
   int status = 1;
@@ -165,38 +183,31 @@ void resolved(int status, const ik_address *addrs, size_t n, void *arg) {
 
 TEST(AsyncResolve, PingOfANameWaitingForDnsNeverBlocksTheLoop) {
   IKNET_REQUIRE_ROOT();
-  with_system_files(kSilentConf, kHosts, [] {
-    struct event_base *base = event_base_new();
-    ASSERT_NE(base, nullptr);
-    {
-      SilentServer dns(base);
-      Ticker ticker(base);
-      ik_host host;
-      Done done;
-      ik_job *job = nullptr;
-      auto t0 = Clock::now();
-      ASSERT_EQ(ik_async_ping(base, "never-answered.test", nullptr, &host, job_done, &done, &job),
-                IK_OK)
-        << ik_last_error();
-      double start_call = since(t0);
-      run_for(base, 0.3);
-      // The blocking resolver of old spent the server's 3 s timeout in the
-      // start call, with the timer stopped. (Bounds loose for a loaded CI
-      // machine; typically 1 ms and 10-12 ms.)
-      std::printf("start call %.1f ms, longest gap between 10 ms ticks %.1f ms\n",
-                  start_call * 1e3, ticker.longest * 1e3);
-      EXPECT_LT(start_call, 1.0);
-      EXPECT_GE(ticker.ticks, 5);
-      EXPECT_LT(ticker.longest, 1.0);
-      EXPECT_GE(dns.queries, 1) << "the lookup did not ask the namespace's server";
-      EXPECT_EQ(done.calls, 0);
-      ik_job_free(job);  // during the lookup: cb never runs, nothing leaks (ASan)
-      ticker.stop();
-      run_for(base, 0.05);
-      EXPECT_EQ(done.calls, 0);
-    }
-    event_base_dispatch(base);  // libevent ends the cancelled queries
-    event_base_free(base);
+  with_silent_dns(kSilentConf, [](struct event_base *base, SilentServer &dns) {
+    Ticker ticker(base);
+    ik_host host;
+    Done done;
+    ik_job *job = nullptr;
+    auto t0 = Clock::now();
+    ASSERT_EQ(ik_async_ping(base, "never-answered.test", nullptr, &host, job_done, &done, &job),
+              IK_OK)
+      << ik_last_error();
+    double start_call = since(t0);
+    run_for(base, 0.3);
+    // The blocking resolver of old spent the server's 3 s timeout in the
+    // start call, with the timer stopped. (Bounds loose for a loaded CI
+    // machine; typically 1 ms and 10-12 ms.)
+    std::printf("start call %.1f ms, longest gap between 10 ms ticks %.1f ms\n",
+                start_call * 1e3, ticker.longest * 1e3);
+    EXPECT_LT(start_call, 1.0);
+    EXPECT_GE(ticker.ticks, 5);
+    EXPECT_LT(ticker.longest, 1.0);
+    EXPECT_GE(dns.queries, 1) << "the lookup did not ask the namespace's server";
+    EXPECT_EQ(done.calls, 0);
+    ik_job_free(job);  // during the lookup: cb never runs, nothing leaks (ASan)
+    ticker.stop();
+    run_for(base, 0.05);
+    EXPECT_EQ(done.calls, 0);
   });
 }
 
@@ -206,143 +217,115 @@ TEST(AsyncResolve, PingOfANameWaitingForDnsNeverBlocksTheLoop) {
 // during the lookup is clean (ASan).
 TEST(AsyncResolve, MonitorOfANameWaitingForDnsNeverBlocksTheLoop) {
   IKNET_REQUIRE_ROOT();
-  with_system_files(kSilentConf, kHosts, [] {
-    struct event_base *base = event_base_new();
-    ASSERT_NE(base, nullptr);
-    {
-      SilentServer dns(base);
-      Ticker ticker(base);
-      ik_monitor *m = nullptr;
-      ik_monitor_options mo;
-      ik_monitor_options_init(&mo);
-      mo.resolve_interval = 0.2;  // the second round finds the first still waiting
-      ASSERT_EQ(ik_monitor_new(base, &mo, &m), IK_OK) << ik_last_error();
-      ik_monitor_target t[2];
-      ik_monitor_target_init(&t[0]);
-      ik_monitor_target_init(&t[1]);
-      t[0].host = "never-answered.test";
-      t[1].host = "self.test";  // the hosts file: answered without the server
-      t[0].interval = t[1].interval = 0.05;
-      auto t0 = Clock::now();
-      ASSERT_EQ(ik_monitor_set_targets(m, t, 2), IK_OK) << ik_last_error();
-      double start_call = since(t0);
-      run_for(base, 1.0);
-      std::printf("set_targets %.1f ms, longest gap between 10 ms ticks %.1f ms\n",
-                  start_call * 1e3, ticker.longest * 1e3);
-      EXPECT_LT(start_call, 1.0);
-      EXPECT_LT(ticker.longest, 1.0);
-      EXPECT_GE(dns.queries, 1) << "the lookup did not ask the namespace's server";
-      EXPECT_LE(dns.queries, 4) << "one lookup (A and AAAA) at a time, not one per 0.2 s round";
-      ik_monitor_stats s;
-      ASSERT_EQ(ik_monitor_stats_get(m, 0, &s), IK_OK);
-      EXPECT_STREQ(s.address, "");
-      EXPECT_EQ(s.sent, 0u) << "probes waiting for the first lookup count nowhere";
-      EXPECT_EQ(s.nsend, 0u);
-      ASSERT_EQ(ik_monitor_stats_get(m, 1, &s), IK_OK);
-      EXPECT_STREQ(s.address, "127.0.0.1");
-      EXPECT_GE(s.sent, 5u);  // about 19; few under valgrind
-      EXPECT_EQ(s.replies, s.sent);
-      ik_monitor_free(m);  // during the lookup
-      ticker.stop();
-    }
-    event_base_dispatch(base);  // libevent ends the cancelled queries
-    event_base_free(base);
+  with_silent_dns(kSilentConf, [](struct event_base *base, SilentServer &dns) {
+    Ticker ticker(base);
+    ik_monitor *m = nullptr;
+    ik_monitor_options mo;
+    ik_monitor_options_init(&mo);
+    mo.resolve_interval = 0.2;  // the second round finds the first still waiting
+    ASSERT_EQ(ik_monitor_new(base, &mo, &m), IK_OK) << ik_last_error();
+    ik_monitor_target t[2];
+    ik_monitor_target_init(&t[0]);
+    ik_monitor_target_init(&t[1]);
+    t[0].host = "never-answered.test";
+    t[1].host = "self.test";  // the hosts file: answered without the server
+    t[0].interval = t[1].interval = 0.05;
+    auto t0 = Clock::now();
+    ASSERT_EQ(ik_monitor_set_targets(m, t, 2), IK_OK) << ik_last_error();
+    double start_call = since(t0);
+    run_for(base, 1.0);
+    std::printf("set_targets %.1f ms, longest gap between 10 ms ticks %.1f ms\n",
+                start_call * 1e3, ticker.longest * 1e3);
+    EXPECT_LT(start_call, 1.0);
+    EXPECT_LT(ticker.longest, 1.0);
+    EXPECT_GE(dns.queries, 1) << "the lookup did not ask the namespace's server";
+    EXPECT_LE(dns.queries, 4) << "one lookup (A and AAAA) at a time, not one per 0.2 s round";
+    ik_monitor_stats s;
+    ASSERT_EQ(ik_monitor_stats_get(m, 0, &s), IK_OK);
+    EXPECT_STREQ(s.address, "");
+    EXPECT_EQ(s.sent, 0u) << "probes waiting for the first lookup count nowhere";
+    EXPECT_EQ(s.nsend, 0u);
+    ASSERT_EQ(ik_monitor_stats_get(m, 1, &s), IK_OK);
+    EXPECT_STREQ(s.address, "127.0.0.1");
+    EXPECT_GE(s.sent, 5u);  // about 19; few under valgrind
+    EXPECT_EQ(s.replies, s.sent);
+    ik_monitor_free(m);  // during the lookup
+    ticker.stop();
   });
 }
 
 TEST(AsyncResolve, CancelDuringTheLookupEndsTheJobOnceWithEcanceled) {
   IKNET_REQUIRE_ROOT();
-  with_system_files(kSilentConf, kHosts, [] {
-    struct event_base *base = event_base_new();
-    ASSERT_NE(base, nullptr);
-    {
-      SilentServer dns(base);
-      const char *names[] = {"never-answered.test", "127.0.0.1"};
-      ik_host hosts[2];
-      Done done;
-      ik_job *job = nullptr;
-      ASSERT_EQ(ik_async_multiping(base, names, 2, nullptr, hosts, job_done, &done, &job), IK_OK)
-        << ik_last_error();
-      run_for(base, 0.1);
-      ASSERT_EQ(done.calls, 0);
-      ik_job_cancel(job);
-      EXPECT_EQ(done.calls, 0) << "cb ran inside ik_job_cancel";
-      run_for(base, 0.2);
-      EXPECT_EQ(done.calls, 1);
-      EXPECT_EQ(done.status, IK_ECANCELED);
-      EXPECT_EQ(hosts[0].packets_sent + hosts[1].packets_sent, 0);
-      ik_job_free(job);
-      ik_host_free(&hosts[0]);
-      ik_host_free(&hosts[1]);
-    }
-    event_base_dispatch(base);
-    event_base_free(base);
+  with_silent_dns(kSilentConf, [](struct event_base *base, SilentServer &) {
+    const char *names[] = {"never-answered.test", "127.0.0.1"};
+    ik_host hosts[2];
+    Done done;
+    ik_job *job = nullptr;
+    ASSERT_EQ(ik_async_multiping(base, names, 2, nullptr, hosts, job_done, &done, &job), IK_OK)
+      << ik_last_error();
+    run_for(base, 0.1);
+    ASSERT_EQ(done.calls, 0);
+    ik_job_cancel(job);
+    EXPECT_EQ(done.calls, 0) << "cb ran inside ik_job_cancel";
+    run_for(base, 0.2);
+    EXPECT_EQ(done.calls, 1);
+    EXPECT_EQ(done.status, IK_ECANCELED);
+    EXPECT_EQ(hosts[0].packets_sent + hosts[1].packets_sent, 0);
+    ik_job_free(job);
+    ik_host_free(&hosts[0]);
+    ik_host_free(&hosts[1]);
   });
 }
 
 TEST(AsyncResolve, FreeingATracerouteDuringItsLookupIsClean) {
   IKNET_REQUIRE_ROOT();
-  with_system_files(kSilentConf, kHosts, [] {
-    struct event_base *base = event_base_new();
-    ASSERT_NE(base, nullptr);
-    {
-      SilentServer dns(base);
-      ik_hop *hops = nullptr;
-      size_t nhops = 0;
-      Done done;
-      ik_job *job = nullptr;
-      ASSERT_EQ(ik_async_traceroute(base, "never-answered.test", nullptr, &hops, &nhops, job_done,
-                                    &done, &job),
-                IK_OK)
-        << ik_last_error();
-      run_for(base, 0.05);
-      ik_job_free(job);
-      run_for(base, 0.05);
-      EXPECT_EQ(done.calls, 0);
-      EXPECT_EQ(hops, nullptr);
-      EXPECT_EQ(nhops, 0u);
-    }
-    event_base_dispatch(base);
-    event_base_free(base);
+  with_silent_dns(kSilentConf, [](struct event_base *base, SilentServer &) {
+    ik_hop *hops = nullptr;
+    size_t nhops = 0;
+    Done done;
+    ik_job *job = nullptr;
+    ASSERT_EQ(ik_async_traceroute(base, "never-answered.test", nullptr, &hops, &nhops, job_done,
+                                  &done, &job),
+              IK_OK)
+      << ik_last_error();
+    run_for(base, 0.05);
+    ik_job_free(job);
+    run_for(base, 0.05);
+    EXPECT_EQ(done.calls, 0);
+    EXPECT_EQ(hops, nullptr);
+    EXPECT_EQ(nhops, 0u);
   });
 }
 
 TEST(AsyncResolve, ANameTheServerNeverAnswersFailsWithEnamelookupThroughTheCallback) {
   IKNET_REQUIRE_ROOT();
-  with_system_files("nameserver 127.0.0.1\noptions timeout:1 attempts:1\n", kHosts, [] {
-    struct event_base *base = event_base_new();
-    ASSERT_NE(base, nullptr);
-    {
-      SilentServer dns(base);
-      Ticker ticker(base);
-      Resolved r;
-      ik_lookup *lookup = nullptr;
-      ASSERT_EQ(ik_async_resolve(base, "never-answered.test", 0, resolved, &r, &lookup), IK_OK);
-      // A ping of that name ends through cb, its host empty.
-      ik_host host;
-      Done done;
-      std::string ping_detail;
-      ASSERT_EQ(ik_async_ping(
-                  base, "never-answered.test", nullptr, &host,
-                  [](int status, void *arg) {
-                    job_done(status, arg);
-                    static_cast<Done *>(arg)->detail = ik_last_error();
-                  },
-                  &done, nullptr),
-                IK_OK);
-      for (int i = 0; i < 40 && (r.calls == 0 || done.calls == 0); i++) run_for(base, 0.1);
-      EXPECT_EQ(r.calls, 1);
-      EXPECT_EQ(r.status, IK_ENAMELOOKUP);
-      EXPECT_NE(r.detail.find("never-answered.test"), std::string::npos) << r.detail;
-      EXPECT_EQ(done.calls, 1);
-      EXPECT_EQ(done.status, IK_ENAMELOOKUP);
-      EXPECT_NE(done.detail.find("never-answered.test"), std::string::npos) << done.detail;
-      EXPECT_EQ(host.packets_sent, 0);
-      EXPECT_EQ(host.rtts, nullptr);
-      EXPECT_LT(ticker.longest, 1.0);
-    }
-    event_base_dispatch(base);
-    event_base_free(base);
+  with_silent_dns("nameserver 127.0.0.1\noptions timeout:1 attempts:1\n", [](struct event_base *base, SilentServer &) {
+    Ticker ticker(base);
+    Resolved r;
+    ik_lookup *lookup = nullptr;
+    ASSERT_EQ(ik_async_resolve(base, "never-answered.test", 0, resolved, &r, &lookup), IK_OK);
+    // A ping of that name ends through cb, its host empty.
+    ik_host host;
+    Done done;
+    std::string ping_detail;
+    ASSERT_EQ(ik_async_ping(
+                base, "never-answered.test", nullptr, &host,
+                [](int status, void *arg) {
+                  job_done(status, arg);
+                  static_cast<Done *>(arg)->detail = ik_last_error();
+                },
+                &done, nullptr),
+              IK_OK);
+    for (int i = 0; i < 40 && (r.calls == 0 || done.calls == 0); i++) run_for(base, 0.1);
+    EXPECT_EQ(r.calls, 1);
+    EXPECT_EQ(r.status, IK_ENAMELOOKUP);
+    EXPECT_NE(r.detail.find("never-answered.test"), std::string::npos) << r.detail;
+    EXPECT_EQ(done.calls, 1);
+    EXPECT_EQ(done.status, IK_ENAMELOOKUP);
+    EXPECT_NE(done.detail.find("never-answered.test"), std::string::npos) << done.detail;
+    EXPECT_EQ(host.packets_sent, 0);
+    EXPECT_EQ(host.rtts, nullptr);
+    EXPECT_LT(ticker.longest, 1.0);
   });
 }
 
