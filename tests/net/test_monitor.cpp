@@ -405,13 +405,17 @@ TEST_F(MonitorNet, ANameWhoseAddressChangesIsProbedAtItsNewAddress) {
   EXPECT_EQ(Sample(m, "icmpkit_resolve_errors_total" + at2), 0);
   EXPECT_EQ(NftCounter("req3"), 0);
 
+  auto moved = std::chrono::steady_clock::now();
   std::ofstream(hosts) << "198.18.60.3 moving.test\n";
   Sleep(2.5);
   m = Scrape();
+  // At most one probe every 0.1 s since the file changed (the scrape may
+  // come late on a loaded machine); sent2 more if the counters went on.
+  double since_move = std::chrono::duration<double>(std::chrono::steady_clock::now() - moved).count();
   EXPECT_EQ(Sample(m, "icmpkit_probes_sent_total" + at2), -1) << "the old series stays:\n" << m;
   double sent3 = Sample(m, "icmpkit_probes_sent_total" + at3);
   EXPECT_GE(sent3, 8) << m;
-  EXPECT_LE(sent3, 25) << "counted from zero at the move";
+  EXPECT_LE(sent3, since_move * 10 + 1) << "counted from zero at the move";
   double replies3 = Sample(m, "icmpkit_rtt_seconds_count" + at3);
   EXPECT_GE(replies3, 1);
   EXPECT_LE(replies3, sent3);
