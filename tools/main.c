@@ -160,23 +160,11 @@ static const char *source_for(const char *source, int family) {
   return src_fam == family ? source : NULL;
 }
 
-/* The library's default (ik_ping_options.threads): raw sockets of several
- * threads each see only their own replies where the kernel filters them by
- * identifier (Linux); elsewhere raw sockets stay on one thread. */
-static int raw_threads_default(const ik_ping_options *o) {
-#ifdef __linux__
-  (void)o;
-  return ik_cpu_count();
-#else
-  return o->privileged ? 1 : ik_cpu_count();
-#endif
-}
-
-/* multiping: each further thread (--threads; 0: raw_threads_default) probes
+/* multiping: each further thread (--threads; 0: ik_default_threads) probes
  * with sockets of its own, of the kind and families that opened, opened now
  * while the privileges last; fewer threads when some cannot open. */
 static void open_more(opened *s, ik_ping_options *o) {
-  int threads = o->threads > 0 ? o->threads : raw_threads_default(o), k, i;
+  int threads = o->threads > 0 ? o->threads : ik_default_threads(o->privileged), k, i;
   o->threads = 1;
   if (threads <= 1 ||
       (s->more = (ik_socket **)calloc(2 * (size_t)threads, sizeof *s->more)) == NULL)

@@ -172,6 +172,12 @@ typedef struct ik_hop {
  * mask; Windows: the active processors; elsewhere the online ones), at
  * least 1: multiping's default number of threads. */
 IK_EXTERN int ik_cpu_count(void);
+/* multiping's number of threads when ik_ping_options.threads is 0, for raw
+ * (privileged 1) or unprivileged (0) sockets: ik_cpu_count(), but 1 for
+ * raw sockets where the kernel cannot filter their replies by identifier
+ * (every system but Linux). For a program that opens the workers'
+ * sockets itself (more_sockets). */
+IK_EXTERN int ik_default_threads(int privileged);
 
 /* Frees what a result owns (not the struct itself). NULL is accepted. */
 IK_EXTERN void ik_host_free(ik_host *host);

@@ -49,11 +49,15 @@ struct ik__pool {
 
 int ik_cpu_count(void) { return ik__cpu_count(); }
 
-/* Raw sockets: each receives every echo reply of the host, so each
- * worker's queue holds the others' replies too and overflows in a fast
- * sweep (65,534 loopback hosts: 50,293 answered with two workers). Until
- * raw sockets filter in the kernel (issue 19, point 2), the default is
- * one thread for them; threads > 1 is still honoured. */
+/* Raw sockets: each receives every echo reply of the host, so where the
+ * kernel cannot filter them by identifier (ik__raw_filters_ids), each
+ * worker's queue would hold the others' replies too and overflow in a
+ * fast sweep (65,534 loopback hosts: 50,293 answered with two workers):
+ * one thread for them by default; threads > 1 is still honoured. */
+int ik_default_threads(int privileged) {
+  return privileged && !ik__raw_filters_ids() ? 1 : ik__cpu_count();
+}
+
 static int raw_sockets(const ik_ping_options *opts) {
   if (opts->sockets[0] != NULL)
     return ik_socket_is_privileged(opts->sockets[0]);
@@ -63,9 +67,7 @@ static int raw_sockets(const ik_ping_options *opts) {
 }
 
 int ik__pool_size(const ik_ping_options *opts, size_t n) {
-  int t = opts->threads > 0                             ? opts->threads
-          : raw_sockets(opts) && !ik__raw_filters_ids() ? 1
-                                                        : ik__cpu_count();
+  int t = opts->threads > 0 ? opts->threads : ik_default_threads(raw_sockets(opts));
   if ((opts->sockets[0] != NULL || opts->sockets[1] != NULL) && opts->more_sockets == NULL)
     return 1; /* a borrowed socket serves one thread */
   if ((size_t)t > n)

@@ -8,6 +8,15 @@ extern "C" {
 #include "posix/endpoint.h"
 }
 
+#include "icmpkit.h"
+
+// multiping's default threads: one per core for unprivileged sockets; for
+// raw ones only where this filter exists (1 in the forced-BSD build).
+TEST(IdFilter, DefaultThreadsOnRawSocketsOnlyWhereTheKernelFilters) {
+  EXPECT_EQ(ik_default_threads(0), ik_cpu_count());
+  EXPECT_EQ(ik_default_threads(1), IK__POSIX_LINUX ? ik_cpu_count() : 1);
+}
+
 #if IK__POSIX_LINUX
 
 #  include <linux/filter.h>
