@@ -97,7 +97,9 @@ IK_EXTERN int ik_monitor_new(struct event_base *base, const ik_monitor_options *
  * range, a bad or duplicate label name, the same host and labels twice),
  * IK_ENOMEM, and the errors of ik_socket_open for a socket a target needs. */
 IK_EXTERN int ik_monitor_set_targets(ik_monitor *m, const ik_monitor_target *targets, size_t n);
-/* Stops probing and frees everything; NULL is accepted. */
+/* Stops probing and frees everything; NULL is accepted. Name lookups
+ * still waiting are cancelled: let the loop run once more before
+ * event_base_free, for libevent to end their queries (as ik_job_free). */
 IK_EXTERN void ik_monitor_free(ik_monitor *m);
 
 typedef struct ik_monitor_icmp_count {
